@@ -1,0 +1,87 @@
+"""Parties, the agreements between them, and the domains their tracks move in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from deconfliction.errors import InvalidInput
+from deconfliction.model.minima import Minima
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+LANGUAGES = ("en", "ru", "ar", "fr", "uk", "he", "tr")
+
+
+class Domain(StrEnum):
+    """Where a track moves; the order gives each domain its small integer code."""
+
+    AIR = "air"
+    GROUND = "ground"
+    SEA = "sea"
+
+    @property
+    def code(self) -> int:
+        return _DOMAIN_CODES[self]
+
+
+_DOMAIN_CODES = {domain: index for index, domain in enumerate(Domain)}
+DOMAINS: tuple[Domain, ...] = tuple(Domain)
+
+
+def check_party_name(name: str) -> str:
+    """The name itself if it can name a party; raise with the rule otherwise."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InvalidInput(
+            f"party name {name!r} is not allowed: use 1 to 64 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Party:
+    """An organisation connected to the hub."""
+
+    name: str
+    created_s: float
+    language: str = "en"
+    timezone: str = "UTC"
+    revoked_s: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_s is None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """What two parties agreed between themselves.
+
+    ``share_tracks``: each sees the other's whole live picture (otherwise only what alerts
+    carry). ``minima``: larger separation minima for pairs of their tracks, by domain pair
+    key (see :func:`deconfliction.model.minima.domain_pair_key`).
+    """
+
+    party_a: str
+    party_b: str
+    share_tracks: bool = False
+    minima: dict[str, Minima] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.party_a == self.party_b:
+            raise InvalidInput("an agreement needs two different parties")
+        if self.party_a > self.party_b:  # one canonical order, so a pair has one key
+            first, second = self.party_b, self.party_a
+            object.__setattr__(self, "party_a", first)
+            object.__setattr__(self, "party_b", second)
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.party_a, self.party_b)
+
+    def involves(self, party: str) -> bool:
+        return party in (self.party_a, self.party_b)
+
+    def other(self, party: str) -> str:
+        return self.party_b if party == self.party_a else self.party_a

@@ -1,0 +1,153 @@
+"""The settings registry: every tunable of the hub, with its default, unit and help.
+
+``Settings`` is a frozen dataclass; each field's metadata carries its unit and help, and
+that is the one registry the CLI help, ``deconfliction settings`` and ``docs/settings.md``
+are generated from (a test fails when the docs are out of date). Values come, in order of
+precedence, from explicit overrides (``serve --setting NAME VALUE``), environment variables
+``DECONFLICTION_<NAME>`` (upper case), and the defaults below. Values with units accept
+them: ``cycle_s=500ms`` is refused, ``stale_after_s=2min`` is 120.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from deconfliction.errors import InvalidInput
+from deconfliction.units import parse_distance_m, parse_duration_s, parse_size_bytes
+
+ENV_PREFIX = "DECONFLICTION_"
+
+
+def setting(default: Any, unit: str, help: str) -> Any:
+    """A dataclass field that is a setting: a default, a unit ('' if none) and a help line."""
+    return field(default=default, metadata={"unit": unit, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Tunables of one hub. Build with :meth:`from_sources`; read as attributes."""
+
+    # Ingest
+    future_tolerance_s: float = setting(
+        60.0, "s", "Reports timed further ahead of the hub's clock than this are rejected."
+    )
+    max_batch_items: int = setting(
+        10_000, "items", "Most reports in one POST /v1/reports batch; more get 413."
+    )
+    max_batch_bytes: int = setting(
+        8 * 1024 * 1024, "bytes", "Largest request body the API reads; larger ones get 413."
+    )
+    # Live picture and detection
+    cycle_s: float = setting(1.0, "s", "Cadence of the detection cycle over the live picture.")
+    stale_after_s: float = setting(
+        30.0, "s", "A track not updated for this long drops out of detection."
+    )
+    # Streams
+    stream_backlog_limit: int = setting(
+        10_000, "events", "Most stored events a reconnecting stream replays in one go."
+    )
+    # Store
+    sqlite_synchronous: str = setting(
+        "full",
+        "",
+        "SQLite synchronous mode: 'full' survives power loss, 'normal' survives a crash of "
+        "the hub process only.",
+    )
+
+    @classmethod
+    def from_sources(
+        cls,
+        overrides: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Defaults, then ``DECONFLICTION_*`` environment variables, then ``overrides``."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        known = {spec.name for spec in specs()}
+        for key, raw in environ.items():
+            if key.startswith(ENV_PREFIX):
+                name = key[len(ENV_PREFIX) :].lower()
+                if name in known:
+                    values[name] = raw
+        for name, raw in (overrides or {}).items():
+            if name not in known:
+                raise InvalidInput(
+                    f"unknown setting {name!r}; see `deconfliction settings` for the list"
+                )
+            values[name] = raw
+        parsed = {name: parse_value(name, raw) for name, raw in values.items()}
+        return cls(**parsed)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One row of the registry, as the CLI help and the docs show it."""
+
+    name: str
+    default: Any
+    unit: str
+    help: str
+    type: type
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+_TYPES = {"float": float, "int": int, "str": str, "bool": bool}
+
+
+def specs() -> Iterator[SettingSpec]:
+    """The registry, in declaration order."""
+    for f in dataclasses.fields(Settings):
+        yield SettingSpec(
+            name=f.name,
+            default=f.default,
+            unit=f.metadata["unit"],
+            help=f.metadata["help"],
+            type=_TYPES[str(f.type)],
+        )
+
+
+def parse_value(name: str, raw: Any) -> Any:
+    """A setting's value from text or a number, using its unit."""
+    spec = next((s for s in specs() if s.name == name), None)
+    if spec is None:
+        raise InvalidInput(f"unknown setting {name!r}")
+    what = f"setting {name}"
+    if spec.type is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise InvalidInput(f"{what}: expected true or false, got {raw!r}")
+    if spec.type is str:
+        return str(raw)
+    if spec.unit == "s":
+        value: float = parse_duration_s(raw, what)
+    elif spec.unit == "m":
+        value = parse_distance_m(raw, what)
+    elif spec.unit == "bytes":
+        value = parse_size_bytes(raw, what)
+    else:
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"{what}: expected a number, got {raw!r}") from None
+    if value < 0:
+        raise InvalidInput(f"{what}: must not be negative, got {raw!r}")
+    if spec.type is int:
+        if value != int(value):
+            raise InvalidInput(f"{what}: expected a whole number, got {raw!r}")
+        return int(value)
+    return float(value)
