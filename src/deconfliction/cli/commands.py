@@ -4,4 +4,8 @@ from __future__ import annotations
 
 import click
 
-ALL: list[click.Command] = []
+from deconfliction.cli.party import admin_token, agreement, party
+from deconfliction.cli.serve import serve
+from deconfliction.cli.settings_cmd import settings
+
+ALL: list[click.Command] = [serve, party, agreement, admin_token, settings]

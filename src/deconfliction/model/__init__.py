@@ -3,12 +3,21 @@
 from deconfliction.model.lifecycle import Lifecycle
 from deconfliction.model.minima import DEFAULT_MINIMA, Minima, domain_pair_key
 from deconfliction.model.party import DOMAINS, Agreement, Domain, Party, check_party_name
-from deconfliction.model.report import Rejection, Report, ReportBatch, validate_reports
+from deconfliction.model.report import (
+    REPORT_COLUMNS,
+    REPORT_FIELDS,
+    Rejection,
+    Report,
+    ReportBatch,
+    validate_reports,
+)
 from deconfliction.model.states import AlertState, IncidentState, MessageState, OperationState
 
 __all__ = [
     "DEFAULT_MINIMA",
     "DOMAINS",
+    "REPORT_COLUMNS",
+    "REPORT_FIELDS",
     "Agreement",
     "AlertState",
     "Domain",

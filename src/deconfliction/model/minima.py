@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from deconfliction.errors import InvalidInput
 from deconfliction.units import FT_M, NM_M
@@ -28,6 +29,28 @@ class Minima:
                 raise InvalidInput(f"minima: {name} must be positive, got {value!r}")
         if math.isinf(self.horizontal_m) or math.isinf(self.lookahead_s):
             raise InvalidInput("minima: horizontal_m and lookahead_s must be finite")
+
+    def to_json(self) -> dict[str, float | None]:
+        return {
+            "horizontal_m": self.horizontal_m,
+            "vertical_m": None if math.isinf(self.vertical_m) else self.vertical_m,
+            "lookahead_s": self.lookahead_s,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Minima:
+        """From ``to_json``'s form; ``vertical_m`` null or absent means altitude is ignored."""
+        try:
+            vertical = data.get("vertical_m")
+            return cls(
+                horizontal_m=float(data["horizontal_m"]),
+                vertical_m=math.inf if vertical is None else float(vertical),
+                lookahead_s=float(data["lookahead_s"]),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidInput(
+                f"minima need horizontal_m, lookahead_s and optionally vertical_m: {error}"
+            ) from None
 
     def at_least(self, other: Minima) -> Minima:
         """The larger of each minimum (agreements may only widen the defaults)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from deconfliction.errors import InvalidInput
 from deconfliction.model.minima import Minima
@@ -75,6 +76,19 @@ class Agreement:
             first, second = self.party_b, self.party_a
             object.__setattr__(self, "party_a", first)
             object.__setattr__(self, "party_b", second)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "parties": [self.party_a, self.party_b],
+            "share_tracks": self.share_tracks,
+            "minima": {key: m.to_json() for key, m in sorted(self.minima.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Agreement:
+        party_a, party_b = data["parties"]
+        minima = {key: Minima.from_json(m) for key, m in (data.get("minima") or {}).items()}
+        return cls(party_a, party_b, bool(data.get("share_tracks", False)), minima)
 
     @property
     def pair(self) -> tuple[str, str]:

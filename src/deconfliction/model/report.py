@@ -33,6 +33,19 @@ REPORT_FIELDS = (
     "domain",
     "operation",
 )
+# The order of ReportBatch.rows() (the store's and the journal's columns).
+REPORT_COLUMNS = (
+    "track",
+    "time_s",
+    "lat",
+    "lon",
+    "alt_m",
+    "gs_mps",
+    "course_deg",
+    "vs_mps",
+    "domain",
+    "operation",
+)
 MAX_ID_LENGTH = 64
 _FIELD_SET = frozenset(REPORT_FIELDS)
 _DOMAIN_BY_NAME = {d.value: d for d in DOMAINS}
@@ -136,7 +149,7 @@ class ReportBatch:
         )
 
     def rows(self) -> Iterable[tuple[Any, ...]]:
-        """Plain tuples in :data:`REPORT_FIELDS` order (domain as its name)."""
+        """Plain tuples in :data:`REPORT_COLUMNS` order (domain as its name)."""
         domains = [DOMAINS[c].value for c in self.domain.tolist()]
         return zip(
             self.track,
@@ -218,9 +231,9 @@ def _validate_one(item: Any, now_s: float, future_tolerance_s: float) -> tuple[A
     lat = _number(item, "lat")
     lon = _number(item, "lon")
     if not -90.0 <= lat <= 90.0:
-        raise _Reject(f"lat {lat} is out of range [-90, 90]")
+        raise _Reject(f"lat {item['lat']!r} is out of range [-90, 90]")
     if not -180.0 <= lon <= 180.0:
-        raise _Reject(f"lon {lon} is out of range [-180, 180]")
+        raise _Reject(f"lon {item['lon']!r} is out of range [-180, 180]")
     domain_name = item.get("domain", "air")
     domain = _DOMAIN_BY_NAME.get(domain_name) if isinstance(domain_name, str) else None
     if domain is None:
@@ -230,7 +243,7 @@ def _validate_one(item: Any, now_s: float, future_tolerance_s: float) -> tuple[A
     alt_m = _number(item, "alt_m", None if domain is Domain.AIR else 0.0)
     gs_mps = _number(item, "gs_mps", 0.0)
     if gs_mps < 0:
-        raise _Reject(f"gs_mps must not be negative, got {gs_mps}")
+        raise _Reject(f"gs_mps must not be negative, got {item['gs_mps']!r}")
     course_deg = _number(item, "course_deg", 0.0) % 360.0
     vs_mps = _number(item, "vs_mps", 0.0)
     if time_s > now_s + future_tolerance_s:

@@ -1,0 +1,54 @@
+"""``create_app(hub)``: the HTTP and WebSocket API of one hub."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from deconfliction import __version__
+from deconfliction.api import errors
+from deconfliction.api.routes import meta, parties, reports, stream, tracks
+from deconfliction.hub import Hub, Runner
+
+DESCRIPTION = """
+A self-hosted deconfliction hub. Parties stream the positions of their tracks, declare zones
+and file planned operations; the hub predicts conflicts between them and tells only the
+parties involved the minimum each needs to know.
+
+Every request carries a party's bearer token (`Authorization: Bearer …`); every answer holds
+only what that party may see. Units: WGS84 degrees, metres, metres per second, degrees
+true; times are RFC 3339 (input also takes unix seconds). Errors are
+`{"error": {"type", "message", "details"}}`.
+"""
+
+
+def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
+    """The API of ``hub``. With ``run_cycle`` the hub's timers (detection cycle, deadlines)
+    run in a background thread while the app is served; tests pass False and tick by hand."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = Runner(hub) if run_cycle else None
+        if runner is not None:
+            runner.start()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.stop()
+
+    app = FastAPI(
+        title="deconfliction hub",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.hub = hub
+    errors.install(app)
+    for module in (meta, parties, reports, tracks, stream):
+        app.include_router(module.router, prefix="/v1")
+    return app

@@ -1,0 +1,119 @@
+"""The party's stream over a WebSocket, resumable by sequence number."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from deconfliction.api.errors import close_code_of
+from deconfliction.errors import DeconflictionError, PermissionDenied
+from deconfliction.hub import Hub
+from deconfliction.store import Event
+from deconfliction.units import format_time
+
+router = APIRouter(tags=["stream"])
+QUEUE_LIMIT = 10_000  # past this many undelivered live events, fall back to the store
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "time": format_time(event.time_s),
+        "kind": event.kind,
+        "data": event.data,
+    }
+
+
+def _bearer(websocket: WebSocket, token: str | None) -> str | None:
+    header = websocket.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return token
+
+
+class _Feed:
+    """Live events handed over from the hub's thread to this connection's event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=QUEUE_LIMIT)
+        self.overflowed = False
+
+    def __call__(self, event: Event) -> None:  # on the hub's thread
+        self._loop.call_soon_threadsafe(self._put, event)
+
+    def _put(self, event: Event) -> None:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+    def drain(self) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.overflowed = False
+
+
+@router.websocket("/stream")
+async def stream(websocket: WebSocket, after: int | None = None, token: str | None = None) -> None:
+    """Events of the calling party, each `{"seq", "time", "kind", "data"}` with `seq`
+    counting from 1 per party. Connect with `?after=SEQ` to receive every stored event
+    after SEQ first (so a client that reconnects misses nothing), without it to receive only
+    new ones. Authenticate with `Authorization: Bearer <token>` (or `?token=` where a client
+    cannot set headers). Errors close the socket with code 4000 + the HTTP status."""
+    hub: Hub = websocket.app.state.hub
+    await websocket.accept()
+    try:
+        principal = hub.authenticate(_bearer(websocket, token))
+        if principal.admin:
+            raise PermissionDenied("the stream is a party's; the admin token has none")
+    except DeconflictionError as error:
+        await websocket.close(code=close_code_of(error), reason=error.message[:120])
+        return
+    party = principal.name
+    feed = _Feed(asyncio.get_running_loop())
+    unsubscribe = hub.subscribe(party, feed)
+    receiver = asyncio.ensure_future(websocket.receive())
+    try:
+        last = after if after is not None else await run_in_threadpool(hub.last_event_seq, party)
+        last = await _catch_up(websocket, hub, party, last)
+        while True:
+            getter = asyncio.ensure_future(feed.queue.get())
+            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            if receiver in done:
+                getter.cancel()
+                if receiver.result()["type"] == "websocket.disconnect":
+                    return
+                receiver = asyncio.ensure_future(websocket.receive())  # ignore client frames
+                continue
+            event = getter.result()
+            if feed.overflowed or event.seq > last + 1:
+                feed.drain()
+                last = await _catch_up(websocket, hub, party, last)
+            elif event.seq == last + 1:
+                await websocket.send_text(orjson.dumps(event_json(event)).decode())
+                last = event.seq
+    except (WebSocketDisconnect, RuntimeError):
+        return
+    finally:
+        unsubscribe()
+        receiver.cancel()
+        with contextlib.suppress(Exception):
+            await websocket.close()
+
+
+async def _catch_up(websocket: WebSocket, hub: Hub, party: str, last: int) -> int:
+    """Send stored events after ``last``, page by page; the new ``last``."""
+    limit = hub.settings.stream_backlog_limit
+    while True:
+        events = await run_in_threadpool(hub.events_after, party, last, limit)
+        for event in events:
+            await websocket.send_text(orjson.dumps(event_json(event)).decode())
+            last = event.seq
+        if len(events) < limit:
+            return last

@@ -1,0 +1,202 @@
+"""The shapes of requests and responses, with every field described for ``/docs``.
+
+Report batches are validated by ``deconfliction.model.report`` (per item, with reasons), not
+by these models: ``ReportIn`` only documents the shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from deconfliction.model import Agreement, Minima, Party, Report
+from deconfliction.units import format_time
+
+DomainName = Literal["air", "ground", "sea"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(_Model):
+    type: str = Field(description="Stable error name, e.g. `invalid_input`, `version_mismatch`.")
+    message: str = Field(description="What is wrong, in plain language.")
+    details: list[dict[str, Any]] | None = Field(
+        None, description="Per-item details where there are several problems."
+    )
+
+
+class ErrorOut(_Model):
+    error: ErrorDetail = Field(description="The error.")
+
+
+class ReportIn(_Model):
+    """One observation of a track."""
+
+    track: str = Field(description="The track's id within the party (≤ 64 characters).")
+    time: str | float = Field(
+        description="When observed: RFC 3339 with an offset (`2026-11-23T10:00:00Z`) or unix "
+        "seconds. At most `future_tolerance_s` (60 s) ahead of the hub's clock."
+    )
+    lat: float = Field(ge=-90, le=90, description="Latitude, WGS84 degrees.")
+    lon: float = Field(ge=-180, le=180, description="Longitude, WGS84 degrees.")
+    alt_m: float | None = Field(
+        None,
+        description="Altitude, metres above mean sea level. Required for `air`; 0 if "
+        "absent for `ground` and `sea`.",
+    )
+    gs_mps: float = Field(0.0, ge=0, description="Ground speed, metres per second.")
+    course_deg: float = Field(
+        0.0, description="Course over ground, degrees true (taken modulo 360)."
+    )
+    vs_mps: float = Field(0.0, description="Vertical speed, metres per second, up positive.")
+    domain: DomainName = Field("air", description="Where the track moves.")
+    operation: str | None = Field(
+        None, description="Id of the planned operation this track flies, if any."
+    )
+
+
+class RejectedOut(_Model):
+    index: int = Field(description="Position of the item in the batch, from 0.")
+    reason: str = Field(description="Why it was rejected, in plain language.")
+
+
+class ReceiptOut(_Model):
+    seq: int = Field(description="Sequence number of the journal entry recording the write.")
+    hash: str = Field(description="SHA-256 (hex) of that journal entry.")
+
+
+class IngestOut(_Model):
+    accepted: int = Field(description="Reports stored by this request.")
+    duplicates: int = Field(
+        description="Reports already stored (same party, track and time), not stored again."
+    )
+    rejected: list[RejectedOut] = Field(description="Items not accepted, and why.")
+    receipt: ReceiptOut | None = Field(
+        None, description="Journal receipt of the stored reports (absent if none were new)."
+    )
+
+
+class TrackOut(_Model):
+    party: str = Field(description="Owner of the track.")
+    track: str = Field(description="Track id within its party.")
+    time: str = Field(description="Time of the latest report, RFC 3339.")
+    lat: float = Field(description="Latitude, degrees.")
+    lon: float = Field(description="Longitude, degrees.")
+    alt_m: float = Field(description="Altitude, metres.")
+    gs_mps: float = Field(description="Ground speed, m/s.")
+    course_deg: float = Field(description="Course, degrees true.")
+    vs_mps: float = Field(description="Vertical speed, m/s.")
+    domain: DomainName = Field(description="Where the track moves.")
+    operation: str | None = Field(description="Operation the track flies, if named.")
+    age_s: float = Field(description="Seconds since the latest report, by the hub's clock.")
+    stale: bool = Field(
+        description="True when older than `stale_after_s`: the track is out of detection."
+    )
+
+    @classmethod
+    def of(cls, report: Report, now_s: float, stale_after_s: float) -> TrackOut:
+        age = max(0.0, now_s - report.time_s)
+        return cls(
+            party=report.party,
+            track=report.track,
+            time=format_time(report.time_s),
+            lat=report.lat,
+            lon=report.lon,
+            alt_m=report.alt_m,
+            gs_mps=report.gs_mps,
+            course_deg=report.course_deg,
+            vs_mps=report.vs_mps,
+            domain=report.domain.value,
+            operation=report.operation,
+            age_s=round(age, 3),
+            stale=age > stale_after_s,
+        )
+
+
+class TracksOut(_Model):
+    time: str = Field(description="The hub's clock when the picture was read, RFC 3339.")
+    tracks: list[TrackOut] = Field(description="Tracks the caller may see.")
+
+
+class PartyIn(_Model):
+    name: str = Field(description="Party name: 1–64 letters, digits, `_`, `.`, `-`.")
+    language: str = Field("en", description="Language hotline messages are rendered in.")
+    timezone: str = Field("UTC", description="IANA time zone shown beside UTC times.")
+
+
+class PartyOut(_Model):
+    name: str = Field(description="Party name.")
+    language: str = Field(description="Language of rendered messages.")
+    timezone: str = Field(description="IANA time zone.")
+    created: str = Field(description="When the party was added, RFC 3339.")
+    revoked: str | None = Field(description="When the party was revoked, if it was.")
+
+    @classmethod
+    def of(cls, party: Party) -> PartyOut:
+        return cls(
+            name=party.name,
+            language=party.language,
+            timezone=party.timezone,
+            created=format_time(party.created_s),
+            revoked=None if party.revoked_s is None else format_time(party.revoked_s),
+        )
+
+
+class PartyCreatedOut(PartyOut):
+    token: str = Field(
+        description="The party's bearer token. Shown only now: the hub keeps only its hash."
+    )
+
+
+class TokenOut(_Model):
+    token: str = Field(description="A new bearer token; earlier ones of the party stop working.")
+
+
+class MinimaIn(_Model):
+    horizontal_m: float = Field(gt=0, description="Horizontal minimum, metres.")
+    vertical_m: float | None = Field(
+        None, gt=0, description="Vertical minimum, metres; null ignores altitude."
+    )
+    lookahead_s: float = Field(gt=0, description="How far ahead conflicts are predicted, s.")
+
+
+class AgreementIn(_Model):
+    parties: tuple[str, str] = Field(description="The two parties.")
+    share_tracks: bool = Field(
+        False, description="Each sees the other's whole live picture (otherwise only alerts)."
+    )
+    minima: dict[str, MinimaIn] = Field(
+        default_factory=dict,
+        description="Larger minima for pairs of their tracks, by domain pair (`air`, "
+        "`ground`, `sea`, or a mixed pair such as `air-ground` to check it at all). Only "
+        "larger minima than the hub's defaults take effect.",
+    )
+
+    def to_agreement(self) -> Agreement:
+        minima = {key: Minima.from_json(value.model_dump()) for key, value in self.minima.items()}
+        return Agreement(self.parties[0], self.parties[1], self.share_tracks, minima)
+
+
+class AgreementOut(_Model):
+    parties: list[str] = Field(description="The two parties, in name order.")
+    share_tracks: bool = Field(description="Whether they share their live pictures.")
+    minima: dict[str, MinimaIn] = Field(description="Minima they agreed, by domain pair.")
+
+    @classmethod
+    def of(cls, agreement: Agreement) -> AgreementOut:
+        return cls.model_validate(agreement.to_json())
+
+
+class HealthOut(_Model):
+    status: Literal["ok"] = Field(description="`ok` when the hub serves requests.")
+    time: str = Field(description="The hub's clock, RFC 3339.")
+    tracks_live: int = Field(description="Tracks in detection now.")
+    schema_version: int = Field(description="Version of the database schema.")
+
+
+class VersionOut(_Model):
+    version: str = Field(description="Release of the hub software.")
+    api: str = Field(description="API version (the path prefix).")

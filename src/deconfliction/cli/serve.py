@@ -1,0 +1,84 @@
+"""``deconfliction serve``: run the hub."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from deconfliction.cli.common import (
+    db_option,
+    friendly_errors,
+    opened_hub,
+    setting_option,
+    settings_from,
+    settings_table,
+)
+
+
+@click.command(
+    epilog="\b\nSettings (--setting NAME VALUE, or env DECONFLICTION_<NAME>):\n" + settings_table()
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="DECONFLICTION_HOST",
+    help="Interface to listen on. Env: DECONFLICTION_HOST.",
+)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=int,
+    envvar="DECONFLICTION_PORT",
+    help="TCP port to listen on. Env: DECONFLICTION_PORT.",
+)
+@db_option
+@setting_option
+@click.option(
+    "--get",
+    "get_path",
+    metavar="PATH",
+    help="Do not listen: make one GET request to PATH in-process, print the answer "
+    "and exit (a check that the hub starts, e.g. --get /v1/health).",
+)
+def serve(
+    host: str,
+    port: int,
+    db_path: Path,
+    setting_pairs: tuple[tuple[str, str], ...],
+    get_path: str | None,
+) -> None:
+    """Run the hub: the API on http://HOST:PORT/v1, its documentation at /docs.
+
+    On the first start on a database, an admin token is printed: keep it, it is shown once
+    (`deconfliction admin-token` makes a new one). Add parties with `deconfliction party add`.
+    """
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    from deconfliction.api import create_app
+
+    with friendly_errors():
+        settings = settings_from(setting_pairs)
+    with opened_hub(db_path, settings) as hub, friendly_errors():
+        admin_token = hub.issue_admin_token(only_first=True)
+        if admin_token is not None:
+            click.echo(
+                f"First start on {db_path}: the admin token (shown once) is\n  {admin_token}"
+            )
+        if get_path is not None:
+            with TestClient(create_app(hub, run_cycle=False)) as client:
+                response = client.get(get_path)
+            click.echo(response.text)
+            if response.status_code >= 400:
+                raise SystemExit(1)
+            return
+        click.echo(
+            f"deconfliction hub on http://{host}:{port} (API /v1, docs /docs), database {db_path}"
+        )
+        config = uvicorn.Config(
+            create_app(hub), host=host, port=port, log_level="info", ws="auto", http="auto"
+        )
+        uvicorn.Server(config).run()

@@ -1,0 +1,147 @@
+"""The live picture: the latest report of every track, held as columns.
+
+Rows are never moved: a track keeps its row for the life of the process, so indices stay
+valid between cycles, and arrays grow by doubling. A report updates a row only if it is
+newer than what the row holds (late reports are stored but do not move the track back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import numpy.typing as npt
+
+from deconfliction.model import DOMAINS, Report, ReportBatch
+
+_FLOAT_COLUMNS = ("time_s", "lat", "lon", "alt_m", "gs_mps", "course_deg", "vs_mps")
+
+
+class LivePicture:
+    """Latest state per (party, track), columnar."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._rows: dict[tuple[str, str], int] = {}
+        self._party_codes: dict[str, int] = {}
+        self.parties: list[str] = []
+        self.track: list[str] = []
+        self.operation: list[str | None] = []
+        self.party = np.zeros(capacity, dtype=np.int32)
+        self.domain = np.zeros(capacity, dtype=np.int8)
+        self.time_s = np.full(capacity, -np.inf)
+        self.lat = np.zeros(capacity)
+        self.lon = np.zeros(capacity)
+        self.alt_m = np.zeros(capacity)
+        self.gs_mps = np.zeros(capacity)
+        self.course_deg = np.zeros(capacity)
+        self.vs_mps = np.zeros(capacity)
+
+    def __len__(self) -> int:
+        return len(self.track)
+
+    def party_code(self, party: str) -> int:
+        code = self._party_codes.get(party)
+        if code is None:
+            code = self._party_codes[party] = len(self.parties)
+            self.parties.append(party)
+        return code
+
+    def row_of(self, party: str, track: str) -> int | None:
+        return self._rows.get((party, track))
+
+    def latest_times(self, batch: ReportBatch) -> npt.NDArray[np.float64]:
+        """For each report of ``batch``, the time its track holds now (-inf if unknown)."""
+        rows = self._rows
+        party = batch.party
+        times = self.time_s
+        return np.array(
+            [times[r] if (r := rows.get((party, t))) is not None else -np.inf for t in batch.track],
+            dtype=np.float64,
+        )
+
+    def update(self, batch: ReportBatch) -> int:
+        """Apply ``batch``; returns how many rows moved (newer reports only)."""
+        if not len(batch):
+            return 0
+        code = self.party_code(batch.party)
+        rows = np.empty(len(batch), dtype=np.intp)
+        for i, track in enumerate(batch.track):
+            row = self._rows.get((batch.party, track))
+            if row is None:
+                row = self._append(code, track)
+            rows[i] = row
+        # Order by time so that, for a track reported twice, the newest report lands last.
+        order = np.argsort(batch.time_s, kind="stable")
+        rows, index = rows[order], order
+        newer = batch.time_s[index] > self.time_s[rows]
+        rows, index = rows[newer], index[newer]
+        for name in _FLOAT_COLUMNS:
+            getattr(self, name)[rows] = getattr(batch, name)[index]
+        self.domain[rows] = batch.domain[index]
+        for row, i in zip(rows.tolist(), index.tolist(), strict=True):
+            self.operation[row] = batch.operation[i]
+        return len(np.unique(rows))
+
+    def _append(self, party_code: int, track: str) -> int:
+        row = len(self.track)
+        if row == len(self.time_s):
+            self._grow()
+        self._rows[(self.parties[party_code], track)] = row
+        self.track.append(track)
+        self.operation.append(None)
+        self.party[row] = party_code
+        self.time_s[row] = -np.inf
+        return row
+
+    def _grow(self) -> None:
+        size = 2 * len(self.time_s)
+        for name in ("party", "domain", *_FLOAT_COLUMNS):
+            old = getattr(self, name)
+            new = np.full(size, -np.inf) if name == "time_s" else np.zeros(size, dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def forget_party(self, party: str) -> None:
+        """Drop a party's tracks from the picture (its rows stay, never live again)."""
+        code = self._party_codes.get(party)
+        if code is not None:
+            n = len(self.track)
+            self.time_s[:n][self.party[:n] == code] = -np.inf
+
+    def live_rows(self, now_s: float, stale_after_s: float) -> npt.NDArray[np.intp]:
+        """Rows updated within ``stale_after_s`` of ``now_s``."""
+        n = len(self.track)
+        return np.flatnonzero(self.time_s[:n] >= now_s - stale_after_s)
+
+    def report(self, row: int) -> Report:
+        return Report(
+            party=self.parties[int(self.party[row])],
+            track=self.track[row],
+            time_s=float(self.time_s[row]),
+            lat=float(self.lat[row]),
+            lon=float(self.lon[row]),
+            alt_m=float(self.alt_m[row]),
+            gs_mps=float(self.gs_mps[row]),
+            course_deg=float(self.course_deg[row]),
+            vs_mps=float(self.vs_mps[row]),
+            domain=DOMAINS[int(self.domain[row])],
+            operation=self.operation[row],
+        )
+
+    def reports_of(self, parties: Iterable[str]) -> Iterator[Report]:
+        """Latest reports of the tracks of ``parties`` (tracks ever reported and not forgotten)."""
+        codes = [self._party_codes[p] for p in parties if p in self._party_codes]
+        n = len(self.track)
+        if not codes or not n:
+            return
+        mask = np.isin(self.party[:n], codes) & np.isfinite(self.time_s[:n])
+        for row in np.flatnonzero(mask).tolist():
+            yield self.report(row)
+
+    def load(self, reports: Iterable[Report]) -> None:
+        """Fill the picture from stored latest reports (at start)."""
+        by_party: dict[str, list[Report]] = {}
+        for report in reports:
+            by_party.setdefault(report.party, []).append(report)
+        for party, items in by_party.items():
+            self.update(ReportBatch.from_reports(party, items))

@@ -1,0 +1,61 @@
+"""One write of the hub: a store transaction plus the journal entries and stream events it
+produces, committed together.
+
+The journal head and each party's next stream sequence number are read inside the
+transaction (another process may have written since), then advanced in memory for the rest
+of the unit. Subscribers hear of the events only after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from deconfliction.journal.chain import GENESIS_HASH, JournalEntry
+from deconfliction.store import Event, Transaction
+
+
+class WriteUnit:
+    """Stage journal entries and events of one write; see :meth:`Hub.write`."""
+
+    def __init__(self, tx: Transaction, now_s: float) -> None:
+        self.tx = tx
+        self.now_s = now_s
+        self.entries: list[JournalEntry] = []
+        self.events: list[Event] = []
+        self._head: tuple[int, str] | None = None
+        self._next_seq: dict[str, int] = {}
+        self._after: list[Callable[[], object]] = []
+
+    def journal(self, party: str, kind: str, content: Any) -> JournalEntry:
+        """Chain an entry recording ``content`` (JSON-able) for ``party``."""
+        if self._head is None:
+            self._head = self.tx.journal_head() or (0, GENESIS_HASH)
+        seq, prev_hash = self._head
+        entry = JournalEntry.make(prev_hash, seq + 1, self.now_s, party, kind, content)
+        self.entries.append(entry)
+        self._head = (entry.seq, entry.hash)
+        return entry
+
+    def emit(self, party: str, kind: str, data: dict[str, Any]) -> Event:
+        """Queue an event on ``party``'s stream."""
+        seq = self._next_seq.get(party)
+        if seq is None:
+            seq = self.tx.next_event_seq(party)
+        event = Event(party, seq, self.now_s, kind, data)
+        self._next_seq[party] = seq + 1
+        self.events.append(event)
+        return event
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the unit is durable (update memory, notify)."""
+        self._after.append(callback)
+
+    def flush(self) -> None:
+        """Write what was staged into the transaction (called once, before commit)."""
+        if self.entries:
+            self.tx.append_journal(self.entries)
+        if self.events:
+            self.tx.append_events(self.events)
+        for callback in self._after:
+            self.tx.on_commit(callback)

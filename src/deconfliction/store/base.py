@@ -1,0 +1,137 @@
+"""The storage seam: one ``Store`` protocol, implemented by SQLite (and later PostgreSQL).
+
+A store persists; it does not decide. The hub keeps its working sets in memory and writes
+through one :meth:`Store.transaction` per change, inside which it stages objects, reports,
+stream events and journal entries. Everything staged in one transaction is committed
+together, durably, or not at all. Reads outside a transaction see committed data only.
+
+Several processes may share one database (the CLI adds a party while the hub runs), so
+anything that must be consistent across them — the journal head, stream sequence numbers —
+is read *inside* the write transaction, never from a cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from deconfliction.journal.chain import JournalEntry
+from deconfliction.model import Agreement, Party, Report, ReportBatch
+
+ADMIN = "*admin*"  # the principal of admin credentials (not a valid party name)
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """A zone, operation, alert, message or incident as the store keeps it: a JSON document
+    with the few fields the hub needs to find it without reading the document."""
+
+    kind: str
+    id: str
+    owner: str
+    version: int
+    state: str
+    updated_s: float
+    doc: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One item of a party's stream; ``seq`` counts from 1 for each party."""
+
+    party: str
+    seq: int
+    time_s: float
+    kind: str
+    data: dict[str, Any]
+
+
+class Transaction(Protocol):
+    """Writes staged in one atomic, durable unit."""
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` after a successful commit (to update memory, notify streams)."""
+        ...
+
+    def put_party(self, party: Party) -> None: ...
+    def add_credential(self, token_hash: str, principal: str, created_s: float) -> None: ...
+    def revoke_credentials(self, principal: str, at_s: float) -> int: ...
+    def put_agreement(self, agreement: Agreement) -> None: ...
+    def delete_agreement(self, party_a: str, party_b: str) -> bool: ...
+
+    def insert_reports(self, batch: ReportBatch) -> None:
+        """Store reports; one already stored with the same (party, track, time) is kept."""
+        ...
+
+    def upsert_tracks(self, batch: ReportBatch) -> None:
+        """Record each track's latest report (one per track in ``batch``) if newer."""
+        ...
+
+    def put_object(self, obj: StoredObject) -> None: ...
+    def delete_object(self, kind: str, object_id: str) -> bool: ...
+
+    def next_event_seq(self, party: str) -> int:
+        """The sequence number the next event of ``party`` gets (read in this transaction)."""
+        ...
+
+    def append_events(self, events: Sequence[Event]) -> None: ...
+
+    def journal_head(self) -> tuple[int, str] | None:
+        """The (seq, hash) of the last journal entry, read in this transaction."""
+        ...
+
+    def append_journal(self, entries: Sequence[JournalEntry]) -> None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+
+
+class Store(Protocol):
+    """Durable state of one hub (or of several hub processes sharing it)."""
+
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
+    def close(self) -> None: ...
+
+    def get_meta(self, key: str) -> str | None: ...
+    def schema_version(self) -> int: ...
+
+    def get_party(self, name: str) -> Party | None: ...
+    def list_parties(self) -> list[Party]: ...
+    def principal_for(self, token_hash: str) -> str | None:
+        """The party name (or :data:`ADMIN`) an active credential belongs to."""
+        ...
+
+    def list_agreements(self) -> list[Agreement]: ...
+
+    def latest_tracks(self) -> Iterator[Report]:
+        """The latest report of every track ever reported."""
+        ...
+
+    def existing_reports(
+        self, party: str, keys: Iterable[tuple[str, float]]
+    ) -> set[tuple[str, float]]:
+        """Which of the (track, time_s) keys of ``party`` are already stored."""
+        ...
+
+    def reports_between(
+        self,
+        start_s: float,
+        end_s: float,
+        *,
+        party: str | None = None,
+        tracks: Sequence[str] | None = None,
+    ) -> list[Report]:
+        """Recorded reports in a time window, ordered by party, track, time."""
+        ...
+
+    def get_object(self, kind: str, object_id: str) -> StoredObject | None: ...
+    def list_objects(
+        self, kind: str, *, owner: str | None = None, states: Sequence[str] | None = None
+    ) -> list[StoredObject]: ...
+
+    def events_after(self, party: str, after_seq: int, limit: int) -> list[Event]: ...
+    def last_event_seq(self, party: str) -> int: ...
+
+    def journal_entries(
+        self, after_seq: int = 0, until_seq: int | None = None
+    ) -> Iterator[JournalEntry]: ...

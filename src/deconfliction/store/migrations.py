@@ -1,0 +1,98 @@
+"""The schema, as an ordered list of migrations; the store applies the missing ones on open.
+
+Never edit a migration that has shipped: add a new one. The version a database is at is
+``PRAGMA user_version``, so it changes in the same transaction as the schema itself.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: foundation
+    """
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE parties (
+        name      TEXT PRIMARY KEY,
+        created_s REAL NOT NULL,
+        language  TEXT NOT NULL DEFAULT 'en',
+        timezone  TEXT NOT NULL DEFAULT 'UTC',
+        revoked_s REAL
+    );
+    CREATE TABLE credentials (
+        token_hash TEXT PRIMARY KEY,
+        principal  TEXT NOT NULL,
+        created_s  REAL NOT NULL,
+        revoked_s  REAL
+    );
+    CREATE INDEX credentials_principal ON credentials (principal);
+    CREATE TABLE agreements (
+        party_a TEXT NOT NULL,
+        party_b TEXT NOT NULL,
+        doc     TEXT NOT NULL,
+        PRIMARY KEY (party_a, party_b)
+    );
+    CREATE TABLE reports (
+        party      TEXT NOT NULL,
+        track      TEXT NOT NULL,
+        time_s     REAL NOT NULL,
+        lat        REAL NOT NULL,
+        lon        REAL NOT NULL,
+        alt_m      REAL NOT NULL,
+        gs_mps     REAL NOT NULL,
+        course_deg REAL NOT NULL,
+        vs_mps     REAL NOT NULL,
+        domain     TEXT NOT NULL,
+        operation  TEXT,
+        PRIMARY KEY (party, track, time_s)
+    ) WITHOUT ROWID;
+    CREATE INDEX reports_time ON reports (time_s);
+    CREATE TABLE tracks (
+        party      TEXT NOT NULL,
+        track      TEXT NOT NULL,
+        time_s     REAL NOT NULL,
+        lat        REAL NOT NULL,
+        lon        REAL NOT NULL,
+        alt_m      REAL NOT NULL,
+        gs_mps     REAL NOT NULL,
+        course_deg REAL NOT NULL,
+        vs_mps     REAL NOT NULL,
+        domain     TEXT NOT NULL,
+        operation  TEXT,
+        PRIMARY KEY (party, track)
+    ) WITHOUT ROWID;
+    CREATE TABLE objects (
+        kind      TEXT NOT NULL,
+        id        TEXT NOT NULL,
+        owner     TEXT NOT NULL,
+        version   INTEGER NOT NULL,
+        state     TEXT NOT NULL,
+        updated_s REAL NOT NULL,
+        doc       TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+    );
+    CREATE INDEX objects_owner ON objects (kind, owner);
+    CREATE INDEX objects_state ON objects (kind, state);
+    CREATE TABLE events (
+        party  TEXT NOT NULL,
+        seq    INTEGER NOT NULL,
+        time_s REAL NOT NULL,
+        kind   TEXT NOT NULL,
+        data   TEXT NOT NULL,
+        PRIMARY KEY (party, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE journal (
+        seq       INTEGER PRIMARY KEY,
+        time      TEXT NOT NULL,
+        party     TEXT NOT NULL,
+        kind      TEXT NOT NULL,
+        content   BLOB NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL
+    );
+    CREATE INDEX journal_party ON journal (party);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,402 @@
+"""The embedded store: one SQLite file in WAL mode.
+
+All writes go through one connection, one transaction at a time (``BEGIN IMMEDIATE``, so a
+second process — the CLI adding a party while the hub runs — waits its turn instead of
+failing). Reads use one connection per thread and see committed data. ``synchronous=FULL``
+(the default) makes a commit survive power loss; ``NORMAL`` survives a crash of the hub
+process only. Either way a report the hub has acknowledged survives ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from deconfliction.errors import InvalidInput, SchemaTooNew, StoreError
+from deconfliction.journal.chain import JournalEntry
+from deconfliction.model import DOMAINS, Agreement, Party, Report, ReportBatch
+from deconfliction.store.base import Event, StoredObject
+from deconfliction.store.migrations import MIGRATIONS, SCHEMA_VERSION
+
+_SYNCHRONOUS = ("full", "normal", "extra")
+_BUSY_TIMEOUT_MS = 10_000
+_REPORT_COLUMNS = (
+    "party, track, time_s, lat, lon, alt_m, gs_mps, course_deg, vs_mps, domain, operation"
+)
+_DOMAIN = {d.value: d for d in DOMAINS}
+
+
+def _connect(path: str, synchronous: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_MS / 1000
+    )
+    conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if path != ":memory:":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+    return conn
+
+
+def _report(row: Sequence[Any]) -> Report:
+    party, track, time_s, lat, lon, alt_m, gs_mps, course_deg, vs_mps, domain, operation = row
+    return Report(
+        party,
+        track,
+        time_s,
+        lat,
+        lon,
+        alt_m,
+        gs_mps,
+        course_deg,
+        vs_mps,
+        _DOMAIN[domain],
+        operation,
+    )
+
+
+class SQLiteTransaction:
+    """Writes staged on the writer connection (see ``store.base.Transaction``)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._callbacks: list[Callable[[], object]] = []
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        self._callbacks.append(callback)
+
+    def put_party(self, party: Party) -> None:
+        self._conn.execute(
+            "INSERT INTO parties (name, created_s, language, timezone, revoked_s) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+            "language = excluded.language, timezone = excluded.timezone, "
+            "revoked_s = excluded.revoked_s",
+            (party.name, party.created_s, party.language, party.timezone, party.revoked_s),
+        )
+
+    def add_credential(self, token_hash: str, principal: str, created_s: float) -> None:
+        self._conn.execute(
+            "INSERT INTO credentials (token_hash, principal, created_s) VALUES (?, ?, ?)",
+            (token_hash, principal, created_s),
+        )
+
+    def revoke_credentials(self, principal: str, at_s: float) -> int:
+        cursor = self._conn.execute(
+            "UPDATE credentials SET revoked_s = ? WHERE principal = ? AND revoked_s IS NULL",
+            (at_s, principal),
+        )
+        return cursor.rowcount
+
+    def put_agreement(self, agreement: Agreement) -> None:
+        self._conn.execute(
+            "INSERT INTO agreements (party_a, party_b, doc) VALUES (?, ?, ?) "
+            "ON CONFLICT (party_a, party_b) DO UPDATE SET doc = excluded.doc",
+            (agreement.party_a, agreement.party_b, orjson.dumps(agreement.to_json()).decode()),
+        )
+
+    def delete_agreement(self, party_a: str, party_b: str) -> bool:
+        first, second = sorted((party_a, party_b))
+        cursor = self._conn.execute(
+            "DELETE FROM agreements WHERE party_a = ? AND party_b = ?", (first, second)
+        )
+        return cursor.rowcount > 0
+
+    def insert_reports(self, batch: ReportBatch) -> None:
+        party = batch.party
+        self._conn.executemany(
+            f"INSERT OR IGNORE INTO reports ({_REPORT_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((party, *row) for row in batch.rows()),
+        )
+
+    def upsert_tracks(self, batch: ReportBatch) -> None:
+        party = batch.party
+        self._conn.executemany(
+            f"INSERT INTO tracks ({_REPORT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (party, track) DO UPDATE SET time_s = excluded.time_s, "
+            "lat = excluded.lat, lon = excluded.lon, alt_m = excluded.alt_m, "
+            "gs_mps = excluded.gs_mps, course_deg = excluded.course_deg, "
+            "vs_mps = excluded.vs_mps, domain = excluded.domain, "
+            "operation = excluded.operation WHERE excluded.time_s > tracks.time_s",
+            ((party, *row) for row in batch.rows()),
+        )
+
+    def put_object(self, obj: StoredObject) -> None:
+        self._conn.execute(
+            "INSERT INTO objects (kind, id, owner, version, state, updated_s, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET "
+            "owner = excluded.owner, version = excluded.version, state = excluded.state, "
+            "updated_s = excluded.updated_s, doc = excluded.doc",
+            (
+                obj.kind,
+                obj.id,
+                obj.owner,
+                obj.version,
+                obj.state,
+                obj.updated_s,
+                orjson.dumps(obj.doc).decode(),
+            ),
+        )
+
+    def delete_object(self, kind: str, object_id: str) -> bool:
+        cursor = self._conn.execute(
+            "DELETE FROM objects WHERE kind = ? AND id = ?", (kind, object_id)
+        )
+        return cursor.rowcount > 0
+
+    def next_event_seq(self, party: str) -> int:
+        row = self._conn.execute("SELECT max(seq) FROM events WHERE party = ?", (party,)).fetchone()
+        return int(row[0] or 0) + 1
+
+    def append_events(self, events: Sequence[Event]) -> None:
+        self._conn.executemany(
+            "INSERT INTO events (party, seq, time_s, kind, data) VALUES (?, ?, ?, ?, ?)",
+            ((e.party, e.seq, e.time_s, e.kind, orjson.dumps(e.data).decode()) for e in events),
+        )
+
+    def journal_head(self) -> tuple[int, str] | None:
+        row = self._conn.execute(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def append_journal(self, entries: Sequence[JournalEntry]) -> None:
+        self._conn.executemany(
+            "INSERT INTO journal (seq, time, party, kind, content, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ((e.seq, e.time, e.party, e.kind, e.content, e.prev_hash, e.hash) for e in entries),
+        )
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def _run_callbacks(self) -> None:
+        for callback in self._callbacks:
+            callback()
+
+
+class SQLiteStore:
+    """The embedded store. ``path`` is a file, or ``:memory:`` for a throwaway one."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "full") -> None:
+        if synchronous.lower() not in _SYNCHRONOUS:
+            raise InvalidInput(
+                f"sqlite synchronous mode {synchronous!r} is unknown; use one of "
+                + ", ".join(_SYNCHRONOUS)
+            )
+        self.path = str(path)
+        self._synchronous = synchronous
+        self._memory = self.path == ":memory:"
+        try:
+            self._writer = _connect(self.path, synchronous)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open the database {self.path}: {error}") from None
+        self._write_lock = threading.RLock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._migrate()
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                if version > SCHEMA_VERSION:
+                    raise SchemaTooNew(
+                        f"the database {self.path} has schema version {version}, newer than "
+                        f"this release understands ({SCHEMA_VERSION}); upgrade deconfliction"
+                    )
+                for number in range(version, SCHEMA_VERSION):
+                    for statement in _statements(MIGRATIONS[number]):
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {number + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        with self._write_lock:
+            self._writer.close()
+
+    def schema_version(self) -> int:
+        return int(self._read().execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[SQLiteTransaction]:
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            tx = SQLiteTransaction(conn)
+            try:
+                yield tx
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        tx._run_callbacks()
+
+    def _read(self) -> sqlite3.Connection:
+        if self._memory:
+            return self._writer  # one connection holds a memory database
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path, self._synchronous)
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        if self._memory:
+            with self._write_lock:
+                return self._writer.execute(sql, params).fetchall()
+        return self._read().execute(sql, params).fetchall()
+
+    # -- reads -------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def get_party(self, name: str) -> Party | None:
+        rows = self._query(
+            "SELECT name, created_s, language, timezone, revoked_s FROM parties WHERE name = ?",
+            (name,),
+        )
+        return Party(*rows[0]) if rows else None
+
+    def list_parties(self) -> list[Party]:
+        rows = self._query(
+            "SELECT name, created_s, language, timezone, revoked_s FROM parties ORDER BY name"
+        )
+        return [Party(*row) for row in rows]
+
+    def principal_for(self, token_hash: str) -> str | None:
+        rows = self._query(
+            "SELECT principal FROM credentials WHERE token_hash = ? AND revoked_s IS NULL",
+            (token_hash,),
+        )
+        return str(rows[0][0]) if rows else None
+
+    def list_agreements(self) -> list[Agreement]:
+        rows = self._query("SELECT party_a, party_b, doc FROM agreements ORDER BY party_a, party_b")
+        return [Agreement.from_json(orjson.loads(doc)) for _, _, doc in rows]
+
+    def latest_tracks(self) -> Iterator[Report]:
+        for row in self._query(f"SELECT {_REPORT_COLUMNS} FROM tracks ORDER BY party, track"):
+            yield _report(row)
+
+    def existing_reports(
+        self, party: str, keys: Iterable[tuple[str, float]]
+    ) -> set[tuple[str, float]]:
+        found: set[tuple[str, float]] = set()
+        for track, time_s in keys:
+            rows = self._query(
+                "SELECT 1 FROM reports WHERE party = ? AND track = ? AND time_s = ?",
+                (party, track, time_s),
+            )
+            if rows:
+                found.add((track, time_s))
+        return found
+
+    def reports_between(
+        self,
+        start_s: float,
+        end_s: float,
+        *,
+        party: str | None = None,
+        tracks: Sequence[str] | None = None,
+    ) -> list[Report]:
+        sql = f"SELECT {_REPORT_COLUMNS} FROM reports WHERE time_s >= ? AND time_s <= ?"
+        params: list[Any] = [start_s, end_s]
+        if party is not None:
+            sql += " AND party = ?"
+            params.append(party)
+        if tracks is not None:
+            sql += f" AND track IN ({', '.join('?' * len(tracks))})"
+            params.extend(tracks)
+        sql += " ORDER BY party, track, time_s"
+        return [_report(row) for row in self._query(sql, params)]
+
+    def get_object(self, kind: str, object_id: str) -> StoredObject | None:
+        rows = self._query(
+            "SELECT kind, id, owner, version, state, updated_s, doc FROM objects "
+            "WHERE kind = ? AND id = ?",
+            (kind, object_id),
+        )
+        return _object(rows[0]) if rows else None
+
+    def list_objects(
+        self, kind: str, *, owner: str | None = None, states: Sequence[str] | None = None
+    ) -> list[StoredObject]:
+        sql = "SELECT kind, id, owner, version, state, updated_s, doc FROM objects WHERE kind = ?"
+        params: list[Any] = [kind]
+        if owner is not None:
+            sql += " AND owner = ?"
+            params.append(owner)
+        if states is not None:
+            sql += f" AND state IN ({', '.join('?' * len(states))})"
+            params.extend(states)
+        sql += " ORDER BY id"
+        return [_object(row) for row in self._query(sql, params)]
+
+    def events_after(self, party: str, after_seq: int, limit: int) -> list[Event]:
+        rows = self._query(
+            "SELECT party, seq, time_s, kind, data FROM events "
+            "WHERE party = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (party, after_seq, limit),
+        )
+        return [Event(p, s, t, k, orjson.loads(d)) for p, s, t, k, d in rows]
+
+    def last_event_seq(self, party: str) -> int:
+        rows = self._query("SELECT max(seq) FROM events WHERE party = ?", (party,))
+        return int(rows[0][0] or 0)
+
+    def journal_entries(
+        self, after_seq: int = 0, until_seq: int | None = None
+    ) -> Iterator[JournalEntry]:
+        last = after_seq
+        page = 1000
+        while True:
+            sql = (
+                "SELECT seq, time, party, kind, content, prev_hash, hash FROM journal WHERE seq > ?"
+            )
+            params: list[Any] = [last]
+            if until_seq is not None:
+                sql += " AND seq <= ?"
+                params.append(until_seq)
+            rows = self._query(sql + " ORDER BY seq LIMIT ?", [*params, page])
+            for seq, time, party, kind, content, prev_hash, hash_ in rows:
+                yield JournalEntry(seq, time, party, kind, bytes(content), prev_hash, hash_)
+                last = seq
+            if len(rows) < page:
+                return
+
+
+def _object(row: Sequence[Any]) -> StoredObject:
+    kind, object_id, owner, version, state, updated_s, doc = row
+    return StoredObject(kind, object_id, owner, int(version), state, updated_s, orjson.loads(doc))
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,120 @@
+"""`serve`: in-process through the runner where possible, and once for real, killed with -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from click.testing import CliRunner
+
+from deconfliction.cli import main
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def test_get_in_process_and_the_first_start_admin_token(tmp_path: Path) -> None:
+    db = str(tmp_path / "hub.db")
+    first = CliRunner().invoke(main, ["serve", "--db", db, "--get", "/v1/health"])
+    assert first.exit_code == 0, first.output
+    assert "admin token (shown once)" in first.output
+    assert json.loads(first.output.splitlines()[-1])["status"] == "ok"
+    second = CliRunner().invoke(main, ["serve", "--db", db, "--get", "/v1/version"])
+    assert "admin token" not in second.output
+    missing = CliRunner().invoke(main, ["serve", "--db", db, "--get", "/v1/nothing"])
+    assert missing.exit_code == 1
+
+
+def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "serve",
+            "--db",
+            str(tmp_path / "hub.db"),
+            "--setting",
+            "cycle_s",
+            "fast",
+            "--get",
+            "/v1/health",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "setting cycle_s: cannot read 'fast'" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(db: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": SRC}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deconfliction", "serve", "--db", str(db), "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError(f"the hub did not start: {process.stdout.read()!r}")  # type: ignore[union-attr]
+
+
+def test_acknowledged_reports_survive_kill_9(tmp_path: Path) -> None:
+    """The README's walk-through: party from the CLI while the hub runs, two reports with
+    curl-like requests, kill -9 right after the answer, restart, the tracks are there."""
+    db = tmp_path / "hub.db"
+    port = _free_port()
+    hub = _start(db, port)
+    try:
+        added = CliRunner().invoke(main, ["party", "add", "blue", "--db", str(db)])
+        token = added.output.strip()
+        now = time.time()
+        reports = [
+            {
+                "track": "a1",
+                "time": now - 1,
+                "lat": 48.85,
+                "lon": 2.35,
+                "alt_m": 3000,
+                "gs_mps": 120,
+                "course_deg": 90,
+            },
+            {
+                "track": "a2",
+                "time": now - 1,
+                "lat": 48.95,
+                "lon": 2.55,
+                "alt_m": 3300,
+                "gs_mps": 110,
+                "course_deg": 270,
+            },
+        ]
+        headers = {"Authorization": f"Bearer {token}"}
+        answer = httpx.post(f"http://127.0.0.1:{port}/v1/reports", json=reports, headers=headers)
+        assert answer.json()["accepted"] == 2
+        hub.send_signal(signal.SIGKILL)
+        hub.wait(10)
+    finally:
+        hub.kill()
+    hub = _start(db, port)
+    try:
+        tracks = httpx.get(f"http://127.0.0.1:{port}/v1/tracks", headers=headers).json()
+        assert [t["track"] for t in tracks["tracks"]] == ["a1", "a2"]
+    finally:
+        hub.send_signal(signal.SIGTERM)
+        hub.wait(10)

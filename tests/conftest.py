@@ -1,0 +1,90 @@
+"""Fixtures shared by every test: a manual clock, a store on disk, hubs and API clients."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from deconfliction.api import create_app
+from deconfliction.clock import ManualClock
+from deconfliction.hub import Hub
+from deconfliction.settings import Settings
+from deconfliction.store import SQLiteStore
+from tests.scenarios import T0
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "hub.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[SQLiteStore]:
+    s = SQLiteStore(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def hub(store: SQLiteStore, clock: ManualClock) -> Hub:
+    return Hub(Settings(), store, clock=clock)
+
+
+@dataclass
+class Deployment:
+    """A hub behind its API, with a client per party (and one for the admin)."""
+
+    hub: Hub
+    clock: ManualClock
+    app_client: TestClient
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def client(self, party: str) -> TestClient:
+        """A client that sends ``party``'s token (the admin's for ``"admin"``)."""
+        client = TestClient(self.app_client.app)
+        client.headers["Authorization"] = f"Bearer {self.tokens[party]}"
+        return client
+
+
+@pytest.fixture
+def deploy(tmp_path: Path, clock: ManualClock) -> Iterator[Callable[..., Deployment]]:
+    """Factory: ``deploy("blue", "red", settings=...)`` → a Deployment with those parties."""
+    made: list[Hub] = []
+
+    def make(*parties: str, settings: Settings | None = None, **languages: str) -> Deployment:
+        store = SQLiteStore(tmp_path / f"hub{len(made)}.db")
+        hub = Hub(settings or Settings(), store, clock=clock)
+        made.append(hub)
+        deployment = Deployment(hub, clock, TestClient(create_app(hub, run_cycle=False)))
+        deployment.tokens["admin"] = hub.issue_admin_token() or ""
+        for name in parties:
+            _, token = hub.add_party(name, language=languages.get(name, "en"))
+            deployment.tokens[name] = token
+        return deployment
+
+    yield make
+    for hub in made:
+        hub.close()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The project's shared data folder (``DECONFLICTION_SHARED_DATA`` or ``/work/shared/data``)."""
+    for candidate in (
+        os.environ.get("DECONFLICTION_SHARED_DATA"),
+        str(Path(__file__).resolve().parents[2] / "shared" / "data"),
+        "/work/shared/data",
+    ):
+        if candidate and (Path(candidate) / "quickstart.csv.gz").exists():
+            return Path(candidate)
+    pytest.skip("the shared data folder with quickstart.csv.gz is not on this machine")

@@ -1,0 +1,117 @@
+from pathlib import Path
+
+import pytest
+
+from deconfliction.clock import ManualClock
+from deconfliction.errors import AlreadyExists, AuthenticationFailed, PayloadTooLarge
+from deconfliction.hub import Hub
+from deconfliction.journal.chain import GENESIS_HASH
+from deconfliction.model import Agreement
+from deconfliction.settings import Settings
+from deconfliction.store import SQLiteStore
+from tests.scenarios import T0, report
+
+
+def test_reports_are_stored_once(hub: Hub) -> None:
+    hub.add_party("blue")
+    first = hub.submit_reports("blue", [report("a"), report("a"), report("b", lat=95)])
+    assert (first.accepted, first.duplicates) == (1, 1)
+    assert [(r.index, r.reason) for r in first.rejected] == [
+        (2, "lat 95 is out of range [-90, 90]")
+    ]
+    again = hub.submit_reports("blue", [report("a"), report("a", time=T0 - 1)])
+    assert (again.accepted, again.duplicates) == (1, 1)  # the late one is new, the other not
+    assert len(hub.store.reports_between(T0 - 10, T0)) == 2
+
+
+def test_a_late_report_is_stored_but_does_not_move_the_track_back(hub: Hub) -> None:
+    hub.add_party("blue")
+    hub.submit_reports("blue", [report("a", lat=48.0)])
+    hub.submit_reports("blue", [report("a", time=T0 - 30, lat=47.0)])
+    [track] = hub.tracks_for("blue")
+    assert (track.time_s, track.lat) == (T0, 48.0)
+
+
+def test_parties_see_only_their_own_tracks_unless_they_agreed(hub: Hub) -> None:
+    hub.add_party("blue")
+    hub.add_party("red")
+    hub.submit_reports("blue", [report("b1")])
+    hub.submit_reports("red", [report("r1")])
+    assert [t.track for t in hub.tracks_for("blue")] == ["b1"]
+    hub.set_agreement(Agreement("blue", "red", share_tracks=True))
+    assert [t.track for t in hub.tracks_for("blue")] == ["b1", "r1"]
+    hub.set_agreement(Agreement("blue", "red", share_tracks=False))
+    assert [t.track for t in hub.tracks_for("red")] == ["r1"]
+
+
+def test_revoked_party_loses_access_and_leaves_the_picture(hub: Hub) -> None:
+    _, token = hub.add_party("blue")
+    hub.submit_reports("blue", [report("a")])
+    hub.revoke_party("blue")
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        hub.authenticate(token)
+    assert len(hub.picture.live_rows(T0, 30)) == 0
+
+
+def test_duplicate_party_and_token_rotation(hub: Hub) -> None:
+    _, old = hub.add_party("blue")
+    with pytest.raises(AlreadyExists, match="already exists"):
+        hub.add_party("blue")
+    new = hub.rotate_token("blue")
+    assert hub.authenticate(new).name == "blue"
+    with pytest.raises(AuthenticationFailed):
+        hub.authenticate(old)
+
+
+def test_batch_over_the_item_limit(store: SQLiteStore, clock: ManualClock) -> None:
+    hub = Hub(Settings(max_batch_items=2), store, clock=clock)
+    with pytest.raises(PayloadTooLarge, match="3 reports; the limit is 2"):
+        hub.submit_reports("blue", [report("a"), report("b"), report("c")])
+
+
+def test_restart_finds_everything(db_path: Path, clock: ManualClock) -> None:
+    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    _, token = hub.add_party("blue")
+    hub.submit_reports("blue", [report("a"), report("b", time=T0 - 1)])
+    hub.close()
+    clock.advance(10)
+    again = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    assert again.authenticate(token).name == "blue"
+    assert [t.track for t in again.tracks_for("blue")] == ["a", "b"]
+    assert again.submit_reports("blue", [report("a")]).duplicates == 1
+    result = again.submit_reports("blue", [report("a", time=T0 + 5)])
+    assert again.last_event_seq("blue") == 2
+    assert (
+        result.entry is not None and result.entry.seq == 3
+    )  # the party, the first batch, this one
+    again.close()
+
+
+def test_a_second_process_on_the_same_database(db_path: Path, clock: ManualClock) -> None:
+    """The CLI adds a party while the hub runs: the hub accepts the token, the chain holds."""
+    running = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    running.add_party("blue")
+    cli = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    _, token = cli.add_party("red")
+    cli.close()
+    assert running.authenticate(token).name == "red"
+    running.submit_reports("red", [report("r1")])
+    entries = list(running.store.journal_entries())
+    assert [e.seq for e in entries] == [1, 2, 3]
+    previous = GENESIS_HASH
+    for entry in entries:
+        assert entry.prev_hash == previous and entry.recomputed_hash() == entry.hash
+        previous = entry.hash
+    running.close()
+
+
+def test_every_write_is_journalled_and_reports_are_summarised_on_the_stream(hub: Hub) -> None:
+    hub.add_party("blue")
+    seen = []
+    hub.subscribe("blue", seen.append)
+    hub.submit_reports("blue", [report("a"), report("b", time=T0 - 2)])
+    [event] = seen
+    assert event.kind == "reports.accepted"
+    assert event.data["count"] == 2 and event.data["tracks"] == 2
+    kinds = [e.kind for e in hub.store.journal_entries()]
+    assert kinds == ["party.added", "reports"]

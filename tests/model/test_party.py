@@ -1,0 +1,33 @@
+import math
+
+import pytest
+
+from deconfliction.errors import InvalidInput
+from deconfliction.model import Agreement, Minima, check_party_name
+
+
+@pytest.mark.parametrize("name", ["blue", "UN-OCHA", "a.b_c", "X" * 64])
+def test_good_names(name: str) -> None:
+    assert check_party_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["", "-x", "a b", "X" * 65, "*admin*"])
+def test_bad_names(name: str) -> None:
+    with pytest.raises(InvalidInput, match="is not allowed"):
+        check_party_name(name)
+
+
+def test_agreement_orders_its_parties_and_round_trips() -> None:
+    agreement = Agreement("red", "blue", True, {"ground": Minima(2000, math.inf, 900)})
+    assert agreement.pair == ("blue", "red")
+    assert Agreement.from_json(agreement.to_json()) == agreement
+
+
+def test_agreement_needs_two_parties() -> None:
+    with pytest.raises(InvalidInput, match="two different parties"):
+        Agreement("blue", "blue")
+
+
+def test_minima_must_be_positive() -> None:
+    with pytest.raises(InvalidInput, match="horizontal_m must be positive"):
+        Minima(0, 300, 300)

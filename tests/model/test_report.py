@@ -1,0 +1,60 @@
+import math
+from typing import Any
+
+import pytest
+
+from deconfliction.model import Domain, validate_reports
+from tests.scenarios import T0, report
+
+
+def one(item: Any) -> str:
+    batch, rejected = validate_reports("blue", [item], now_s=T0, future_tolerance_s=60.0)
+    assert len(batch) == 0
+    return rejected[0].reason
+
+
+def test_valid_reports_become_columns() -> None:
+    items = [report("a1"), report("g1", domain="ground", alt_m=None, time="2026-11-23T10:00:00Z")]
+    batch, rejected = validate_reports("blue", items, now_s=T0, future_tolerance_s=60.0)
+    assert rejected == []
+    assert batch.track == ["a1", "g1"]
+    assert batch.time_s.tolist() == [T0, T0]
+    assert batch.alt_m.tolist() == [3000.0, 0.0]
+    assert batch.report(1).domain is Domain.GROUND
+
+
+def test_course_is_taken_modulo_360() -> None:
+    batch, _ = validate_reports("b", [report(course_deg=-90)], now_s=T0, future_tolerance_s=60)
+    assert batch.course_deg[0] == 270.0
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"lat": 91.0}, "lat 91.0 is out of range [-90, 90]"),
+        ({"lon": -180.5}, "lon -180.5 is out of range [-180, 180]"),
+        ({"alt_m": math.nan}, "alt_m must be a finite number, got nan"),
+        ({"gs_mps": math.inf}, "gs_mps must be a finite number, got inf"),
+        ({"gs_mps": -1.0}, "gs_mps must not be negative, got -1.0"),
+        ({"domain": "space"}, "unknown domain 'space'; use one of air, ground, sea"),
+        ({"time": T0 + 61}, "s in the future; at most 60 s ahead"),
+        ({"lat": "48.8"}, "lat must be a number, got '48.8'"),
+        ({"track": ""}, "track must be a non-empty string"),
+        ({"alt_m": None}, "alt_m is missing"),
+        ({"altitude": 3}, "unknown field 'altitude'"),
+        ({"time": "noon"}, "'noon' is neither unix seconds nor an RFC 3339 time"),
+    ],
+)
+def test_rejections_say_why(changes: dict[str, Any], reason: str) -> None:
+    assert reason in one(report(**changes))
+
+
+def test_a_report_must_be_an_object() -> None:
+    assert one([1, 2]) == "a report must be a JSON object, got list"
+
+
+def test_rejections_keep_their_index() -> None:
+    items = [report("a"), report("b", lat=100), report("c"), {"nope": 1}]
+    batch, rejected = validate_reports("blue", items, now_s=T0, future_tolerance_s=60.0)
+    assert batch.track == ["a", "c"]
+    assert [r.index for r in rejected] == [1, 3]

@@ -1,0 +1,92 @@
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from deconfliction.errors import InvalidInput, SchemaTooNew
+from deconfliction.journal.chain import GENESIS_HASH, JournalEntry
+from deconfliction.model import Agreement, Party, validate_reports
+from deconfliction.store import Event, SQLiteStore, StoredObject
+from deconfliction.store.migrations import SCHEMA_VERSION
+from tests.scenarios import T0, report
+
+
+def batch(*items: dict) -> object:
+    b, rejected = validate_reports("blue", list(items), now_s=T0, future_tolerance_s=60)
+    assert not rejected
+    return b
+
+
+def test_new_database_is_at_the_current_schema_in_wal_mode(db_path: Path) -> None:
+    store = SQLiteStore(db_path)
+    assert store.schema_version() == SCHEMA_VERSION
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
+
+
+def test_a_newer_schema_is_refused(db_path: Path) -> None:
+    SQLiteStore(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(SchemaTooNew, match="upgrade deconfliction"):
+        SQLiteStore(db_path)
+
+
+def test_unknown_synchronous_mode(db_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="synchronous mode 'sometimes'"):
+        SQLiteStore(db_path, synchronous="sometimes")
+
+
+def test_a_failed_transaction_leaves_nothing(store: SQLiteStore) -> None:
+    committed = []
+
+    def failing_write() -> None:
+        with store.transaction() as tx:
+            tx.put_party(Party("blue", T0))
+            tx.on_commit(lambda: committed.append(True))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        failing_write()
+    assert store.get_party("blue") is None
+    assert committed == []
+
+
+def test_reports_are_stored_once_and_tracks_keep_the_latest(store: SQLiteStore) -> None:
+    with store.transaction() as tx:
+        tx.insert_reports(batch(report("a", time=T0), report("a", time=T0 - 5)))
+        tx.upsert_tracks(batch(report("a", time=T0)))
+    with store.transaction() as tx:
+        tx.insert_reports(batch(report("a", time=T0, lat=10.0)))  # same key: ignored
+        tx.upsert_tracks(batch(report("a", time=T0 - 5)))  # older: ignored
+    rows = store.reports_between(T0 - 10, T0 + 10)
+    assert [(r.track, r.time_s, r.lat) for r in rows] == [("a", T0 - 5, 48.85), ("a", T0, 48.85)]
+    assert [r.time_s for r in store.latest_tracks()] == [T0]
+    assert store.existing_reports("blue", [("a", T0), ("a", T0 - 1)]) == {("a", T0)}
+
+
+def test_objects_events_agreements_and_journal(store: SQLiteStore) -> None:
+    entry = JournalEntry.make(GENESIS_HASH, 1, T0, "blue", "test", {"x": 1})
+    with store.transaction() as tx:
+        tx.put_object(StoredObject("zone", "z1", "blue", 1, "active", T0, {"name": "hq"}))
+        assert tx.next_event_seq("blue") == 1
+        tx.append_events([Event("blue", 1, T0, "k", {"a": 1}), Event("blue", 2, T0, "k", {})])
+        tx.put_agreement(Agreement("red", "blue", share_tracks=True))
+        tx.append_journal([entry])
+        assert tx.journal_head() == (1, entry.hash)
+    assert store.get_object("zone", "z1").doc == {"name": "hq"}  # type: ignore[union-attr]
+    assert [o.id for o in store.list_objects("zone", owner="blue", states=["active"])] == ["z1"]
+    assert store.list_objects("zone", owner="red") == []
+    assert [e.seq for e in store.events_after("blue", 1, 10)] == [2]
+    assert store.last_event_seq("blue") == 2
+    assert store.list_agreements()[0].pair == ("blue", "red")
+    assert list(store.journal_entries()) == [entry]
+
+
+def test_memory_store_works_for_one_process() -> None:
+    store = SQLiteStore(":memory:")
+    with store.transaction() as tx:
+        tx.put_party(Party("blue", T0))
+    assert store.get_party("blue") == Party("blue", T0)
