@@ -11,12 +11,14 @@ them: ``cycle_s=500ms`` is refused, ``stale_after_s=2min`` is 120.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from deconfliction.errors import InvalidInput
+from deconfliction.model.minima import Minima
 from deconfliction.units import parse_distance_m, parse_duration_s, parse_size_bytes
 
 ENV_PREFIX = "DECONFLICTION_"
@@ -46,6 +48,24 @@ class Settings:
     stale_after_s: float = setting(
         30.0, "s", "A track not updated for this long drops out of detection."
     )
+    alert_hysteresis_s: float = setting(
+        10.0,
+        "s",
+        "A conflict must stay absent this long before its alert is resolved (no flicker).",
+    )
+    air_horizontal_m: float = setting(9260.0, "m", "Horizontal minimum between air tracks.")
+    air_vertical_m: float = setting(304.8, "m", "Vertical minimum between air tracks.")
+    air_lookahead_s: float = setting(300.0, "s", "How far ahead air conflicts are predicted.")
+    ground_horizontal_m: float = setting(
+        1000.0, "m", "Horizontal minimum between ground tracks (altitude is ignored)."
+    )
+    ground_lookahead_s: float = setting(
+        600.0, "s", "How far ahead ground conflicts are predicted."
+    )
+    sea_horizontal_m: float = setting(
+        1852.0, "m", "Horizontal minimum between sea tracks (altitude is ignored)."
+    )
+    sea_lookahead_s: float = setting(600.0, "s", "How far ahead sea conflicts are predicted.")
     # Streams
     stream_backlog_limit: int = setting(
         10_000, "events", "Most stored events a reconnecting stream replays in one go."
@@ -84,6 +104,14 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    def domain_minima(self) -> dict[str, Minima]:
+        """The default minima by domain pair key (pairs absent are not checked)."""
+        return {
+            "air": Minima(self.air_horizontal_m, self.air_vertical_m, self.air_lookahead_s),
+            "ground": Minima(self.ground_horizontal_m, math.inf, self.ground_lookahead_s),
+            "sea": Minima(self.sea_horizontal_m, math.inf, self.sea_lookahead_s),
+        }
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from deconfliction import __version__
 from deconfliction.api import errors
-from deconfliction.api.routes import meta, parties, reports, stream, tracks
+from deconfliction.api.routes import alerts, meta, parties, reports, stream, tracks
 from deconfliction.hub import Hub, Runner
 
 DESCRIPTION = """
@@ -49,6 +49,6 @@ def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
     )
     app.state.hub = hub
     errors.install(app)
-    for module in (meta, parties, reports, tracks, stream):
+    for module in (meta, parties, reports, tracks, alerts, stream):
         app.include_router(module.router, prefix="/v1")
     return app

@@ -14,12 +14,14 @@ from typing import Any
 
 from deconfliction.clock import Clock, SystemClock
 from deconfliction.errors import PayloadTooLarge
+from deconfliction.hub.alerts import AlertBook
 from deconfliction.hub.events import Streams, Subscriber
 from deconfliction.hub.parties import Parties, Principal
 from deconfliction.hub.picture import LivePicture
 from deconfliction.hub.tracks import IngestResult, Tracks
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.model import Agreement, Party, Report, validate_reports
+from deconfliction.model.alert import Alert
 from deconfliction.settings import Settings
 from deconfliction.store import Event, Store
 
@@ -45,6 +47,8 @@ class Hub:
         self.picture.load(store.latest_tracks())
         self._forget_revoked()
         self.tracks = Tracks(store, self.parties, self.picture)
+        self.alerts = AlertBook(store, hysteresis_s=settings.alert_hysteresis_s)
+        self.alerts.load(self.clock.now())
 
     def close(self) -> None:
         self.store.close()
@@ -54,11 +58,18 @@ class Hub:
     @contextmanager
     def write(self) -> Iterator[WriteUnit]:
         """One atomic, durable write: stage in the unit; memory and streams follow the commit."""
-        with self._lock, self.store.transaction() as tx:
-            unit = WriteUnit(tx, self.clock.now())
-            yield unit
-            unit.flush()
-            tx.on_commit(lambda: self.streams.publish(unit.events))
+        with self._lock:
+            unit: WriteUnit | None = None
+            try:
+                with self.store.transaction() as tx:
+                    unit = WriteUnit(tx, self.clock.now())
+                    yield unit
+                    unit.flush()
+                    tx.on_commit(lambda: self.streams.publish(unit.events))
+            except BaseException:
+                if unit is not None:
+                    unit.rolled_back()
+                raise
 
     # -- parties and credentials -------------------------------------------------------
 
@@ -130,6 +141,24 @@ class Hub:
         """The current picture as ``party`` may see it."""
         with self._lock:
             return self.tracks.visible_to(party)
+
+    # -- alerts ------------------------------------------------------------------------
+
+    def alerts_for(self, party: str) -> list[Alert]:
+        """The party's open and acknowledged alerts."""
+        with self._lock:
+            return self.alerts.active_for(party)
+
+    def closed_alerts_for(self, party: str, limit: int = 500) -> list[Alert]:
+        return self.alerts.closed_for(party, limit)
+
+    def alert(self, party: str, alert_id: str) -> Alert:
+        with self._lock:
+            return self.alerts.get(party, alert_id)
+
+    def acknowledge_alert(self, party: str, alert_id: str) -> Alert:
+        with self.write() as unit:
+            return self.alerts.acknowledge(unit, party, alert_id)
 
     # -- streams -----------------------------------------------------------------------
 

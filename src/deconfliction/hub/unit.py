@@ -26,6 +26,7 @@ class WriteUnit:
         self._head: tuple[int, str] | None = None
         self._next_seq: dict[str, int] = {}
         self._after: list[Callable[[], object]] = []
+        self._undo: dict[Callable[[float], object], None] = {}
 
     def journal(self, party: str, kind: str, content: Any) -> JournalEntry:
         """Chain an entry recording ``content`` (JSON-able) for ``party``."""
@@ -50,6 +51,15 @@ class WriteUnit:
     def after_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once the unit is durable (update memory, notify)."""
         self._after.append(callback)
+
+    def on_rollback(self, callback: Callable[[float], object]) -> None:
+        """Run ``callback(now_s)`` once if the unit fails: for services that changed memory
+        during the unit and must rebuild it from the store."""
+        self._undo[callback] = None
+
+    def rolled_back(self) -> None:
+        for callback in self._undo:
+            callback(self.now_s)
 
     def flush(self) -> None:
         """Write what was staged into the transaction (called once, before commit)."""

@@ -1,0 +1,243 @@
+"""The alert book: conflicts found each cycle become alerts, with a lifecycle per party.
+
+A conflict is known by a key (e.g. the two tracks). The first time it is found, each
+involved party gets an alert (``alert.opened`` on its stream); while it persists its live
+figures are refreshed in memory and a change of severity is announced (``alert.updated``);
+once it has been absent for the hysteresis period it is resolved, or expired at once if an
+object it involves left the picture (a stale track, a deleted zone). Every delivery is
+journalled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from deconfliction.errors import IllegalTransition, NotFound
+from deconfliction.hub.unit import WriteUnit
+from deconfliction.model.alert import Alert, AlertKind, Severity
+from deconfliction.model.ids import new_id
+from deconfliction.model.states import AlertState
+from deconfliction.store import Store, StoredObject
+
+ConflictKey = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A conflict found now: what each involved party is to be told if it is new.
+
+    ``views`` holds, per involved party, what that party may see (computed at opening and
+    kept: the other side's state *at alert time*); ``live`` holds figures every involved
+    party may see that move while the conflict persists (times to loss, closest approach).
+    """
+
+    key: ConflictKey
+    kind: AlertKind
+    severity: Severity
+    views: Mapping[str, dict[str, Any]]
+    live: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class OpenConflict:
+    id: str
+    key: ConflictKey
+    kind: AlertKind
+    severity: Severity
+    alerts: dict[str, Alert]
+    last_seen_s: float
+    live: dict[str, Any]
+
+
+class AlertBook:
+    """Open conflicts in memory; alerts in the store."""
+
+    def __init__(self, store: Store, *, hysteresis_s: float) -> None:
+        self._store = store
+        self.hysteresis_s = hysteresis_s
+        self._open: dict[ConflictKey, OpenConflict] = {}
+        self._by_alert: dict[str, ConflictKey] = {}
+
+    def _reload(self, now_s: float) -> None:
+        """After a failed write, memory is rebuilt from what the store really holds."""
+        self._open.clear()
+        self._by_alert.clear()
+        self.load(now_s)
+
+    def load(self, now_s: float) -> None:
+        """Rebuild open conflicts from the store (after a restart they count as seen now)."""
+        states = [AlertState.OPEN.value, AlertState.ACKNOWLEDGED.value]
+        for stored in self._store.list_objects("alert", states=states):
+            alert = Alert.from_doc(stored.doc)
+            key = tuple(stored.doc["key"])
+            conflict = self._open.get(key)
+            if conflict is None:
+                conflict = self._open[key] = OpenConflict(
+                    alert.conflict_id, key, alert.kind, alert.severity, {}, now_s,
+                    dict(stored.doc.get("live", {})),
+                )
+            conflict.alerts[alert.party] = alert
+            self._by_alert[alert.id] = key
+
+    # -- reading -----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def open_keys(self, kinds: Iterable[AlertKind] | None = None) -> list[ConflictKey]:
+        wanted = set(kinds) if kinds is not None else None
+        return [k for k, c in self._open.items() if wanted is None or c.kind in wanted]
+
+    def active_for(self, party: str) -> list[Alert]:
+        """The party's open and acknowledged alerts, with their live figures."""
+        alerts = []
+        for conflict in self._open.values():
+            alert = conflict.alerts.get(party)
+            if alert is not None:
+                alerts.append(self._with_live(alert, conflict))
+        return sorted(alerts, key=lambda a: a.opened_s)
+
+    def closed_for(self, party: str, limit: int) -> list[Alert]:
+        states = [AlertState.RESOLVED.value, AlertState.EXPIRED.value]
+        stored = self._store.list_objects("alert", owner=party, states=states)
+        alerts = [Alert.from_doc(s.doc) for s in stored]
+        return sorted(alerts, key=lambda a: a.closed_s or 0.0, reverse=True)[:limit]
+
+    def get(self, party: str, alert_id: str) -> Alert:
+        key = self._by_alert.get(alert_id)
+        if key is not None:
+            conflict = self._open[key]
+            alert = conflict.alerts.get(party)
+            if alert is not None and alert.id == alert_id:
+                return self._with_live(alert, conflict)
+        stored = self._store.get_object("alert", alert_id)
+        if stored is None or stored.owner != party:
+            raise NotFound(f"no alert {alert_id!r}")
+        return Alert.from_doc(stored.doc)
+
+    def _active(self, party: str, alert_id: str) -> tuple[OpenConflict, Alert]:
+        key = self._by_alert.get(alert_id)
+        if key is not None:
+            conflict = self._open[key]
+            alert = conflict.alerts.get(party)
+            if alert is not None and alert.id == alert_id:
+                return conflict, alert
+        closed = self.get(party, alert_id)  # NotFound unless it is the party's
+        raise IllegalTransition(
+            f"alert {alert_id} is {closed.state.value}: only an open alert can be acknowledged"
+        )
+
+    @staticmethod
+    def _with_live(alert: Alert, conflict: OpenConflict) -> Alert:
+        if not conflict.live:
+            return alert
+        return replace(alert, view={**alert.view, "now": conflict.live})
+
+    # -- writing -----------------------------------------------------------------------
+
+    def reconcile(
+        self,
+        unit: WriteUnit,
+        kinds: Iterable[AlertKind],
+        findings: Iterable[Finding],
+        still_live: Callable[[ConflictKey], bool],
+    ) -> None:
+        """Bring the open conflicts of ``kinds`` in line with what was found this cycle."""
+        now = unit.now_s
+        unit.on_rollback(self._reload)
+        seen: set[ConflictKey] = set()
+        for finding in findings:
+            seen.add(finding.key)
+            conflict = self._open.get(finding.key)
+            if conflict is None:
+                self.open(unit, finding)
+                continue
+            conflict.last_seen_s = now
+            conflict.live = finding.live
+            if finding.severity is not conflict.severity:
+                conflict.severity = finding.severity
+                for party, alert in list(conflict.alerts.items()):
+                    changed = replace(alert, severity=finding.severity, updated_s=now)
+                    conflict.alerts[party] = changed
+                    self._save(unit, changed, conflict)
+                    self._deliver(unit, "alert.updated", self._with_live(changed, conflict))
+        wanted = set(kinds)
+        for key in [k for k, c in self._open.items() if c.kind in wanted and k not in seen]:
+            conflict = self._open[key]
+            if not still_live(key):
+                self.close(unit, key, AlertState.EXPIRED)
+            elif now - conflict.last_seen_s >= self.hysteresis_s:
+                self.close(unit, key, AlertState.RESOLVED)
+
+    def open(self, unit: WriteUnit, finding: Finding) -> OpenConflict:
+        """Open alerts for a new conflict, one per involved party."""
+        now = unit.now_s
+        unit.on_rollback(self._reload)
+        conflict_id = new_id("cf", now)
+        parties = tuple(finding.views)
+        conflict = OpenConflict(conflict_id, finding.key, finding.kind, finding.severity, {},
+                                now, finding.live)
+        for party, view in finding.views.items():
+            alert = Alert(
+                id=new_id("al", now),
+                party=party,
+                conflict_id=conflict_id,
+                kind=finding.kind,
+                state=AlertState.OPEN,
+                severity=finding.severity,
+                opened_s=now,
+                updated_s=now,
+                counterparts=tuple(p for p in parties if p != party),
+                view=view,
+            )
+            conflict.alerts[party] = alert
+            self._save(unit, alert, conflict)
+            self._deliver(unit, "alert.opened", self._with_live(alert, conflict))
+        self._open[finding.key] = conflict
+        for alert in conflict.alerts.values():
+            self._by_alert[alert.id] = finding.key
+        return conflict
+
+    def close(self, unit: WriteUnit, key: ConflictKey, state: AlertState) -> None:
+        """Resolve or expire every party's alert of a conflict."""
+        unit.on_rollback(self._reload)
+        conflict = self._open.pop(key)
+        kind = "alert.resolved" if state is AlertState.RESOLVED else "alert.expired"
+        for alert in conflict.alerts.values():
+            closed = alert.moved(state, unit.now_s)
+            self._save(unit, closed, conflict)
+            self._deliver(unit, kind, closed)
+            self._by_alert.pop(alert.id, None)
+
+    def acknowledge(self, unit: WriteUnit, party: str, alert_id: str) -> Alert:
+        """The party acknowledges its alert; the other parties are told it did."""
+        conflict, alert = self._active(party, alert_id)
+        if alert.state is AlertState.ACKNOWLEDGED:
+            return self._with_live(alert, conflict)  # acknowledging twice changes nothing
+        unit.on_rollback(self._reload)
+        acknowledged = alert.moved(AlertState.ACKNOWLEDGED, unit.now_s)
+        conflict.alerts[party] = acknowledged
+        self._save(unit, acknowledged, conflict)
+        self._deliver(unit, "alert.acknowledged", self._with_live(acknowledged, conflict))
+        for other, their in conflict.alerts.items():
+            if other != party:
+                data = {"alert": their.id, "conflict": conflict.id, "acknowledged_by": party}
+                unit.journal(other, "alert.counterpart_acknowledged", data)
+                unit.emit(other, "alert.counterpart_acknowledged", data)
+        return self._with_live(acknowledged, conflict)
+
+    def _save(self, unit: WriteUnit, alert: Alert, conflict: OpenConflict) -> None:
+        doc = alert.to_doc()
+        doc["key"] = list(conflict.key)
+        doc["live"] = conflict.live
+        unit.tx.put_object(
+            StoredObject("alert", alert.id, alert.party, 1, alert.state.value, unit.now_s, doc)
+        )
+
+    @staticmethod
+    def _deliver(unit: WriteUnit, kind: str, alert: Alert) -> None:
+        data = alert.to_json()
+        event = unit.emit(alert.party, kind, data)
+        unit.journal(alert.party, kind, {"stream_seq": event.seq, "alert": data})

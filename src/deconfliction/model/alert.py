@@ -1,0 +1,117 @@
+"""Alerts: a conflict as one involved party sees it.
+
+Each conflict the hub finds gives one alert per involved party, so that each party has its
+own lifecycle (it acknowledges its own alert) and its own view, holding only what it may
+see: its own objects in full, and of the other side only the party's name and the minimum
+DESIGN.md allows (the other track's state at alert time, the conflicting volume).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from deconfliction.model.states import AlertState
+from deconfliction.units import format_time
+
+
+class AlertKind(StrEnum):
+    TRACK_TRACK = "track_track"
+    TRACK_ZONE = "track_zone"
+    OPERATION_OPERATION = "operation_operation"
+    OPERATION_ZONE = "operation_zone"
+    ZONE_ZONE = "zone_zone"
+    NONCONFORMANCE = "nonconformance"
+
+
+class Severity(StrEnum):
+    """How urgent: a separation already lost, one predicted, or advice about plans."""
+
+    LOSS = "loss"
+    PREDICTED = "predicted"
+    ADVISORY = "advisory"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One party's alert about one conflict."""
+
+    id: str
+    party: str
+    conflict_id: str
+    kind: AlertKind
+    state: AlertState
+    severity: Severity
+    opened_s: float
+    updated_s: float
+    counterparts: tuple[str, ...]
+    view: dict[str, Any]
+    acknowledged_s: float | None = None
+    closed_s: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return not self.state.terminal
+
+    def moved(self, state: AlertState, at_s: float) -> Alert:
+        """This alert in ``state`` (raises on an illegal transition)."""
+        new = self.state.to(state)
+        changes: dict[str, Any] = {"state": new, "updated_s": at_s}
+        if new is AlertState.ACKNOWLEDGED:
+            changes["acknowledged_s"] = at_s
+        if new.terminal:
+            changes["closed_s"] = at_s
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        def time_or_none(value: float | None) -> str | None:
+            return None if value is None else format_time(value)
+
+        return {
+            "id": self.id,
+            "conflict": self.conflict_id,
+            "kind": self.kind.value,
+            "state": self.state.value,
+            "severity": self.severity.value,
+            "opened": format_time(self.opened_s),
+            "updated": format_time(self.updated_s),
+            "acknowledged": time_or_none(self.acknowledged_s),
+            "closed": time_or_none(self.closed_s),
+            "counterparts": list(self.counterparts),
+            **self.view,
+        }
+
+    def to_doc(self) -> dict[str, Any]:
+        """What the store keeps (everything, machine-readable)."""
+        return {
+            "id": self.id,
+            "party": self.party,
+            "conflict_id": self.conflict_id,
+            "kind": self.kind.value,
+            "state": self.state.value,
+            "severity": self.severity.value,
+            "opened_s": self.opened_s,
+            "updated_s": self.updated_s,
+            "acknowledged_s": self.acknowledged_s,
+            "closed_s": self.closed_s,
+            "counterparts": list(self.counterparts),
+            "view": self.view,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Alert:
+        return cls(
+            id=doc["id"],
+            party=doc["party"],
+            conflict_id=doc["conflict_id"],
+            kind=AlertKind(doc["kind"]),
+            state=AlertState(doc["state"]),
+            severity=Severity(doc["severity"]),
+            opened_s=doc["opened_s"],
+            updated_s=doc["updated_s"],
+            counterparts=tuple(doc["counterparts"]),
+            view=doc["view"],
+            acknowledged_s=doc.get("acknowledged_s"),
+            closed_s=doc.get("closed_s"),
+        )
