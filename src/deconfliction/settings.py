@@ -59,13 +59,16 @@ class Settings:
     ground_horizontal_m: float = setting(
         1000.0, "m", "Horizontal minimum between ground tracks (altitude is ignored)."
     )
-    ground_lookahead_s: float = setting(
-        600.0, "s", "How far ahead ground conflicts are predicted."
-    )
+    ground_lookahead_s: float = setting(600.0, "s", "How far ahead ground conflicts are predicted.")
     sea_horizontal_m: float = setting(
         1852.0, "m", "Horizontal minimum between sea tracks (altitude is ignored)."
     )
     sea_lookahead_s: float = setting(600.0, "s", "How far ahead sea conflicts are predicted.")
+    tracks_checkpoint_s: float = setting(
+        10.0,
+        "s",
+        "How often the live picture is checkpointed; a restart replays reports after it.",
+    )
     # Streams
     stream_backlog_limit: int = setting(
         10_000, "events", "Most stored events a reconnecting stream replays in one go."

@@ -88,7 +88,7 @@ def parse_time(value: object, what: str = "time") -> float:
     if isinstance(value, bool):
         raise InvalidInput(f"{what}: expected RFC 3339 text or unix seconds, got {value!r}")
     if isinstance(value, int | float):
-        seconds = float(value)
+        seconds = float(value) if -MAX_UNIX_S < value < MAX_UNIX_S else math.inf
     elif isinstance(value, str):
         text = value.strip()
         try:

@@ -21,7 +21,8 @@ def test_reports_are_stored_once(hub: Hub) -> None:
     ]
     again = hub.submit_reports("blue", [report("a"), report("a", time=T0 - 1)])
     assert (again.accepted, again.duplicates) == (1, 1)  # the late one is new, the other not
-    assert len(hub.store.reports_between(T0 - 10, T0)) == 2
+    history = hub.tracks.history(T0 - 10, T0)
+    assert [(r.track, r.time_s) for r in history] == [("a", T0 - 1), ("a", T0)]
 
 
 def test_a_late_report_is_stored_but_does_not_move_the_track_back(hub: Hub) -> None:
@@ -85,6 +86,35 @@ def test_restart_finds_everything(db_path: Path, clock: ManualClock) -> None:
         result.entry is not None and result.entry.seq == 3
     )  # the party, the first batch, this one
     again.close()
+
+
+def test_a_crash_loses_no_acknowledged_report(db_path: Path, clock: ManualClock) -> None:
+    """No clean close: the picture comes back from the checkpoint plus the journal."""
+    hub = Hub(Settings(tracks_checkpoint_s=5), SQLiteStore(db_path), clock=clock)
+    hub.add_party("blue")
+    hub.submit_reports("blue", [report("a"), report("b")])
+    clock.advance(5)
+    hub.tick()  # checkpoint: a and b
+    hub.submit_reports("blue", [report("a", time=T0 + 5, lat=49.0), report("c", time=T0 + 5)])
+    # the process dies here: no close(), no checkpoint of the second batch
+    again = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    tracks = {t.track: t for t in again.tracks_for("blue")}
+    assert sorted(tracks) == ["a", "b", "c"]
+    assert (tracks["a"].time_s, tracks["a"].lat) == (T0 + 5, 49.0)
+    assert again.submit_reports("blue", [report("c", time=T0 + 5)]).duplicates == 1
+    again.close()
+    hub.store.close()
+
+
+def test_history_reads_back_what_was_stored(hub: Hub) -> None:
+    hub.add_party("blue")
+    hub.add_party("red")
+    hub.submit_reports("blue", [report("a", time=T0 - 20), report("b", time=T0 - 20)])
+    hub.submit_reports("blue", [report("a", time=T0 - 10)])
+    hub.submit_reports("red", [report("a", time=T0 - 10)])
+    got = [(r.party, r.track, r.time_s) for r in hub.tracks.history(T0 - 15, T0, tracks=["a"])]
+    assert got == [("blue", "a", T0 - 10), ("red", "a", T0 - 10)]
+    assert len(hub.tracks.history(T0 - 30, T0, party="blue")) == 3
 
 
 def test_a_second_process_on_the_same_database(db_path: Path, clock: ManualClock) -> None:

@@ -54,17 +54,29 @@ def test_a_failed_transaction_leaves_nothing(store: SQLiteStore) -> None:
     assert committed == []
 
 
-def test_reports_are_stored_once_and_tracks_keep_the_latest(store: SQLiteStore) -> None:
+def test_report_batches_are_journal_entries_found_by_party_and_time(store: SQLiteStore) -> None:
+    entries = []
+    previous = GENESIS_HASH
+    for seq, (party, t) in enumerate([("blue", T0), ("red", T0), ("blue", T0 + 60)], start=1):
+        entry = JournalEntry.make(previous, seq, t, party, "reports", {"n": seq})
+        entries.append(entry)
+        previous = entry.hash
+        with store.transaction() as tx:
+            tx.append_journal([entry])
+            tx.index_report_batch(seq, party, t - 5, t, 1)
+    assert [e.seq for e in store.report_batches(T0 - 1, T0 + 1)] == [1, 2]
+    assert [e.seq for e in store.report_batches(T0 - 100, T0 + 100, party="blue")] == [1, 3]
+    assert [e.seq for e in store.report_batches(T0 + 56, T0 + 57)] == [3]
+    assert list(store.report_batches_after(1)) == entries[1:]
+
+
+def test_tracks_checkpoint_keeps_the_latest(store: SQLiteStore) -> None:
     with store.transaction() as tx:
-        tx.insert_reports(batch(report("a", time=T0), report("a", time=T0 - 5)))
         tx.upsert_tracks(batch(report("a", time=T0)))
     with store.transaction() as tx:
-        tx.insert_reports(batch(report("a", time=T0, lat=10.0)))  # same key: ignored
-        tx.upsert_tracks(batch(report("a", time=T0 - 5)))  # older: ignored
-    rows = store.reports_between(T0 - 10, T0 + 10)
-    assert [(r.track, r.time_s, r.lat) for r in rows] == [("a", T0 - 5, 48.85), ("a", T0, 48.85)]
-    assert [r.time_s for r in store.latest_tracks()] == [T0]
-    assert store.existing_reports("blue", [("a", T0), ("a", T0 - 1)]) == {("a", T0)}
+        tx.upsert_tracks(batch(report("a", time=T0 - 5, lat=1.0)))  # older: ignored
+    [track] = store.latest_tracks()
+    assert (track.time_s, track.lat) == (T0, 48.85)
 
 
 def test_objects_events_agreements_and_journal(store: SQLiteStore) -> None:

@@ -210,7 +210,11 @@ class AlertOut(BaseModel):
     id: str = Field(description="The caller's alert id (each involved party has its own).")
     conflict: str = Field(description="Id of the conflict, shared by the parties' alerts.")
     kind: Literal[
-        "track_track", "track_zone", "operation_operation", "operation_zone", "zone_zone",
+        "track_track",
+        "track_zone",
+        "operation_operation",
+        "operation_zone",
+        "zone_zone",
         "nonconformance",
     ] = Field(description="What conflicts with what.")
     state: Literal["open", "acknowledged", "resolved", "expired"] = Field(
@@ -236,8 +240,7 @@ class AlertOut(BaseModel):
     )
     geometry: dict[str, Any] | None = Field(
         None,
-        description="Where and when the conflict is, and the minima that apply "
-        "(kind-specific).",
+        description="Where and when the conflict is, and the minima that apply (kind-specific).",
     )
     now: dict[str, Any] | None = Field(
         None,

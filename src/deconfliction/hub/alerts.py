@@ -75,7 +75,12 @@ class AlertBook:
             conflict = self._open.get(key)
             if conflict is None:
                 conflict = self._open[key] = OpenConflict(
-                    alert.conflict_id, key, alert.kind, alert.severity, {}, now_s,
+                    alert.conflict_id,
+                    key,
+                    alert.kind,
+                    alert.severity,
+                    {},
+                    now_s,
                     dict(stored.doc.get("live", {})),
                 )
             conflict.alerts[alert.party] = alert
@@ -177,8 +182,9 @@ class AlertBook:
         unit.on_rollback(self._reload)
         conflict_id = new_id("cf", now)
         parties = tuple(finding.views)
-        conflict = OpenConflict(conflict_id, finding.key, finding.kind, finding.severity, {},
-                                now, finding.live)
+        conflict = OpenConflict(
+            conflict_id, finding.key, finding.kind, finding.severity, {}, now, finding.live
+        )
         for party, view in finding.views.items():
             alert = Alert(
                 id=new_id("al", now),

@@ -44,13 +44,17 @@ class Hub:
         self.streams = Streams(store)
         self.parties = Parties(store)
         self.picture = LivePicture()
-        self.picture.load(store.latest_tracks())
-        self._forget_revoked()
         self.tracks = Tracks(store, self.parties, self.picture)
+        self.tracks.restore()
+        self._forget_revoked()
+        self._next_checkpoint_s = self.clock.now() + settings.tracks_checkpoint_s
         self.alerts = AlertBook(store, hysteresis_s=settings.alert_hysteresis_s)
         self.alerts.load(self.clock.now())
 
     def close(self) -> None:
+        """Checkpoint the picture (a faster next start) and close the store."""
+        with self.write() as unit:
+            self.tracks.checkpoint(unit)
         self.store.close()
 
     # -- the write pattern -------------------------------------------------------------
@@ -175,9 +179,14 @@ class Hub:
 
     def tick(self, now_s: float | None = None) -> None:
         """Run whatever is due: called every ``cycle_s`` by the runner, or by tests."""
+        now = self.clock.now() if now_s is None else now_s
         if self.parties.refresh():
             with self._lock:
                 self._forget_revoked()
+        if now >= self._next_checkpoint_s:
+            with self.write() as unit:
+                self.tracks.checkpoint(unit)
+            self._next_checkpoint_s = now + self.settings.tracks_checkpoint_s
 
     def _forget_revoked(self) -> None:
         for party in self.parties.all():

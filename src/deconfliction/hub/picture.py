@@ -35,6 +35,7 @@ class LivePicture:
         self.gs_mps = np.zeros(capacity)
         self.course_deg = np.zeros(capacity)
         self.vs_mps = np.zeros(capacity)
+        self.dirty = np.zeros(capacity, dtype=bool)  # changed since the last checkpoint
 
     def __len__(self) -> int:
         return len(self.track)
@@ -78,6 +79,7 @@ class LivePicture:
         for name in _FLOAT_COLUMNS:
             getattr(self, name)[rows] = getattr(batch, name)[index]
         self.domain[rows] = batch.domain[index]
+        self.dirty[rows] = True
         for row, i in zip(rows.tolist(), index.tolist(), strict=True):
             self.operation[row] = batch.operation[i]
         return len(np.unique(rows))
@@ -95,7 +97,7 @@ class LivePicture:
 
     def _grow(self) -> None:
         size = 2 * len(self.time_s)
-        for name in ("party", "domain", *_FLOAT_COLUMNS):
+        for name in ("party", "domain", "dirty", *_FLOAT_COLUMNS):
             old = getattr(self, name)
             new = np.full(size, -np.inf) if name == "time_s" else np.zeros(size, dtype=old.dtype)
             new[: len(old)] = old
@@ -138,10 +140,21 @@ class LivePicture:
         for row in np.flatnonzero(mask).tolist():
             yield self.report(row)
 
+    def take_dirty(self) -> list[int]:
+        """Rows changed since the last call (for the checkpoint), and forget them."""
+        n = len(self.track)
+        rows = np.flatnonzero(self.dirty[:n])
+        self.dirty[rows] = False
+        return [int(r) for r in rows]
+
+    def mark_dirty(self, rows: Iterable[int]) -> None:
+        self.dirty[list(rows)] = True
+
     def load(self, reports: Iterable[Report]) -> None:
-        """Fill the picture from stored latest reports (at start)."""
+        """Fill the picture from checkpointed latest reports (at start; not dirty)."""
         by_party: dict[str, list[Report]] = {}
         for report in reports:
             by_party.setdefault(report.party, []).append(report)
         for party, items in by_party.items():
             self.update(ReportBatch.from_reports(party, items))
+        self.dirty[:] = False

@@ -1,19 +1,28 @@
-"""Ingest of reports into the store and the live picture, and what each party may read of it."""
+"""Reports in, the live picture out, and the history of reports read back.
+
+A batch of new reports is stored once: as the content of the journal entry that records it
+(kind ``reports``), indexed by party and time. The live picture is checkpointed into the
+store every ``tracks_checkpoint_s``; at start the hub loads the checkpoint and replays the
+batches journalled after it, so nothing acknowledged is missing after a crash.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
+import orjson
 
 from deconfliction.hub.parties import Parties
 from deconfliction.hub.picture import LivePicture
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.journal.chain import JournalEntry
-from deconfliction.model import REPORT_COLUMNS, Rejection, Report, ReportBatch
+from deconfliction.model import Rejection, Report, ReportBatch
 from deconfliction.store import Store
 from deconfliction.units import format_time
+
+TRACKS_SEQ = "tracks_seq"  # meta: journal seq up to which the tracks checkpoint is complete
 
 
 @dataclass(frozen=True)
@@ -23,7 +32,7 @@ class IngestResult:
     accepted: int
     duplicates: int
     rejected: list[Rejection]
-    entry: JournalEntry | None  # the journal entry recording the stored reports
+    entry: JournalEntry | None  # the journal entry that stores the new reports
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -33,50 +42,8 @@ class IngestResult:
         }
 
 
-def _split_duplicates(
-    batch: ReportBatch, latest: np.ndarray, store: Store
-) -> tuple[list[int], int]:
-    """Indices of the reports in ``batch`` not stored yet, and how many were duplicates.
-
-    A report newer than its track's latest is new for sure; only older ones (late or
-    repeated) are looked up in the store. Repeats inside the batch count as duplicates.
-    """
-    seen: set[tuple[str, float]] = set()
-    fresh: list[int] = []
-    maybe: list[int] = []
-    duplicates = 0
-    times = batch.time_s.tolist()
-    for i, (track, time_s) in enumerate(zip(batch.track, times, strict=True)):
-        key = (track, time_s)
-        if key in seen:
-            duplicates += 1
-            continue
-        seen.add(key)
-        (fresh if time_s > latest[i] else maybe).append(i)
-    if maybe:
-        stored = store.existing_reports(batch.party, ((batch.track[i], times[i]) for i in maybe))
-        for i in maybe:
-            if (batch.track[i], times[i]) in stored:
-                duplicates += 1
-            else:
-                fresh.append(i)
-        fresh.sort()
-    return fresh, duplicates
-
-
-def _latest_per_track(batch: ReportBatch) -> ReportBatch:
-    newest: dict[str, int] = {}
-    times = batch.time_s
-    for i, track in enumerate(batch.track):
-        j = newest.get(track)
-        if j is None or times[i] > times[j]:
-            newest[track] = i
-    return batch.take(sorted(newest.values()))
-
-
-def journal_content(batch: ReportBatch) -> dict[str, Any]:
-    """How a batch of reports is recorded in the journal (columns named once)."""
-    return {"columns": list(REPORT_COLUMNS), "rows": [list(row) for row in batch.rows()]}
+def _decode(entry: JournalEntry) -> ReportBatch:
+    return ReportBatch.from_journal(entry.party, orjson.loads(entry.content))
 
 
 class Tracks:
@@ -87,37 +54,125 @@ class Tracks:
         self._parties = parties
         self.picture = picture
 
+    # -- ingest ------------------------------------------------------------------------
+
     def ingest(
         self, unit: WriteUnit, batch: ReportBatch, rejected: list[Rejection]
     ) -> IngestResult:
         """Store the new reports of a validated batch (inside ``unit``)."""
-        fresh, duplicates = _split_duplicates(batch, self.picture.latest_times(batch), self._store)
+        fresh, duplicates = self._split_duplicates(batch)
         if not fresh:
             return IngestResult(0, duplicates, rejected, None)
         new = batch if len(fresh) == len(batch) else batch.take(fresh)
-        unit.tx.insert_reports(new)
-        unit.tx.upsert_tracks(_latest_per_track(new))
-        entry = unit.journal(batch.party, "reports", journal_content(new))
+        entry = unit.journal(batch.party, "reports", new.to_journal())
+        t_min, t_max = float(new.time_s.min()), float(new.time_s.max())
+        unit.tx.index_report_batch(entry.seq, batch.party, t_min, t_max, len(new))
         unit.emit(
             batch.party,
             "reports.accepted",
             {
                 "count": len(new),
                 "tracks": len(set(new.track)),
-                "first_time": format_time(float(new.time_s.min())),
-                "last_time": format_time(float(new.time_s.max())),
+                "first_time": format_time(t_min),
+                "last_time": format_time(t_max),
                 "journal_seq": entry.seq,
             },
         )
         unit.after_commit(lambda: self.picture.update(new))
         return IngestResult(len(new), duplicates, rejected, entry)
 
+    def _split_duplicates(self, batch: ReportBatch) -> tuple[list[int], int]:
+        """Indices of the reports in ``batch`` not stored yet, and how many were duplicates.
+
+        A report newer than its track's latest is new for sure; only older ones (late, or
+        sent again) are looked up in the history. Repeats inside the batch are duplicates.
+        """
+        latest = self.picture.latest_times(batch)
+        seen: set[tuple[str, float]] = set()
+        fresh: list[int] = []
+        maybe: list[int] = []
+        duplicates = 0
+        times = batch.time_s.tolist()
+        for i, key in enumerate(zip(batch.track, times, strict=True)):
+            if key in seen:
+                duplicates += 1
+                continue
+            seen.add(key)
+            (fresh if key[1] > latest[i] else maybe).append(i)
+        if maybe:
+            stored = self.stored_keys(batch.party, [(batch.track[i], times[i]) for i in maybe])
+            for i in maybe:
+                if (batch.track[i], times[i]) in stored:
+                    duplicates += 1
+                else:
+                    fresh.append(i)
+            fresh.sort()
+        return fresh, duplicates
+
+    def stored_keys(self, party: str, keys: Sequence[tuple[str, float]]) -> set[tuple[str, float]]:
+        """Which (track, time_s) keys of ``party`` are in the history already."""
+        wanted = set(keys)
+        times = [t for _, t in keys]
+        found: set[tuple[str, float]] = set()
+        for entry in self._store.report_batches(min(times), max(times), party=party):
+            stored = _decode(entry)
+            found.update(
+                k for k in zip(stored.track, stored.time_s.tolist(), strict=True) if k in wanted
+            )
+        return found
+
+    # -- history -----------------------------------------------------------------------
+
+    def history(
+        self,
+        start_s: float,
+        end_s: float,
+        *,
+        party: str | None = None,
+        tracks: Iterable[str] | None = None,
+    ) -> list[Report]:
+        """Recorded reports in [start_s, end_s] (of ``party``, of ``tracks``), ordered by
+        party, track and time."""
+        wanted = None if tracks is None else set(tracks)
+        found: dict[tuple[str, str, float], Report] = {}
+        for entry in self._store.report_batches(start_s, end_s, party=party):
+            batch = _decode(entry)
+            for i, (track, time_s) in enumerate(
+                zip(batch.track, batch.time_s.tolist(), strict=True)
+            ):
+                if start_s <= time_s <= end_s and (wanted is None or track in wanted):
+                    found.setdefault((batch.party, track, time_s), batch.report(i))
+        return [found[k] for k in sorted(found)]
+
+    # -- the picture -------------------------------------------------------------------
+
     def visible_to(self, viewer: str) -> list[Report]:
         """The latest report of every track ``viewer`` may see: its own, and those of parties
         that agreed to share their picture with it."""
-        owners = [
+        owners = {
             p.name for p in self._parties.all() if self._parties.shares_tracks(viewer, p.name)
-        ]
-        if viewer not in owners:
-            owners.append(viewer)
+        }
+        owners.add(viewer)
         return sorted(self.picture.reports_of(owners), key=lambda r: (r.party, r.track))
+
+    def checkpoint(self, unit: WriteUnit) -> int:
+        """Write the tracks changed since the last checkpoint; how many."""
+        rows = self.picture.take_dirty()
+        by_party: dict[str, list[Report]] = {}
+        for row in rows:
+            report = self.picture.report(row)
+            if report.time_s > float("-inf"):
+                by_party.setdefault(report.party, []).append(report)
+        for party, reports in by_party.items():
+            unit.tx.upsert_tracks(ReportBatch.from_reports(party, reports))
+        head = unit.tx.journal_head()
+        unit.tx.set_meta(TRACKS_SEQ, str(head[0] if head else 0))
+        unit.on_rollback(lambda _now: self.picture.mark_dirty(rows))
+        return len(rows)
+
+    def restore(self) -> None:
+        """Fill the picture: the checkpoint, then the batches journalled after it."""
+        self.picture.load(self._store.latest_tracks())
+        watermark = int(self._store.get_meta(TRACKS_SEQ) or 0)
+        for entry in self._store.report_batches_after(watermark):
+            self.picture.update(_decode(entry))

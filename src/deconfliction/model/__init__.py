@@ -9,9 +9,9 @@ from deconfliction.model.report import (
     Rejection,
     Report,
     ReportBatch,
-    validate_reports,
 )
 from deconfliction.model.states import AlertState, IncidentState, MessageState, OperationState
+from deconfliction.model.validate import check_report, validate_reports
 
 __all__ = [
     "DEFAULT_MINIMA",
@@ -31,6 +31,7 @@ __all__ = [
     "Report",
     "ReportBatch",
     "check_party_name",
+    "check_report",
     "domain_pair_key",
     "validate_reports",
 ]

@@ -1,14 +1,11 @@
-"""Reports: one observation of a track at a time, and their validation.
+"""Reports: one observation of a track at a time, one at a time or as columns.
 
-Validation is per item: a batch is split into the reports the hub accepts and, for each
-rejected item, its index and a plain-language reason. Accepted reports come back columnar
-(:class:`ReportBatch`) because everything downstream (store, live picture, detection) works
-on columns.
+Everything downstream of validation (``model.validate``) works on :class:`ReportBatch`
+columns: the journal that stores them, the live picture, detection.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +13,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from deconfliction.errors import InvalidInput
 from deconfliction.model.party import DOMAINS, Domain
-from deconfliction.units import format_time, parse_time
+from deconfliction.units import format_time
 
 FloatArray = npt.NDArray[np.float64]
 REPORT_FIELDS = (
@@ -47,7 +43,6 @@ REPORT_COLUMNS = (
     "operation",
 )
 MAX_ID_LENGTH = 64
-_FIELD_SET = frozenset(REPORT_FIELDS)
 _DOMAIN_BY_NAME = {d.value: d for d in DOMAINS}
 
 
@@ -165,6 +160,26 @@ class ReportBatch:
             strict=True,
         )
 
+    @classmethod
+    def from_rows(cls, party: str, rows: Sequence[Sequence[Any]]) -> ReportBatch:
+        """A batch from rows in :data:`REPORT_COLUMNS` order (domain by name or code)."""
+        return _batch_from_rows(party, rows)
+
+    def to_journal(self) -> dict[str, Any]:
+        """How a batch is recorded in the journal: the columns named once, then rows."""
+        return {"columns": list(REPORT_COLUMNS), "rows": [list(row) for row in self.rows()]}
+
+    @classmethod
+    def from_journal(cls, party: str, content: dict[str, Any]) -> ReportBatch:
+        """The batch a journal entry recorded (see :meth:`to_journal`)."""
+        columns = content["columns"]
+        if list(columns) != list(REPORT_COLUMNS):
+            index = {name: i for i, name in enumerate(columns)}
+            rows = [[row[index[name]] for name in REPORT_COLUMNS] for row in content["rows"]]
+        else:
+            rows = content["rows"]
+        return cls.from_rows(party, rows)
+
     def report(self, i: int) -> Report:
         return Report(
             party=self.party,
@@ -181,110 +196,13 @@ class ReportBatch:
         )
 
 
-class _Reject(Exception):
-    pass
-
-
-def _number(item: dict[str, Any], name: str, default: float | None = None) -> float:
-    value = item.get(name)
-    if value is None:
-        if default is None:
-            raise _Reject(f"{name} is missing")
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Reject(f"{name} must be a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise _Reject(f"{name} must be a finite number, got {value!r}")
-    return number
-
-
-def _identifier(item: dict[str, Any], name: str, required: bool) -> str | None:
-    value = item.get(name)
-    if value is None:
-        if required:
-            raise _Reject(f"{name} is missing")
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _Reject(f"{name} must be a non-empty string, got {value!r}")
-    if len(value) > MAX_ID_LENGTH:
-        raise _Reject(f"{name} is longer than {MAX_ID_LENGTH} characters")
-    return value
-
-
-def _validate_one(item: Any, now_s: float, future_tolerance_s: float) -> tuple[Any, ...]:
-    if not isinstance(item, dict):
-        raise _Reject(f"a report must be a JSON object, got {type(item).__name__}")
-    unknown = item.keys() - _FIELD_SET
-    if unknown:
-        raise _Reject(
-            f"unknown field {sorted(unknown)[0]!r}; a report has the fields "
-            + ", ".join(REPORT_FIELDS)
-        )
-    track = _identifier(item, "track", required=True)
-    if "time" not in item or item["time"] is None:
-        raise _Reject("time is missing")
-    try:
-        time_s = parse_time(item["time"])
-    except InvalidInput as error:
-        raise _Reject(error.message) from None
-    lat = _number(item, "lat")
-    lon = _number(item, "lon")
-    if not -90.0 <= lat <= 90.0:
-        raise _Reject(f"lat {item['lat']!r} is out of range [-90, 90]")
-    if not -180.0 <= lon <= 180.0:
-        raise _Reject(f"lon {item['lon']!r} is out of range [-180, 180]")
-    domain_name = item.get("domain", "air")
-    domain = _DOMAIN_BY_NAME.get(domain_name) if isinstance(domain_name, str) else None
-    if domain is None:
-        raise _Reject(
-            f"unknown domain {domain_name!r}; use one of " + ", ".join(d.value for d in DOMAINS)
-        )
-    alt_m = _number(item, "alt_m", None if domain is Domain.AIR else 0.0)
-    gs_mps = _number(item, "gs_mps", 0.0)
-    if gs_mps < 0:
-        raise _Reject(f"gs_mps must not be negative, got {item['gs_mps']!r}")
-    course_deg = _number(item, "course_deg", 0.0) % 360.0
-    vs_mps = _number(item, "vs_mps", 0.0)
-    if time_s > now_s + future_tolerance_s:
-        raise _Reject(
-            f"time {format_time(time_s)} is {time_s - now_s:.0f} s in the future; "
-            f"at most {future_tolerance_s:g} s ahead of the hub's clock is accepted"
-        )
-    operation = _identifier(item, "operation", required=False)
-    return (track, time_s, lat, lon, alt_m, gs_mps, course_deg, vs_mps, domain.code, operation)
-
-
-def validate_reports(
-    party: str, items: Sequence[Any], *, now_s: float, future_tolerance_s: float
-) -> tuple[ReportBatch, list[Rejection]]:
-    """Split raw report items (parsed JSON) into accepted columns and rejections.
-
-    >>> batch, rejected = validate_reports(
-    ...     "blue",
-    ...     [{"track": "a1", "time": 0, "lat": 48.0, "lon": 2.0, "alt_m": 3000.0},
-    ...      {"track": "a2", "time": 0, "lat": 95.0, "lon": 2.0, "alt_m": 3000.0}],
-    ...     now_s=10.0, future_tolerance_s=60.0)
-    >>> len(batch), rejected[0].index, rejected[0].reason
-    (1, 1, 'lat 95.0 is out of range [-90, 90]')
-    """
-    rows: list[tuple[Any, ...]] = []
-    rejections: list[Rejection] = []
-    for index, item in enumerate(items):
-        try:
-            rows.append(_validate_one(item, now_s, future_tolerance_s))
-        except _Reject as reason:
-            rejections.append(Rejection(index, str(reason)))
-    return _columns(party, rows), rejections
-
-
-def _columns(party: str, rows: list[tuple[Any, ...]]) -> ReportBatch:
+def _batch_from_rows(party: str, rows: Sequence[Sequence[Any]]) -> ReportBatch:
     if not rows:
-        empty = np.empty(0, dtype=np.float64)
-        return ReportBatch(party, [], *(empty,) * 7, np.empty(0, np.int8), [])
+        return empty_batch(party)
     track, time_s, lat, lon, alt_m, gs_mps, course_deg, vs_mps, domain, operation = zip(
         *rows, strict=True
     )
+    codes = [d if isinstance(d, int) else _DOMAIN_BY_NAME[d].code for d in domain]
     return ReportBatch(
         party=party,
         track=list(track),
@@ -295,6 +213,11 @@ def _columns(party: str, rows: list[tuple[Any, ...]]) -> ReportBatch:
         gs_mps=np.array(gs_mps, dtype=np.float64),
         course_deg=np.array(course_deg, dtype=np.float64),
         vs_mps=np.array(vs_mps, dtype=np.float64),
-        domain=np.array(domain, dtype=np.int8),
+        domain=np.array(codes, dtype=np.int8),
         operation=list(operation),
     )
+
+
+def empty_batch(party: str) -> ReportBatch:
+    empty = np.empty(0, dtype=np.float64)
+    return ReportBatch(party, [], *(empty,) * 7, np.empty(0, np.int8), [])

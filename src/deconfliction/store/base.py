@@ -1,9 +1,11 @@
 """The storage seam: one ``Store`` protocol, implemented by SQLite (and later PostgreSQL).
 
 A store persists; it does not decide. The hub keeps its working sets in memory and writes
-through one :meth:`Store.transaction` per change, inside which it stages objects, reports,
-stream events and journal entries. Everything staged in one transaction is committed
-together, durably, or not at all. Reads outside a transaction see committed data only.
+through one :meth:`Store.transaction` per change, inside which it stages objects, stream
+events and journal entries. Reports are stored once, inside the journal entries that record
+their batches, with an index by party and time (``index_report_batch``). Everything staged
+in one transaction is committed together, durably, or not at all. Reads outside a
+transaction see committed data only.
 
 Several processes may share one database (the CLI adds a party while the hub runs), so
 anything that must be consistent across them — the journal head, stream sequence numbers —
@@ -12,7 +14,7 @@ is read *inside* the write transaction, never from a cache.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -61,12 +63,14 @@ class Transaction(Protocol):
     def put_agreement(self, agreement: Agreement) -> None: ...
     def delete_agreement(self, party_a: str, party_b: str) -> bool: ...
 
-    def insert_reports(self, batch: ReportBatch) -> None:
-        """Store reports; one already stored with the same (party, track, time) is kept."""
+    def index_report_batch(
+        self, seq: int, party: str, t_min: float, t_max: float, count: int
+    ) -> None:
+        """Index the journal entry ``seq`` that holds a batch of ``party``'s reports."""
         ...
 
     def upsert_tracks(self, batch: ReportBatch) -> None:
-        """Record each track's latest report (one per track in ``batch``) if newer."""
+        """Checkpoint each track's latest report (one per track in ``batch``) if newer."""
         ...
 
     def put_object(self, obj: StoredObject) -> None: ...
@@ -104,24 +108,17 @@ class Store(Protocol):
     def list_agreements(self) -> list[Agreement]: ...
 
     def latest_tracks(self) -> Iterator[Report]:
-        """The latest report of every track ever reported."""
+        """The checkpointed latest report of every track (see ``upsert_tracks``)."""
         ...
 
-    def existing_reports(
-        self, party: str, keys: Iterable[tuple[str, float]]
-    ) -> set[tuple[str, float]]:
-        """Which of the (track, time_s) keys of ``party`` are already stored."""
+    def report_batches(
+        self, start_s: float, end_s: float, *, party: str | None = None
+    ) -> Iterator[JournalEntry]:
+        """Journal entries of report batches with reports inside [start_s, end_s]."""
         ...
 
-    def reports_between(
-        self,
-        start_s: float,
-        end_s: float,
-        *,
-        party: str | None = None,
-        tracks: Sequence[str] | None = None,
-    ) -> list[Report]:
-        """Recorded reports in a time window, ordered by party, track, time."""
+    def report_batches_after(self, seq: int) -> Iterator[JournalEntry]:
+        """Journal entries of report batches after journal sequence ``seq``, in order."""
         ...
 
     def get_object(self, kind: str, object_id: str) -> StoredObject | None: ...

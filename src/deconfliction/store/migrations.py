@@ -33,21 +33,19 @@ MIGRATIONS: tuple[str, ...] = (
         doc     TEXT NOT NULL,
         PRIMARY KEY (party_a, party_b)
     );
-    CREATE TABLE reports (
-        party      TEXT NOT NULL,
-        track      TEXT NOT NULL,
-        time_s     REAL NOT NULL,
-        lat        REAL NOT NULL,
-        lon        REAL NOT NULL,
-        alt_m      REAL NOT NULL,
-        gs_mps     REAL NOT NULL,
-        course_deg REAL NOT NULL,
-        vs_mps     REAL NOT NULL,
-        domain     TEXT NOT NULL,
-        operation  TEXT,
-        PRIMARY KEY (party, track, time_s)
-    ) WITHOUT ROWID;
-    CREATE INDEX reports_time ON reports (time_s);
+    -- Reports are stored once, in the journal (kind 'reports', one entry per batch); this
+    -- indexes those entries by party and time so that history can be read back.
+    CREATE TABLE report_batches (
+        seq    INTEGER PRIMARY KEY,
+        party  TEXT NOT NULL,
+        t_min  REAL NOT NULL,
+        t_max  REAL NOT NULL,
+        count  INTEGER NOT NULL
+    );
+    CREATE INDEX report_batches_party ON report_batches (party, t_max);
+    CREATE INDEX report_batches_time ON report_batches (t_max);
+    -- A checkpoint of the live picture (latest report per track); at start the hub loads it
+    -- and replays the report batches journalled after meta 'tracks_seq'.
     CREATE TABLE tracks (
         party      TEXT NOT NULL,
         track      TEXT NOT NULL,

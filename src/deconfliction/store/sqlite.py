@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -107,12 +107,12 @@ class SQLiteTransaction:
         )
         return cursor.rowcount > 0
 
-    def insert_reports(self, batch: ReportBatch) -> None:
-        party = batch.party
-        self._conn.executemany(
-            f"INSERT OR IGNORE INTO reports ({_REPORT_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((party, *row) for row in batch.rows()),
+    def index_report_batch(
+        self, seq: int, party: str, t_min: float, t_max: float, count: int
+    ) -> None:
+        self._conn.execute(
+            "INSERT INTO report_batches (seq, party, t_min, t_max, count) VALUES (?, ?, ?, ?, ?)",
+            (seq, party, t_min, t_max, count),
         )
 
     def upsert_tracks(self, batch: ReportBatch) -> None:
@@ -306,37 +306,25 @@ class SQLiteStore:
         for row in self._query(f"SELECT {_REPORT_COLUMNS} FROM tracks ORDER BY party, track"):
             yield _report(row)
 
-    def existing_reports(
-        self, party: str, keys: Iterable[tuple[str, float]]
-    ) -> set[tuple[str, float]]:
-        found: set[tuple[str, float]] = set()
-        for track, time_s in keys:
-            rows = self._query(
-                "SELECT 1 FROM reports WHERE party = ? AND track = ? AND time_s = ?",
-                (party, track, time_s),
-            )
-            if rows:
-                found.add((track, time_s))
-        return found
-
-    def reports_between(
-        self,
-        start_s: float,
-        end_s: float,
-        *,
-        party: str | None = None,
-        tracks: Sequence[str] | None = None,
-    ) -> list[Report]:
-        sql = f"SELECT {_REPORT_COLUMNS} FROM reports WHERE time_s >= ? AND time_s <= ?"
+    def report_batches(
+        self, start_s: float, end_s: float, *, party: str | None = None
+    ) -> Iterator[JournalEntry]:
+        sql = (
+            "SELECT j.seq, j.time, j.party, j.kind, j.content, j.prev_hash, j.hash "
+            "FROM report_batches b JOIN journal j ON j.seq = b.seq "
+            "WHERE b.t_max >= ? AND b.t_min <= ?"
+        )
         params: list[Any] = [start_s, end_s]
         if party is not None:
-            sql += " AND party = ?"
+            sql += " AND b.party = ?"
             params.append(party)
-        if tracks is not None:
-            sql += f" AND track IN ({', '.join('?' * len(tracks))})"
-            params.extend(tracks)
-        sql += " ORDER BY party, track, time_s"
-        return [_report(row) for row in self._query(sql, params)]
+        for row in self._query(sql + " ORDER BY b.seq", params):
+            yield _entry(row)
+
+    def report_batches_after(self, seq: int) -> Iterator[JournalEntry]:
+        return self._journal_pages(
+            "FROM report_batches b JOIN journal j ON j.seq = b.seq WHERE b.seq > ?", [], seq
+        )
 
     def get_object(self, kind: str, object_id: str) -> StoredObject | None:
         rows = self._query(
@@ -375,20 +363,25 @@ class SQLiteStore:
     def journal_entries(
         self, after_seq: int = 0, until_seq: int | None = None
     ) -> Iterator[JournalEntry]:
+        where = "FROM journal j WHERE j.seq > ?"
+        params: list[Any] = []
+        if until_seq is not None:
+            where += " AND j.seq <= ?"
+            params.append(until_seq)
+        return self._journal_pages(where, params, after_seq)
+
+    def _journal_pages(
+        self, where: str, params: list[Any], after_seq: int, page: int = 1000
+    ) -> Iterator[JournalEntry]:
+        """Journal entries ``where`` (its first ``?`` is the seq to continue after), read a
+        page at a time so that a long journal never sits in memory whole."""
+        sql = f"SELECT j.seq, j.time, j.party, j.kind, j.content, j.prev_hash, j.hash {where}"
         last = after_seq
-        page = 1000
         while True:
-            sql = (
-                "SELECT seq, time, party, kind, content, prev_hash, hash FROM journal WHERE seq > ?"
-            )
-            params: list[Any] = [last]
-            if until_seq is not None:
-                sql += " AND seq <= ?"
-                params.append(until_seq)
-            rows = self._query(sql + " ORDER BY seq LIMIT ?", [*params, page])
-            for seq, time, party, kind, content, prev_hash, hash_ in rows:
-                yield JournalEntry(seq, time, party, kind, bytes(content), prev_hash, hash_)
-                last = seq
+            rows = self._query(sql + " ORDER BY j.seq LIMIT ?", [last, *params, page])
+            for row in rows:
+                yield _entry(row)
+                last = row[0]
             if len(rows) < page:
                 return
 
@@ -398,5 +391,12 @@ def _object(row: Sequence[Any]) -> StoredObject:
     return StoredObject(kind, object_id, owner, int(version), state, updated_s, orjson.loads(doc))
 
 
+def _entry(row: Sequence[Any]) -> JournalEntry:
+    seq, time, party, kind, content, prev_hash, hash_ = row
+    return JournalEntry(seq, time, party, kind, bytes(content), prev_hash, hash_)
+
+
 def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """The statements of a migration (comments are whole lines starting with ``--``)."""
+    code = "\n".join(line for line in script.splitlines() if not line.strip().startswith("--"))
+    return [s.strip() for s in code.split(";") if s.strip()]

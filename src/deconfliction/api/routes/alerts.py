@@ -39,8 +39,9 @@ def get_alert(alert_id: str, hub: HubDep, caller: PartyDep) -> dict[str, Any]:
     return hub.alert(caller.name, alert_id).to_json()
 
 
-@router.post("/alerts/{alert_id}/ack", response_model=AlertOut,
-             responses={409: {"model": ErrorOut}})
+@router.post(
+    "/alerts/{alert_id}/ack", response_model=AlertOut, responses={409: {"model": ErrorOut}}
+)
 def acknowledge_alert(alert_id: str, hub: HubDep, caller: PartyDep) -> dict[str, Any]:
     """Acknowledge one of the caller's alerts (the other parties involved are told). An
     alert already resolved or expired cannot be acknowledged (409); acknowledging twice
