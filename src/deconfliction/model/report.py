@@ -166,19 +166,43 @@ class ReportBatch:
         return _batch_from_rows(party, rows)
 
     def to_journal(self) -> dict[str, Any]:
-        """How a batch is recorded in the journal: the columns named once, then rows."""
-        return {"columns": list(REPORT_COLUMNS), "rows": [list(row) for row in self.rows()]}
+        """How a batch is recorded in the journal: one array per column of
+        :data:`REPORT_COLUMNS` (domains by name), all the same length."""
+        columns: dict[str, Any] = {
+            "track": self.track,
+            "time_s": self.time_s,
+            "lat": self.lat,
+            "lon": self.lon,
+            "alt_m": self.alt_m,
+            "gs_mps": self.gs_mps,
+            "course_deg": self.course_deg,
+            "vs_mps": self.vs_mps,
+            "domain": [DOMAINS[c].value for c in self.domain.tolist()],
+            "operation": self.operation,
+        }
+        return {"reports": columns}
 
     @classmethod
     def from_journal(cls, party: str, content: dict[str, Any]) -> ReportBatch:
         """The batch a journal entry recorded (see :meth:`to_journal`)."""
-        columns = content["columns"]
-        if list(columns) != list(REPORT_COLUMNS):
-            index = {name: i for i, name in enumerate(columns)}
-            rows = [[row[index[name]] for name in REPORT_COLUMNS] for row in content["rows"]]
-        else:
-            rows = content["rows"]
-        return cls.from_rows(party, rows)
+        columns = content["reports"]
+
+        def floats(name: str) -> FloatArray:
+            return np.array(columns[name], dtype=np.float64)
+
+        return cls(
+            party=party,
+            track=list(columns["track"]),
+            time_s=floats("time_s"),
+            lat=floats("lat"),
+            lon=floats("lon"),
+            alt_m=floats("alt_m"),
+            gs_mps=floats("gs_mps"),
+            course_deg=floats("course_deg"),
+            vs_mps=floats("vs_mps"),
+            domain=np.array([_DOMAIN_BY_NAME[d].code for d in columns["domain"]], dtype=np.int8),
+            operation=list(columns["operation"]),
+        )
 
     def report(self, i: int) -> Report:
         return Report(
