@@ -80,6 +80,8 @@ def test_no_mgrs_in_polar_regions(lat: float, lon: float) -> None:
         ("35", 0.0, None, "lat must be a number"),
         (0.0, 0.0, "  ", "name must be non-empty"),
         (0.0, 0.0, "x" * 121, "longer than 120"),
+        (0.0, 0.0, "Camp \u202eA", "U\\+202E at position 5 is a control or direction"),
+        (0.0, 0.0, "Camp\nA", "U\\+000A at position 4"),
     ],
 )
 def test_invalid_places(lat: object, lon: object, name: object, problem: str) -> None:

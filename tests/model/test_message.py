@@ -81,12 +81,17 @@ def test_new_message_is_sent_with_one_step() -> None:
         ({"template": None, "text": "   "}, "text is empty"),
         ({"template": None, "text": "x" * 4001}, "longer than 4000"),
         ({"text_language": "en"}, "only for free text"),
+        ({"template": None, "text": "see \u202egnirts"}, "U\\+202E at position 4"),
         ({"places": (Place(1.0, 2.0),) * 51}, "more than 50 places"),
     ],
 )
 def test_invalid_messages_are_refused(changes: dict[str, object], problem: str) -> None:
     with pytest.raises(InvalidInput, match=problem):
         message(**changes)
+
+
+def test_free_text_may_have_several_lines() -> None:
+    assert message(template=None, text="line one\nline two\tend").text == "line one\nline two\tend"
 
 
 def test_channel_and_priority_may_be_given_as_text() -> None:

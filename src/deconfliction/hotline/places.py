@@ -28,6 +28,7 @@ from typing import Any
 import mgrs
 
 from deconfliction.errors import InvalidInput
+from deconfliction.hotline.text import check_text
 
 MGRS_SOUTH_LIMIT_DEG = -80.0
 MGRS_NORTH_LIMIT_DEG = 84.0
@@ -58,7 +59,7 @@ class Place:
                 raise InvalidInput(f"place: name must be non-empty text, got {self.name!r}")
             if len(self.name) > MAX_PLACE_NAME_LENGTH:
                 raise InvalidInput(f"place: name is longer than {MAX_PLACE_NAME_LENGTH} characters")
-            object.__setattr__(self, "name", self.name.strip())
+            object.__setattr__(self, "name", check_text(self.name.strip(), "place: name"))
 
     @classmethod
     def from_json(cls, value: Any, what: str = "place") -> Place:

@@ -26,6 +26,7 @@ from typing import Any
 
 from deconfliction.errors import InvalidInput
 from deconfliction.hotline.places import Place
+from deconfliction.hotline.text import check_text
 from deconfliction.model.message import MAX_PLACES, Channel
 from deconfliction.model.party import DOMAINS, check_party_name
 from deconfliction.units import format_time, parse_distance_m, parse_duration_s, parse_time
@@ -311,7 +312,14 @@ def _identifier(value: Any) -> str:
         raise _Bad(f"must be a non-empty identifier, got {value!r}")
     if len(value) > MAX_ID_LENGTH:
         raise _Bad(f"is longer than {MAX_ID_LENGTH} characters")
-    return value.strip()
+    return _plain(value.strip(), multiline=False)
+
+
+def _plain(value: str, *, multiline: bool) -> str:
+    try:
+        return check_text(value, "text", multiline=multiline)
+    except InvalidInput as error:
+        raise _Bad(error.message.removeprefix("text: ")) from None
 
 
 def _number(value: Any, parse: Callable[[Any, str], float], what: str) -> float:
@@ -345,7 +353,7 @@ def _canonical(spec: FieldSpec, value: Any) -> Any:
                 raise _Bad(f"must be non-empty text, got {value!r}")
             if len(value) > MAX_FIELD_TEXT_LENGTH:
                 raise _Bad(f"is longer than {MAX_FIELD_TEXT_LENGTH} characters")
-            return value.strip()
+            return _plain(value.strip(), multiline=False)
         case Kind.ID:
             return _identifier(value)
         case Kind.IDS:

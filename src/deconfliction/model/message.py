@@ -25,6 +25,7 @@ from typing import Any
 
 from deconfliction.errors import InvalidInput, PermissionDenied
 from deconfliction.hotline.places import Place
+from deconfliction.hotline.text import check_text
 from deconfliction.model.states import MessageState
 from deconfliction.units import format_time
 
@@ -134,6 +135,8 @@ class Message:
             raise InvalidInput("message: text is empty")
         if self.text is not None and len(self.text) > MAX_TEXT_LENGTH:
             raise InvalidInput(f"message: text is longer than {MAX_TEXT_LENGTH} characters")
+        if self.text is not None:
+            check_text(self.text, "message: text", multiline=True)
         if self.text is None and self.text_language is not None:
             raise InvalidInput("message: text_language is only for free text")
         if len(self.places) > MAX_PLACES:
