@@ -1,0 +1,319 @@
+"""Webhooks: the signature scheme, and a real HTTP receiver that fails once, then accepts."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import random
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from deconfliction.clock import ManualClock
+from deconfliction.errors import AuthenticationFailed, InvalidInput
+from deconfliction.gateways.webhook import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    AsyncWebhookSender,
+    WebhookSender,
+    sign,
+    verify_signature,
+)
+
+SECRET = b"party-red-webhook-secret"
+START_S = 1_714_564_800.0
+EVENT = {"type": "message", "id": "m-1", "title": "Уведомление о пересечении"}
+
+
+@dataclass
+class Received:
+    """What the test receiver saw: one entry per request, and what it answered."""
+
+    statuses: list[int] = field(default_factory=list)  # what to answer, in order
+    bodies: list[bytes] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    verified: list[bool] = field(default_factory=list)
+    answered: list[int] = field(default_factory=list)
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that checks every signature with the test's clock."""
+
+    def __init__(self, clock: ManualClock, statuses: list[int]) -> None:
+        self.seen = Received(statuses=list(statuses))
+        seen = self.seen
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                try:
+                    verify_signature(SECRET, body, self.headers, now_s=clock.now())
+                    ok = True
+                except AuthenticationFailed:
+                    ok = False
+                status = seen.statuses.pop(0) if seen.statuses else 200
+                if not ok:
+                    status = 401
+                seen.bodies.append(body)
+                seen.headers.append(dict(self.headers.items()))
+                seen.verified.append(ok)
+                seen.answered.append(status)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:  # keep test output quiet
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        # A short poll so shutdown() returns at once, not after the default half second.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START_S)
+
+
+@pytest.fixture
+def sleeps(clock: ManualClock) -> list[float]:
+    return []
+
+
+def sender_for(clock: ManualClock, sleeps: list[float], **options: object) -> WebhookSender:
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock.advance(seconds)  # time passes only on the test's clock
+
+    settings: dict[str, object] = {"max_attempts": 4, "base_delay_s": 2.0, "max_delay_s": 30.0}
+    settings.update(options)
+    return WebhookSender(clock=clock, sleep=sleep, rng=random.Random(7), **settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def sender(clock: ManualClock, sleeps: list[float]) -> Iterator[WebhookSender]:
+    with sender_for(clock, sleeps) as sender:
+        yield sender
+
+
+def test_receiver_fails_once_then_accepts(
+    clock: ManualClock, sleeps: list[float], sender: WebhookSender
+) -> None:
+    with Receiver(clock, statuses=[500]) as receiver:
+        delivery = sender.send(receiver.url, SECRET, EVENT)
+
+    assert delivery.delivered
+    assert [a.status_code for a in delivery.attempts] == [500, 200]
+    assert [a.attempt for a in delivery.attempts] == [1, 2]
+    assert receiver.seen.verified == [True, True]
+    assert receiver.seen.answered == [500, 200]
+    # The backoff came from the injected sleep: first failure waits 1 to 2 s (half jitter).
+    assert len(sleeps) == 1
+    assert 1.0 <= sleeps[0] <= 2.0
+    assert delivery.attempts[0].retry_in_s == sleeps[0]
+    assert delivery.attempts[1].retry_in_s is None
+    assert delivery.attempts[1].at_s == START_S + sleeps[0]
+    # One delivery id across the retries; each attempt signed afresh with its own time.
+    first, second = receiver.seen.headers
+    assert first[DELIVERY_HEADER] == second[DELIVERY_HEADER] == delivery.delivery_id
+    assert first["X-Deconfliction-Attempt"] == "1"
+    assert second["X-Deconfliction-Attempt"] == "2"
+    assert first[TIMESTAMP_HEADER] == str(int(START_S))
+    assert second[TIMESTAMP_HEADER] == str(int(START_S + sleeps[0]))
+    assert json.loads(receiver.seen.bodies[0]) == EVENT
+    assert receiver.seen.bodies[0] == receiver.seen.bodies[1]
+    log = delivery.to_json()
+    assert log["delivered"] is True
+    assert [a["status_code"] for a in log["attempts"]] == [500, 200]
+    assert log["attempts"][0]["at"] == "2024-05-01T12:00:00Z"
+
+
+def test_signature_by_hand_the_way_a_receiver_checks_it(clock: ManualClock) -> None:
+    body = b'{"a":1}'
+    headers = sign(SECRET, body, START_S + 0.9)
+    stamp = headers[TIMESTAMP_HEADER]
+    mac = hmac.new(SECRET, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert stamp == str(int(START_S))
+    assert headers[SIGNATURE_HEADER] == "sha256=" + mac
+    assert verify_signature(SECRET, body, headers, now_s=START_S) == int(START_S)
+    lower = {k.lower(): v for k, v in headers.items()}
+    assert verify_signature(SECRET.decode(), body, lower, now_s=START_S) == int(START_S)
+
+
+@pytest.mark.parametrize(
+    ("body", "secret", "headers", "now_s", "problem"),
+    [
+        (b'{"a":2}', SECRET, None, START_S, "does not match the body"),
+        (b'{"a":1}', b"other", None, START_S, "does not match the body"),
+        (b'{"a":1}', SECRET, None, START_S + 301, "more than the 300 s allowed"),
+        (b'{"a":1}', SECRET, None, START_S - 301, "more than the 300 s allowed"),
+        (b'{"a":1}', SECRET, {TIMESTAMP_HEADER: "1714564800"}, START_S, "Signature header is"),
+        (b'{"a":1}', SECRET, {SIGNATURE_HEADER: "sha256=00"}, START_S, "Timestamp header is"),
+        (
+            b'{"a":1}',
+            SECRET,
+            {TIMESTAMP_HEADER: "-5", SIGNATURE_HEADER: "sha256=00"},
+            START_S,
+            "not whole unix seconds",
+        ),
+    ],
+)
+def test_bad_signatures_are_refused(
+    body: bytes, secret: bytes, headers: dict[str, str] | None, now_s: float, problem: str
+) -> None:
+    headers = headers if headers is not None else sign(SECRET, b'{"a":1}', START_S)
+    with pytest.raises(AuthenticationFailed, match=problem):
+        verify_signature(secret, body, headers, now_s=now_s)
+
+
+def test_a_replayed_request_with_a_new_timestamp_fails() -> None:
+    body = b'{"a":1}'
+    old = sign(SECRET, body, START_S)
+    replay = {**old, TIMESTAMP_HEADER: str(int(START_S) + 3600)}
+    with pytest.raises(AuthenticationFailed, match="does not match"):
+        verify_signature(SECRET, body, replay, now_s=START_S + 3600)
+
+
+def test_client_errors_are_final(
+    clock: ManualClock, sleeps: list[float], sender: WebhookSender
+) -> None:
+    with Receiver(clock, statuses=[404]) as receiver:
+        delivery = sender.send(receiver.url, SECRET, EVENT)
+    assert not delivery.delivered
+    assert [a.status_code for a in delivery.attempts] == [404]
+    assert sleeps == []
+
+
+def test_a_wrong_secret_gets_401_and_no_retry(
+    clock: ManualClock, sleeps: list[float], sender: WebhookSender
+) -> None:
+    with Receiver(clock, statuses=[]) as receiver:
+        delivery = sender.send(receiver.url, b"not the secret", EVENT)
+    assert receiver.seen.verified == [False]
+    assert [a.status_code for a in delivery.attempts] == [401]
+    assert sleeps == []
+
+
+def test_retries_stop_at_the_limit_with_growing_capped_delays(
+    clock: ManualClock, sleeps: list[float]
+) -> None:
+    with (
+        sender_for(clock, sleeps, max_attempts=5, base_delay_s=4.0, max_delay_s=10.0) as sender,
+        Receiver(clock, statuses=[503] * 10) as receiver,
+    ):
+        delivery = sender.send(receiver.url, SECRET, EVENT)
+    assert not delivery.delivered
+    assert [a.status_code for a in delivery.attempts] == [503] * 5
+    assert len(receiver.seen.bodies) == 5
+    ceilings = [4.0, 8.0, 10.0, 10.0]  # base * 2**n, capped
+    assert len(sleeps) == 4
+    for wait, ceiling in zip(sleeps, ceilings, strict=True):
+        assert ceiling / 2 <= wait <= ceiling
+    assert delivery.attempts[-1].retry_in_s is None
+
+
+def test_retry_after_is_honoured_up_to_the_cap(clock: ManualClock, sleeps: list[float]) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if len(sleeps) == 0:
+            return httpx.Response(429, headers={"Retry-After": "25"})
+        if len(sleeps) == 1:
+            return httpx.Response(429, headers={"Retry-After": "3600"})
+        return httpx.Response(204)
+
+    client = httpx.Client(transport=httpx.MockTransport(answer))
+    with sender_for(clock, sleeps, client=client) as sender:
+        delivery = sender.send("https://hooks.example/red", SECRET, EVENT)
+    assert delivery.delivered
+    assert sleeps == [25.0, 30.0]
+
+
+def test_connection_errors_are_retried(clock: ManualClock, sleeps: list[float]) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with sender_for(clock, sleeps, max_attempts=3) as sender:
+        delivery = sender.send(f"http://127.0.0.1:{port}/hook", SECRET, EVENT)
+    assert not delivery.delivered
+    assert [a.status_code for a in delivery.attempts] == [None, None, None]
+    assert all(a.error and "ConnectError" in a.error for a in delivery.attempts)
+    assert len(sleeps) == 2
+
+
+def test_bytes_are_sent_as_they_are(
+    clock: ManualClock, sleeps: list[float], sender: WebhookSender
+) -> None:
+    body = b'{"already":"serialised"}'
+    with Receiver(clock, statuses=[]) as receiver:
+        delivery = sender.send(receiver.url, SECRET, body, delivery_id="d-42")
+    assert delivery.delivery_id == "d-42"
+    assert receiver.seen.bodies == [body]
+    assert receiver.seen.verified == [True]
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x", "hooks.example/x", "http:///nohost"])
+def test_only_http_urls(sender: WebhookSender, url: str) -> None:
+    with pytest.raises(InvalidInput, match="not an http"):
+        sender.send(url, SECRET, EVENT)
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"max_attempts": 0}, "max_attempts"),
+        ({"base_delay_s": 0.0}, "base_delay_s"),
+        ({"max_delay_s": 1.0, "base_delay_s": 2.0}, "below base_delay_s"),
+        ({"timeout_s": float("nan")}, "timeout_s"),
+    ],
+)
+def test_settings_are_checked(options: dict[str, object], problem: str) -> None:
+    with pytest.raises(InvalidInput, match=problem):
+        WebhookSender(**options)  # type: ignore[arg-type]
+
+
+def test_an_empty_secret_is_refused(sender: WebhookSender) -> None:
+    with pytest.raises(InvalidInput, match="secret is empty"):
+        sender.send("http://127.0.0.1:9/hook", b"", EVENT)
+
+
+def test_async_sender_against_the_real_receiver(clock: ManualClock) -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock.advance(seconds)
+
+    async def run(url: str) -> tuple[list[int | None], bool]:
+        sender = AsyncWebhookSender(clock=clock, sleep=sleep, rng=random.Random(3))
+        try:
+            delivery = await sender.send(url, SECRET, EVENT)
+        finally:
+            await sender.aclose()
+        return [a.status_code for a in delivery.attempts], delivery.delivered
+
+    with Receiver(clock, statuses=[500]) as receiver:
+        statuses, delivered = asyncio.run(run(receiver.url))
+    assert statuses == [500, 200]
+    assert delivered
+    assert receiver.seen.verified == [True, True]
+    assert len(waits) == 1
+    assert 0.5 <= waits[0] <= 1.0  # default base delay 1 s
