@@ -15,7 +15,7 @@ from deconfliction.clock import ManualClock
 from deconfliction.hub import Hub
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
-from tests.scenarios import T0
+from tests.scenarios import T0, mgrs_by_hand
 
 
 @pytest.fixture
@@ -88,3 +88,9 @@ def shared_data() -> Path:
         if candidate and (Path(candidate) / "quickstart.csv.gz").exists():
             return Path(candidate)
     pytest.skip("the shared data folder with quickstart.csv.gz is not on this machine")
+
+
+@pytest.fixture
+def by_hand() -> Callable[..., str]:
+    """MGRS of a point worked out by hand (see ``tests.scenarios.mgrs_by_hand``)."""
+    return mgrs_by_hand

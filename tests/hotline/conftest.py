@@ -2,38 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-
 import pytest
-from pyproj import Proj
-
-BANDS = "CDEFGHJKLMNPQRSTUVWX"  # 8° latitude bands from 80°S; X runs to 84°N
-COLUMN_SETS = ("ABCDEFGH", "JKLMNPQR", "STUVWXYZ")  # 100 km eastings, by zone mod 3
-ROWS = "ABCDEFGHJKLMNPQRSTUV"  # 100 km northings, repeating every 2,000 km
-
-
-def mgrs_by_hand(lat: float, lon: float, zone: int | None = None) -> str:
-    """MGRS at 1 m, spaced (``37S FV 03609 10235``), truncated, WGS84 "AA" lettering.
-
-    ``zone`` overrides the 6° zone (for the Norway and Svalbard exceptions).
-    """
-    zone = zone or int((lon + 180.0) // 6.0) + 1
-    easting, northing = Proj(proj="utm", zone=zone, ellps="WGS84", south=lat < 0)(lon, lat)
-    # A point within a millimetre of a metre line could truncate either way; avoid those.
-    for value in (easting, northing):
-        assert min(value % 1.0, 1.0 - value % 1.0) > 1e-3, "pick a point off the metre lines"
-    band = BANDS[min(int((lat + 80.0) // 8.0), len(BANDS) - 1)]
-    column = COLUMN_SETS[(zone - 1) % 3][int(easting // 100_000) - 1]
-    row = ROWS[(int(northing // 100_000) + (5 if zone % 2 == 0 else 0)) % 20]
-    east, north = math.floor(easting) % 100_000, math.floor(northing) % 100_000
-    return f"{zone:02d}{band} {column}{row} {east:05d} {north:05d}"
-
-
-@pytest.fixture
-def by_hand() -> Callable[..., str]:
-    return mgrs_by_hand
-
 
 TAL_HAMIS = {"lat": 35.33, "lon": 40.14, "name": "Tal Hamis"}
 # A full, valid set of fields for every template, as a party or the hub would send them.

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from deconfliction.errors import InvalidInput
-from deconfliction.hotline.places import Place
 from deconfliction.hotline.render import (
     check_timezone,
     render,
@@ -26,6 +25,7 @@ from deconfliction.model import (
     acknowledge,
     escalation_step,
 )
+from deconfliction.model.place import Place
 
 Examples = dict[str, dict[str, Any]]
 NOON_S = 1_714_564_800.0  # 2024-05-01T12:00:00Z

@@ -8,7 +8,6 @@ import pytest
 
 from deconfliction.clock import ManualClock
 from deconfliction.errors import IllegalTransition, InvalidInput, PermissionDenied
-from deconfliction.hotline.places import Place
 from deconfliction.model import (
     HUB_SENDER,
     Channel,
@@ -20,6 +19,7 @@ from deconfliction.model import (
     deliver,
     escalation_step,
 )
+from deconfliction.model.place import Place
 
 S = MessageState
 # The lifecycle written out by hand: what each state may become.

@@ -31,3 +31,10 @@ def test_agreement_needs_two_parties() -> None:
 def test_minima_must_be_positive() -> None:
     with pytest.raises(InvalidInput, match="horizontal_m must be positive"):
         Minima(0, 300, 300)
+
+
+def test_every_party_language_has_a_hotline_catalogue() -> None:
+    from deconfliction.hotline.lang import SUPPORTED_LANGUAGES
+    from deconfliction.model.party import LANGUAGES
+
+    assert set(LANGUAGES) == set(SUPPORTED_LANGUAGES)

@@ -18,8 +18,19 @@ _values = st.one_of(
     st.sampled_from(["48.8", "", "  ", "2026-11-23T10:00:00Z", "2026-11-23T10:00:00", "x" * 70]),
     st.lists(st.integers(), max_size=1),
 )
-_fields = ["track", "time", "lat", "lon", "alt_m", "gs_mps", "course_deg", "vs_mps", "domain",
-           "operation", "altitude"]
+_fields = [
+    "track",
+    "time",
+    "lat",
+    "lon",
+    "alt_m",
+    "gs_mps",
+    "course_deg",
+    "vs_mps",
+    "domain",
+    "operation",
+    "altitude",
+]
 
 
 @st.composite

@@ -6,7 +6,7 @@ text is shown as written, with its language named when known.
 
 What every reader sees the same way, whatever their language:
 
-- places in decimal degrees and MGRS (see :mod:`deconfliction.hotline.places`), with the
+- places in decimal degrees and MGRS (see :mod:`deconfliction.model.place`), with the
   name when given;
 - times in UTC, with the reader's local time (IANA zone) beside them:
   ``2024-05-01 12:00 UTC (local 15:00 UTC+03:00 Europe/Moscow)``;
@@ -31,9 +31,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from deconfliction.errors import InvalidInput
 from deconfliction.hotline.catalogue import Catalogue, Direction, placeholders
 from deconfliction.hotline.lang import CATALOGUES, FALLBACK_LANGUAGE
-from deconfliction.hotline.places import Place
 from deconfliction.hotline.templates import FieldSpec, Kind, template_spec, validate_fields
 from deconfliction.model.message import HUB_SENDER, Message, Priority
+from deconfliction.model.place import Place
 from deconfliction.units import FT_M, NM_M, format_time, parse_time
 
 _LRI, _FSI, _PDI = "\u2066", "\u2068", "\u2069"

@@ -25,10 +25,10 @@ from types import MappingProxyType
 from typing import Any
 
 from deconfliction.errors import InvalidInput
-from deconfliction.hotline.places import Place
-from deconfliction.hotline.text import check_text
 from deconfliction.model.message import MAX_PLACES, Channel
 from deconfliction.model.party import DOMAINS, check_party_name
+from deconfliction.model.place import Place
+from deconfliction.model.text import check_text
 from deconfliction.units import format_time, parse_distance_m, parse_duration_s, parse_time
 
 MAX_FIELD_TEXT_LENGTH = 1000

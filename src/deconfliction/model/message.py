@@ -24,9 +24,9 @@ from enum import StrEnum
 from typing import Any
 
 from deconfliction.errors import InvalidInput, PermissionDenied
-from deconfliction.hotline.places import Place
-from deconfliction.hotline.text import check_text
+from deconfliction.model.place import Place
 from deconfliction.model.states import MessageState
+from deconfliction.model.text import check_text
 from deconfliction.units import format_time
 
 # Not a valid party name (see model.party.check_party_name), so it can never clash with one.

@@ -28,7 +28,7 @@ from typing import Any
 import mgrs
 
 from deconfliction.errors import InvalidInput
-from deconfliction.hotline.text import check_text
+from deconfliction.model.text import check_text
 
 MGRS_SOUTH_LIMIT_DEG = -80.0
 MGRS_NORTH_LIMIT_DEG = 84.0

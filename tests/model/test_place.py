@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from deconfliction.errors import InvalidInput
-from deconfliction.hotline.places import Place
+from deconfliction.model.place import Place
 
 MGRS_SPACED = re.compile(r"^\d{2}[C-HJ-NP-X] [A-HJ-NP-Z][A-HJ-NP-V] \d{5} \d{5}$")
 
