@@ -59,6 +59,10 @@ class AlertBook:
         self.hysteresis_s = hysteresis_s
         self._open: dict[ConflictKey, OpenConflict] = {}
         self._by_alert: dict[str, ConflictKey] = {}
+        # Called inside the write that opens / closes a conflict (e.g. the hotline opens a
+        # thread between the parties); a listener that raises fails that write.
+        self.opened_listeners: list[Callable[[WriteUnit, OpenConflict], None]] = []
+        self.closed_listeners: list[Callable[[WriteUnit, OpenConflict, AlertState], None]] = []
 
     def _reload(self, now_s: float) -> None:
         """After a failed write, memory is rebuilt from what the store really holds."""
@@ -204,6 +208,8 @@ class AlertBook:
         self._open[finding.key] = conflict
         for alert in conflict.alerts.values():
             self._by_alert[alert.id] = finding.key
+        for listener in self.opened_listeners:
+            listener(unit, conflict)
         return conflict
 
     def close(self, unit: WriteUnit, key: ConflictKey, state: AlertState) -> None:
@@ -216,6 +222,8 @@ class AlertBook:
             self._save(unit, closed, conflict)
             self._deliver(unit, kind, closed)
             self._by_alert.pop(alert.id, None)
+        for listener in self.closed_listeners:
+            listener(unit, conflict, state)
 
     def acknowledge(self, unit: WriteUnit, party: str, alert_id: str) -> Alert:
         """The party acknowledges its alert; the other parties are told it did."""
