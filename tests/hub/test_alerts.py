@@ -1,0 +1,129 @@
+"""The alert book: opening, persisting without flicker, resolving after hysteresis,
+expiring, acknowledgement, and a restart."""
+
+from pathlib import Path
+
+import pytest
+
+from deconfliction.clock import ManualClock
+from deconfliction.errors import IllegalTransition, NotFound
+from deconfliction.hub import Hub
+from deconfliction.hub.alerts import Finding
+from deconfliction.model.alert import AlertKind, Severity
+from deconfliction.model.states import AlertState
+from deconfliction.settings import Settings
+from deconfliction.store import SQLiteStore
+
+KEY = ("tt", "blue", "b1", "red", "r1")
+KINDS = {AlertKind.TRACK_TRACK}
+
+
+def finding(severity: Severity = Severity.PREDICTED, t_in: float = 120.0) -> Finding:
+    return Finding(
+        key=KEY,
+        kind=AlertKind.TRACK_TRACK,
+        severity=severity,
+        views={
+            "blue": {"own": {"track": "b1"}, "other": {"party": "red", "state": {"lat": 1.0}}},
+            "red": {"own": {"track": "r1"}, "other": {"party": "blue", "state": {"lat": 2.0}}},
+        },
+        live={"t_in_s": t_in},
+    )
+
+
+def cycle(hub: Hub, found: list[Finding], live: bool = True) -> None:
+    with hub.write() as unit:
+        hub.alerts.reconcile(unit, KINDS, found, lambda key: live)
+
+
+@pytest.fixture
+def parties(hub: Hub) -> Hub:
+    hub.add_party("blue")
+    hub.add_party("red")
+    return hub
+
+
+def kinds(hub: Hub, party: str) -> list[str]:
+    return [e.kind for e in hub.events_after(party, 0)]
+
+
+def test_a_new_conflict_alerts_both_parties_with_their_own_view(parties: Hub) -> None:
+    cycle(parties, [finding()])
+    [blue] = parties.alerts_for("blue")
+    [red] = parties.alerts_for("red")
+    assert blue.conflict_id == red.conflict_id and blue.id != red.id
+    assert blue.view["other"] == {"party": "red", "state": {"lat": 1.0}}
+    assert blue.to_json()["now"] == {"t_in_s": 120.0}
+    assert kinds(parties, "blue") == ["alert.opened"] == kinds(parties, "red")
+    journalled = [e.kind for e in parties.store.journal_entries()]
+    assert journalled.count("alert.opened") == 2
+
+
+def test_it_does_not_flicker_and_resolves_after_the_hysteresis(
+    parties: Hub, clock: ManualClock
+) -> None:
+    cycle(parties, [finding()])
+    for _ in range(3):  # hovering at the boundary: absent, present, absent...
+        clock.advance(4)
+        cycle(parties, [])
+        clock.advance(1)
+        cycle(parties, [finding(t_in=100.0)])
+    assert len(parties.alerts_for("blue")) == 1
+    assert kinds(parties, "blue") == ["alert.opened"]
+    clock.advance(9)
+    cycle(parties, [])
+    assert len(parties.alerts_for("blue")) == 1  # 9 s < 10 s of hysteresis
+    clock.advance(1)
+    cycle(parties, [])
+    assert parties.alerts_for("blue") == []
+    assert kinds(parties, "blue") == ["alert.opened", "alert.resolved"]
+    [closed] = parties.closed_alerts_for("blue")
+    assert closed.state is AlertState.RESOLVED
+
+
+def test_a_change_of_severity_is_announced(parties: Hub) -> None:
+    cycle(parties, [finding()])
+    cycle(parties, [finding(Severity.LOSS, t_in=0.0)])
+    assert kinds(parties, "red") == ["alert.opened", "alert.updated"]
+    assert parties.alerts_for("red")[0].severity is Severity.LOSS
+
+
+def test_a_track_leaving_the_picture_expires_the_alert_at_once(parties: Hub) -> None:
+    cycle(parties, [finding()])
+    cycle(parties, [], live=False)
+    assert kinds(parties, "blue") == ["alert.opened", "alert.expired"]
+
+
+def test_acknowledgement_is_per_party_and_the_other_side_is_told(parties: Hub) -> None:
+    cycle(parties, [finding()])
+    [blue] = parties.alerts_for("blue")
+    acknowledged = parties.acknowledge_alert("blue", blue.id)
+    assert acknowledged.state is AlertState.ACKNOWLEDGED
+    assert parties.alerts_for("red")[0].state is AlertState.OPEN
+    assert kinds(parties, "red")[-1] == "alert.counterpart_acknowledged"
+    assert parties.acknowledge_alert("blue", blue.id).state is AlertState.ACKNOWLEDGED
+    with pytest.raises(NotFound):
+        parties.acknowledge_alert("red", blue.id)  # not red's alert
+
+
+def test_a_closed_alert_cannot_be_acknowledged(parties: Hub) -> None:
+    cycle(parties, [finding()])
+    [blue] = parties.alerts_for("blue")
+    cycle(parties, [], live=False)
+    with pytest.raises(IllegalTransition, match="is expired: only an open alert"):
+        parties.acknowledge_alert("blue", blue.id)
+
+
+def test_open_alerts_survive_a_restart(db_path: Path, clock: ManualClock) -> None:
+    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    hub.add_party("blue")
+    hub.add_party("red")
+    cycle(hub, [finding()])
+    [before] = hub.alerts_for("blue")
+    hub.close()
+    again = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    [after] = again.alerts_for("blue")
+    assert after.id == before.id
+    cycle(again, [finding()])  # the same conflict: no new alert
+    assert [e.kind for e in again.events_after("blue", 0)] == ["alert.opened"]
+    again.close()
