@@ -4,4 +4,6 @@ from __future__ import annotations
 
 import click
 
-ALL: list[click.Command] = []
+from deconfliction.cli.journal import journal
+
+ALL: list[click.Command] = [journal]
