@@ -107,7 +107,7 @@ def export_source(
             f"the source starts at seq {source.first_seq}; cannot export from {start}"
         )
     if to_seq is not None and to_seq < start:
-        raise InvalidInput(f"--to {to_seq} is before --from {start}")
+        raise InvalidInput(f"the range to export ends at seq {to_seq}, before it starts at {start}")
     if source.hub_public_key is None:
         raise InvalidInput("the source does not name the hub's public key")
     entries: Iterable[AnyEntry] = source.entries(start, to_seq)
