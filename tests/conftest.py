@@ -1,0 +1,18 @@
+"""Fixtures shared by every test package."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared data folder (``$DECONFLICTION_SHARED_DATA``, else ``/work/shared/data``)."""
+    configured = os.environ.get("DECONFLICTION_SHARED_DATA")
+    folder = Path(configured) if configured else Path("/work/shared/data")
+    if not folder.is_dir():
+        pytest.skip(f"shared data not found at {folder}; set DECONFLICTION_SHARED_DATA")
+    return folder
