@@ -169,6 +169,8 @@ class _Verifier:
         full = isinstance(entry, JournalEntry)
         if self.first_seq is None:
             self.first_seq = entry.seq
+            if entry.seq == 1 and self.link is None:
+                self.link = GENESIS_HASH
         expected = entry.seq if self.expected_seq is None else self.expected_seq
         if isinstance(entry, JournalEntry) and entry.recomputed_hash() != entry.hash:
             self._unrecomputable(entry, expected)

@@ -1,5 +1,6 @@
 """The hub's vocabulary as plain values: no I/O, no settings."""
 
+from deconfliction.model.incident import Account, Incident, IncidentKind, TrackRef, parse_incident
 from deconfliction.model.lifecycle import Lifecycle
 from deconfliction.model.minima import DEFAULT_MINIMA, Minima, domain_pair_key
 from deconfliction.model.party import DOMAINS, Agreement, Domain, Party, check_party_name
@@ -9,9 +10,12 @@ from deconfliction.model.states import AlertState, IncidentState, MessageState, 
 __all__ = [
     "DEFAULT_MINIMA",
     "DOMAINS",
+    "Account",
     "Agreement",
     "AlertState",
     "Domain",
+    "Incident",
+    "IncidentKind",
     "IncidentState",
     "Lifecycle",
     "MessageState",
@@ -21,7 +25,9 @@ __all__ = [
     "Rejection",
     "Report",
     "ReportBatch",
+    "TrackRef",
     "check_party_name",
     "domain_pair_key",
+    "parse_incident",
     "validate_reports",
 ]
