@@ -52,3 +52,15 @@ def mgrs_by_hand(lat: float, lon: float, zone: int | None = None) -> str:
     row = ROWS[(int(northing // 100_000) + (5 if zone % 2 == 0 else 0)) % 20]
     east, north = math.floor(easting) % 100_000, math.floor(northing) % 100_000
     return f"{zone:02d}{band} {column}{row} {east:05d} {north:05d}"
+
+
+# Incidents: quickstart near miss
+# In ../shared/data/quickstart.csv.gz, Air France 3944e7, climbing out of Paris-CDG, crossed
+# British Airways 400804 in level flight at 3,353 m: about 640 m apart horizontally and
+# 311 m vertically at 12:45:44Z, inside 5 NM / 1,000 ft for about 40 s. Found by scanning
+# every snapshot for pairs of different parties above 1,500 m within those minima.
+NEAR_MISS_FILE = "quickstart.csv.gz"
+NEAR_MISS_A = ("AFR", "3944e7")  # (party, ICAO address)
+NEAR_MISS_B = ("BAW", "400804")
+NEAR_MISS_START_S = 1_633_610_600.0  # 2021-10-07T12:43:20Z
+NEAR_MISS_END_S = 1_633_610_900.0  # 2021-10-07T12:48:20Z

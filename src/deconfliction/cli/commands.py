@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from deconfliction.cli.journal import journal
 from deconfliction.cli.party import admin_token, agreement, party
 from deconfliction.cli.serve import serve
 from deconfliction.cli.settings_cmd import settings
 
-ALL: list[click.Command] = [serve, party, agreement, admin_token, settings]
+ALL: list[click.Command] = [serve, party, agreement, admin_token, settings, journal]

@@ -1,5 +1,6 @@
 """The hub's vocabulary as plain values: no I/O, no settings."""
 
+from deconfliction.model.incident import Account, Incident, IncidentKind, TrackRef, parse_incident
 from deconfliction.model.lifecycle import Lifecycle
 from deconfliction.model.message import (
     HUB_SENDER,
@@ -30,10 +31,13 @@ __all__ = [
     "HUB_SENDER",
     "REPORT_COLUMNS",
     "REPORT_FIELDS",
+    "Account",
     "Agreement",
     "AlertState",
     "Channel",
     "Domain",
+    "Incident",
+    "IncidentKind",
     "IncidentState",
     "Lifecycle",
     "Message",
@@ -47,11 +51,13 @@ __all__ = [
     "Report",
     "ReportBatch",
     "StepKind",
+    "TrackRef",
     "acknowledge",
     "check_party_name",
     "check_report",
     "deliver",
     "domain_pair_key",
     "escalation_step",
+    "parse_incident",
     "validate_reports",
 ]

@@ -1,0 +1,1 @@
+"""Conflict detection and evidence: pure functions over arrays and geometries."""

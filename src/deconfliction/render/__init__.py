@@ -1,0 +1,1 @@
+"""Presentation: HTML and images rendered from results, no state."""
