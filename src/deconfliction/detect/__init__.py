@@ -1,0 +1,1 @@
+"""Conflict detection: pure functions over arrays and geometries (the hot path)."""
