@@ -19,9 +19,10 @@ How a query runs
     box in numpy. STRtree is immutable, so writes append to the overflow and removals leave
     tombstones; both are folded into a new tree after ``rebuild_after`` of them (or on
     :meth:`VolumeIndex.compact`, which the hub may call when idle). Then the candidates are
-    filtered by altitude band, time window and kind in numpy, and only the survivors go to
-    the exact phase: prepared ``shapely.intersects`` and ``shapely.touches`` on arrays.
-    The overlap footprints themselves are computed only when read (see
+    filtered by time window, altitude band and kind in numpy, and only the survivors go to
+    the exact phase: prepared ``shapely.intersects`` on arrays, then prepared
+    ``shapely.touches`` on the pairs that meet, to tell overlapping from touching. The
+    overlap footprints themselves are computed only when read (see
     :mod:`deconfliction.detect.overlaps`).
 """
 
@@ -29,21 +30,22 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 import shapely
-from shapely.geometry.base import BaseGeometry
 
+from deconfliction.detect._columns import Columns
 from deconfliction.detect.overlaps import ObjectKind, Overlaps, Ref
 from deconfliction.model.operation import Volume
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.intp]
-_KIND_CODE = {kind: code for code, kind in enumerate(ObjectKind)}
+ObjectArray = npt.NDArray[np.object_]
 _KINDS = tuple(ObjectKind)
+_KIND_CODE = {kind: code for code, kind in enumerate(_KINDS)}
+_KIND_OBJECTS = np.array(_KINDS, dtype=object)
 
 
 @dataclass(frozen=True)
@@ -57,49 +59,27 @@ class Indexed:
     rule: str | None = None
 
 
-class _Object:
-    __slots__ = ("owner", "ref", "rule", "slots", "version")
+@dataclass(frozen=True)
+class _Query:
+    """The volumes of a query as columns."""
 
-    def __init__(self, item: Indexed) -> None:
-        self.ref = item.ref
-        self.owner = item.owner
-        self.version = item.version
-        self.rule = item.rule
-        self.slots: list[int] = []
+    footprint: ObjectArray
+    alt_lo: FloatArray
+    alt_hi: FloatArray
+    t0: FloatArray
+    t1: FloatArray
 
-
-class _Columns:
-    """Growable numpy columns (capacity doubles), one row per slot."""
-
-    def __init__(self, dtypes: dict[str, type | np.dtype[np.generic]], capacity: int = 64) -> None:
-        self.dtypes = dtypes
-        self.size = 0
-        self.arrays: dict[str, npt.NDArray[Any]] = {
-            name: np.empty(capacity, dtype=dtype) for name, dtype in dtypes.items()
-        }
-
-    def grow(self, extra: int) -> int:
-        """Room for ``extra`` more rows; returns the first new row."""
-        start = self.size
-        needed = start + extra
-        capacity = len(next(iter(self.arrays.values())))
-        if needed > capacity:
-            capacity = max(needed, 2 * capacity)
-            for name, array in self.arrays.items():
-                bigger = np.empty(capacity, dtype=array.dtype)
-                bigger[:start] = array[:start]
-                self.arrays[name] = bigger
-        self.size = needed
-        return start
-
-    def keep(self, mask: BoolArray) -> None:
-        """Only the rows where ``mask`` (of length ``size``) is true, in order."""
-        kept = int(mask.sum())
-        for name, array in self.arrays.items():
-            compacted = np.empty(max(64, 2 * kept), dtype=array.dtype)
-            compacted[:kept] = array[: self.size][mask]
-            self.arrays[name] = compacted
-        self.size = kept
+    @classmethod
+    def of(cls, volumes: Sequence[Volume]) -> _Query:
+        footprint = np.empty(len(volumes), dtype=object)
+        footprint[:] = [v.footprint for v in volumes]
+        return cls(
+            footprint,
+            np.array([v.alt_lower_m for v in volumes], dtype=np.float64),
+            np.array([v.alt_upper_m for v in volumes], dtype=np.float64),
+            np.array([v.start_s for v in volumes], dtype=np.float64),
+            np.array([v.end_s for v in volumes], dtype=np.float64),
+        )
 
 
 class VolumeIndex:
@@ -120,35 +100,37 @@ class VolumeIndex:
         if rebuild_after < 1:
             raise ValueError("rebuild_after must be at least 1")
         self.rebuild_after = rebuild_after
-        self._objects: dict[Ref, int] = {}
-        self._info: list[_Object | None] = []
-        # One row per volume.
-        self._slots = _Columns(
+        self._numbers: dict[Ref, int] = {}
+        self._slots_of: list[list[int]] = []
+        # One row per object (numbers are reused only after compaction).
+        self._objects = Columns(
             {
-                "geom": np.object_,
-                "alt_lo": np.float64,
-                "alt_hi": np.float64,
-                "t0": np.float64,
-                "t1": np.float64,
-                "alive": np.bool_,
-                "areal": np.bool_,
-                "multi": np.bool_,
-                "kind": np.int8,
-                "obj": np.intp,
-                "vol": np.intp,
+                "kind": (np.int8, 0),
+                "id": (object, 0),
+                "owner": (object, 0),
+                "version": (object, 0),
+                "rule": (object, 0),
+                "alive": (np.bool_, 0),
+            }
+        )
+        # One row per volume.
+        self._slots = Columns(
+            {
+                "geom": (object, 0),
+                "alt_lo": (np.float64, 0),
+                "alt_hi": (np.float64, 0),
+                "t0": (np.float64, 0),
+                "t1": (np.float64, 0),
+                "alive": (np.bool_, 0),
+                "areal": (np.bool_, 0),
+                "multi": (np.bool_, 0),
+                "kind": (np.int8, 0),
+                "obj": (np.intp, 0),
+                "vol": (np.intp, 0),
             }
         )
         # One row per footprint part, for the broad phase; rows below _tree_parts are in the tree.
-        self._parts = _Columns(
-            {
-                "geom": np.object_,
-                "slot": np.intp,
-                "minx": np.float64,
-                "miny": np.float64,
-                "maxx": np.float64,
-                "maxy": np.float64,
-            }
-        )
+        self._parts = Columns({"geom": (object, 0), "slot": (np.intp, 0), "box": (np.float64, 4)})
         self._tree = shapely.STRtree(np.empty(0, dtype=object))
         self._tree_parts = 0
         self._dead = 0
@@ -176,90 +158,92 @@ class VolumeIndex:
 
     def remove(self, ref: Ref) -> bool:
         """Take an object out; False if it was not there."""
-        number = self._objects.pop(ref, None)
+        number = self._numbers.pop(ref, None)
         if number is None:
             return False
-        info = self._info[number]
-        assert info is not None
-        self._kill(info)
-        self._info[number] = None
+        self._kill_slots(number)
+        self._objects["alive"][number] = False
         self._maybe_rebuild()
         return True
 
     def set_version(self, ref: Ref, version: str) -> None:
         """Record a new version of an object whose volumes did not change (e.g. activation)."""
-        info = self._info[self._objects[ref]]
-        assert info is not None
-        info.version = version
+        self._objects["version"][self._numbers[ref]] = version
 
     def compact(self) -> None:
         """Fold the overflow and the tombstones into a new tree now."""
-        slots, parts = self._slots, self._parts
-        alive = slots.arrays["alive"][: slots.size]
+        slots, parts, objects = self._slots, self._parts, self._objects
+        alive = slots["alive"][: slots.size]
         new_slot = np.cumsum(alive) - 1
-        part_alive = alive[parts.arrays["slot"][: parts.size]]
-        parts.keep(part_alive)
-        parts.arrays["slot"][: parts.size] = new_slot[parts.arrays["slot"][: parts.size]]
+        parts.keep(alive[parts["slot"][: parts.size]])
+        parts["slot"][: parts.size] = new_slot[parts["slot"][: parts.size]]
         slots.keep(alive)
-        live = [info for info in self._info if info is not None]
-        renumber = np.full(len(self._info), -1, dtype=np.intp)
-        for number, info in enumerate(live):
-            renumber[self._objects[info.ref]] = number
-            self._objects[info.ref] = number
-            info.slots = new_slot[info.slots].tolist()
-        self._info = list(live)
-        slots.arrays["obj"][: slots.size] = renumber[slots.arrays["obj"][: slots.size]]
-        self._tree = shapely.STRtree(parts.arrays["geom"][: parts.size])
+        live = objects["alive"][: objects.size]
+        new_number = np.cumsum(live) - 1
+        objects.keep(live)
+        slots["obj"][: slots.size] = new_number[slots["obj"][: slots.size]]
+        self._slots_of = [
+            new_slot[self._slots_of[old]].tolist() for old in np.flatnonzero(live).tolist()
+        ]
+        self._numbers = {
+            Ref(_KINDS[kind], object_id): number
+            for number, (kind, object_id) in enumerate(
+                zip(
+                    objects["kind"][: objects.size].tolist(),
+                    objects["id"][: objects.size].tolist(),
+                    strict=True,
+                )
+            )
+        }
+        self._tree = shapely.STRtree(parts["geom"][: parts.size])
         self._tree_parts = parts.size
         self._dead = 0
 
     def _put(self, item: Indexed) -> None:
-        number = self._objects.get(item.ref)
-        if number is not None:
-            old = self._info[number]
-            assert old is not None
-            self._kill(old)
-        info = _Object(item)
+        number = self._numbers.get(item.ref)
         if number is None:
-            number = len(self._info)
-            self._info.append(info)
-            self._objects[item.ref] = number
+            rows = self._objects.grow(1)
+            number = rows.start
+            self._numbers[item.ref] = number
+            self._slots_of.append([])
+            self._objects["kind"][number] = _KIND_CODE[item.ref.kind]
+            self._objects["id"][number] = item.ref.id
+            self._objects["alive"][number] = True
         else:
-            self._info[number] = info
-        self._append(info, number, item.volumes)
+            self._kill_slots(number)
+        self._objects["owner"][number] = item.owner
+        self._objects["version"][number] = item.version
+        self._objects["rule"][number] = item.rule
+        self._append(number, item.ref.kind, item.volumes)
 
-    def _append(self, info: _Object, number: int, volumes: Sequence[Volume]) -> None:
-        count = len(volumes)
-        start = self._slots.grow(count)
-        cols = self._slots.arrays
-        footprints = np.empty(count, dtype=object)
-        footprints[:] = [v.footprint for v in volumes]
-        rows = slice(start, start + count)
+    def _append(self, number: int, kind: ObjectKind, volumes: Sequence[Volume]) -> None:
+        new = _Query.of(volumes)
+        footprints = new.footprint
+        rows = self._slots.grow(len(volumes))
+        cols = self._slots
+        areal = np.isin(shapely.get_type_id(footprints), (3, 6))
         cols["geom"][rows] = footprints
-        cols["alt_lo"][rows] = [v.alt_lower_m for v in volumes]
-        cols["alt_hi"][rows] = [v.alt_upper_m for v in volumes]
-        cols["t0"][rows] = [v.start_s for v in volumes]
-        cols["t1"][rows] = [v.end_s for v in volumes]
+        cols["alt_lo"][rows] = new.alt_lo
+        cols["alt_hi"][rows] = new.alt_hi
+        cols["t0"][rows] = new.t0
+        cols["t1"][rows] = new.t1
         cols["alive"][rows] = True
-        cols["areal"][rows] = [v.areal for v in volumes]
-        cols["kind"][rows] = _KIND_CODE[info.ref.kind]
+        cols["areal"][rows] = areal
+        cols["kind"][rows] = _KIND_CODE[kind]
         cols["obj"][rows] = number
-        cols["vol"][rows] = np.arange(count)
-        info.slots = list(range(start, start + count))
+        cols["vol"][rows] = np.arange(len(volumes))
+        self._slots_of[number] = list(range(rows.start, rows.stop))
         parts, owner_row = shapely.get_parts(footprints, return_index=True)
-        cols["multi"][rows] = np.bincount(owner_row, minlength=count) > 1
-        first = self._parts.grow(len(parts))
-        pcols = self._parts.arrays
-        prow = slice(first, first + len(parts))
-        pcols["geom"][prow] = parts
-        pcols["slot"][prow] = owner_row + start
-        bounds = shapely.bounds(parts)
-        for column, name in enumerate(("minx", "miny", "maxx", "maxy")):
-            pcols[name][prow] = bounds[:, column]
+        cols["multi"][rows] = np.bincount(owner_row, minlength=len(volumes)) > 1
+        part_rows = self._parts.grow(len(parts))
+        self._parts["geom"][part_rows] = parts
+        self._parts["slot"][part_rows] = owner_row + rows.start
+        self._parts["box"][part_rows] = shapely.bounds(parts)
 
-    def _kill(self, info: _Object) -> None:
-        self._slots.arrays["alive"][info.slots] = False
-        self._dead += len(info.slots)
+    def _kill_slots(self, number: int) -> None:
+        slots = self._slots_of[number]
+        self._slots["alive"][slots] = False
+        self._dead += len(slots)
 
     def _maybe_rebuild(self) -> None:
         overflow = self._parts.size - self._tree_parts
@@ -269,30 +253,24 @@ class VolumeIndex:
     # -- reads ----------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._objects)
+        return len(self._numbers)
 
     def __contains__(self, ref: object) -> bool:
-        return ref in self._objects
+        return ref in self._numbers
 
     def refs(self) -> list[Ref]:
-        return list(self._objects)
+        return list(self._numbers)
 
     def version(self, ref: Ref) -> str:
-        info = self._info[self._objects[ref]]
-        assert info is not None
-        return info.version
+        return str(self._objects["version"][self._numbers[ref]])
 
     def expired(self, now_s: float) -> list[Ref]:
         """Objects whose every volume has ended by ``now_s`` (the hub ends and removes them)."""
-        cols, size = self._slots.arrays, self._slots.size
+        cols, size = self._slots, self._slots.size
         live = cols["alive"][:size]
-        latest = np.full(len(self._info), -np.inf)
+        latest = np.full(self._objects.size, -np.inf)
         np.maximum.at(latest, cols["obj"][:size][live], cols["t1"][:size][live])
-        return [
-            info.ref
-            for info, end_s in zip(self._info, latest.tolist(), strict=True)
-            if info is not None and end_s <= now_s
-        ]
+        return [ref for ref, number in self._numbers.items() if latest[number] <= now_s]
 
     def query(
         self,
@@ -317,125 +295,103 @@ class VolumeIndex:
         Overlaps
             One row per overlapping pair of volumes, with the overlap only.
         """
-        if not volumes or not self._objects:
+        if not volumes or not self._numbers:
             return Overlaps.empty()
-        count = len(volumes)
-        mine = np.empty(count, dtype=object)
-        mine[:] = [v.footprint for v in volumes]
-        query_slot, query_vol = self._candidates(mine)
-        cols = self._slots.arrays
-        lo = np.array([v.alt_lower_m for v in volumes])[query_vol]
-        hi = np.array([v.alt_upper_m for v in volumes])[query_vol]
-        t0 = np.array([v.start_s for v in volumes])[query_vol]
-        t1 = np.array([v.end_s for v in volumes])[query_vol]
-        keep = (
-            cols["alive"][query_slot]
-            & (cols["alt_lo"][query_slot] < hi)
-            & (cols["alt_hi"][query_slot] > lo)
-            & (cols["t0"][query_slot] < t1)
-            & (cols["t1"][query_slot] > t0)
-        )
-        if exclude is not None and exclude in self._objects:
-            keep &= cols["obj"][query_slot] != self._objects[exclude]
+        mine = _Query.of(volumes)
+        slot, vol = self._candidates(mine.footprint)
+        cols = self._slots
+        # Time first: over a day of plans it is the most selective of the cheap tests.
+        keep = (cols["t0"][slot] < mine.t1[vol]) & (cols["t1"][slot] > mine.t0[vol])
+        keep &= cols["alive"][slot]
+        slot, vol = slot[keep], vol[keep]
+        keep = (cols["alt_lo"][slot] < mine.alt_hi[vol]) & (cols["alt_hi"][slot] > mine.alt_lo[vol])
+        if exclude is not None and exclude in self._numbers:
+            keep &= cols["obj"][slot] != self._numbers[exclude]
         if kinds is not None:
             wanted = np.zeros(len(_KINDS), dtype=bool)
             wanted[[_KIND_CODE[k] for k in kinds]] = True
-            keep &= wanted[cols["kind"][query_slot]]
-        query_slot, query_vol = query_slot[keep], query_vol[keep]
-        hit = self._exact(mine, [v.areal for v in volumes], query_slot, query_vol)
-        return self._overlaps(mine, query_slot[hit], query_vol[hit], volumes)
+            keep &= wanted[cols["kind"][slot]]
+        slot, vol = slot[keep], vol[keep]
+        hit = self._exact(mine.footprint, slot, vol)
+        return self._overlaps(mine, slot[hit], vol[hit])
 
-    def _candidates(self, mine: npt.NDArray[np.object_]) -> tuple[IntArray, IntArray]:
+    def _candidates(self, mine: ObjectArray) -> tuple[IntArray, IntArray]:
         """(slot, query volume) pairs whose bounding boxes meet, each pair once."""
         parts, part_vol = shapely.get_parts(mine, return_index=True)
         found_part, found_tree = self._tree.query(parts)
-        slot_chunks = [self._parts.arrays["slot"][found_tree]]
+        slot_chunks = [self._parts["slot"][found_tree]]
         vol_chunks = [part_vol[found_part]]
         first, size = self._tree_parts, self._parts.size
         if size > first:
-            pcols = self._parts.arrays
-            box = shapely.bounds(parts)
+            box = self._parts["box"][first:size]
+            mine_box = shapely.bounds(parts)
             meets = (
-                (pcols["minx"][first:size] <= box[:, 2:3])
-                & (pcols["maxx"][first:size] >= box[:, 0:1])
-                & (pcols["miny"][first:size] <= box[:, 3:4])
-                & (pcols["maxy"][first:size] >= box[:, 1:2])
+                (box[:, 0] <= mine_box[:, 2:3])
+                & (box[:, 2] >= mine_box[:, 0:1])
+                & (box[:, 1] <= mine_box[:, 3:4])
+                & (box[:, 3] >= mine_box[:, 1:2])
             )
             which_part, which_overflow = np.nonzero(meets)
-            slot_chunks.append(pcols["slot"][first + which_overflow])
+            slot_chunks.append(self._parts["slot"][first + which_overflow])
             vol_chunks.append(part_vol[which_part])
         slot = np.concatenate(slot_chunks).astype(np.intp)
         vol = np.concatenate(vol_chunks).astype(np.intp)
-        if len(parts) > len(mine) or self._slots.arrays["multi"][slot].any():
+        if len(parts) > len(mine) or self._slots["multi"][slot].any():
             # A footprint of several parts, on either side, can meet the same slot twice.
             pair = np.unique(slot * len(mine) + vol)
             slot, vol = pair // len(mine), pair % len(mine)
         return slot, vol
 
-    def _exact(
-        self,
-        mine: npt.NDArray[np.object_],
-        mine_areal: list[bool],
-        query_slot: IntArray,
-        query_vol: IntArray,
-    ) -> BoolArray:
+    def _exact(self, mine: ObjectArray, slot: IntArray, vol: IntArray) -> BoolArray:
         """Which candidate pairs overlap exactly (interiors meet; closed for point sites)."""
-        hit = np.zeros(len(query_slot), dtype=bool)
-        cols = self._slots.arrays
-        for vol in np.unique(query_vol).tolist():
-            rows = np.flatnonzero(query_vol == vol)
-            footprint: BaseGeometry = mine[vol]
+        hit = np.zeros(len(slot), dtype=bool)
+        cols = self._slots
+        mine_areal = np.isin(shapely.get_type_id(mine), (3, 6))
+        for query_vol in np.unique(vol).tolist():
+            rows = np.flatnonzero(vol == query_vol)
+            footprint = mine[query_vol]
             prepared_here = not shapely.is_prepared(footprint)
             if prepared_here:
                 shapely.prepare(footprint)
-            theirs = cols["geom"][query_slot[rows]]
+            theirs = cols["geom"][slot[rows]]
             meets = shapely.intersects(footprint, theirs)
-            if mine_areal[vol]:
-                both_areal = np.flatnonzero(meets & cols["areal"][query_slot[rows]])
-                meets[both_areal] = ~shapely.touches(footprint, theirs[both_areal])
+            if mine_areal[query_vol]:
+                # Both areas: meeting is not enough, the interiors must share a point.
+                check = np.flatnonzero(meets & cols["areal"][slot[rows]])
+                meets[check] = ~shapely.touches(footprint, theirs[check])
             if prepared_here:
                 # The caller may store this footprint; a prepared copy of each would add up.
                 shapely.destroy_prepared(footprint)
             hit[rows] = meets
         return hit
 
-    def _overlaps(
-        self,
-        mine: npt.NDArray[np.object_],
-        slot: IntArray,
-        vol: IntArray,
-        volumes: Sequence[Volume],
-    ) -> Overlaps:
+    def _overlaps(self, mine: _Query, slot: IntArray, vol: IntArray) -> Overlaps:
         if len(slot) == 0:
             return Overlaps.empty()
-        cols = self._slots.arrays
-        # Every slot that survived the filters is alive, so its object is there.
-        infos = [cast(_Object, self._info[n]) for n in cols["obj"][slot].tolist()]
+        cols, objects = self._slots, self._objects
+        number = cols["obj"][slot]
         other_vol = cols["vol"][slot]
-        keys = [
-            (info.ref.kind, info.ref.id, v, o)
-            for info, v, o in zip(infos, vol.tolist(), other_vol.tolist(), strict=True)
-        ]
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        index = np.array(order, dtype=np.intp)
-        slot, vol, other_vol = slot[index], vol[index], other_vol[index]
-        live = [infos[row] for row in order]
-        lo = np.array([v.alt_lower_m for v in volumes])[vol]
-        hi = np.array([v.alt_upper_m for v in volumes])[vol]
-        t0 = np.array([v.start_s for v in volumes])[vol]
-        t1 = np.array([v.end_s for v in volumes])[vol]
+        # Rows in (kind, id, volume, other volume) order, whatever the layout of the index.
+        distinct, which = np.unique(number, return_inverse=True)
+        names = list(
+            zip(objects["kind"][distinct].tolist(), objects["id"][distinct].tolist(), strict=True)
+        )
+        rank = np.empty(len(distinct), dtype=np.intp)
+        rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+        order = np.lexsort((other_vol, vol, rank[which]))
+        slot, vol, number = slot[order], vol[order], number[order]
         return Overlaps(
-            kinds=tuple(info.ref.kind for info in live),
-            ids=tuple(info.ref.id for info in live),
-            owners=tuple(info.owner for info in live),
-            versions=tuple(info.version for info in live),
-            rules=tuple(info.rule for info in live),
+            kinds=tuple(_KIND_OBJECTS[objects["kind"][number]].tolist()),
+            ids=tuple(objects["id"][number].tolist()),
+            owners=tuple(objects["owner"][number].tolist()),
+            versions=tuple(objects["version"][number].tolist()),
+            rules=tuple(objects["rule"][number].tolist()),
             volume_index=vol,
-            other_volume_index=other_vol.astype(np.intp),
-            alt_lower_m=np.maximum(lo, cols["alt_lo"][slot]),
-            alt_upper_m=np.minimum(hi, cols["alt_hi"][slot]),
-            start_s=np.maximum(t0, cols["t0"][slot]),
-            end_s=np.minimum(t1, cols["t1"][slot]),
-            _mine=mine[vol],
+            other_volume_index=other_vol[order],
+            alt_lower_m=np.maximum(mine.alt_lo[vol], cols["alt_lo"][slot]),
+            alt_upper_m=np.minimum(mine.alt_hi[vol], cols["alt_hi"][slot]),
+            start_s=np.maximum(mine.t0[vol], cols["t0"][slot]),
+            end_s=np.minimum(mine.t1[vol], cols["t1"][slot]),
+            _mine=mine.footprint[vol],
             _theirs=cols["geom"][slot],
         )
