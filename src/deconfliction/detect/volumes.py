@@ -13,12 +13,17 @@ When two volumes overlap
     must hold for the same pair of volumes.
 
 How a query runs
-    Broad phase: an :class:`shapely.STRtree` over the footprint parts (a footprint split
-    at the antimeridian is indexed part by part, so it is not one box around the world),
-    plus a small overflow of parts written since the tree was built, tested by bounding
-    box in numpy. STRtree is immutable, so writes append to the overflow and removals leave
-    tombstones; both are folded into a new tree after ``rebuild_after`` of them (or on
-    :meth:`VolumeIndex.compact`, which the hub may call when idle). Then the candidates are
+    Broad phase: :class:`shapely.STRtree` over the footprint parts (a footprint split at
+    the antimeridian is indexed part by part, so it is not one box around the world).
+    STRtree is immutable, so the index is log-structured in three levels: a *main* tree,
+    a *recent* tree, and an overflow of the parts written since, tested by bounding box in
+    numpy. Removals and replacements leave tombstones. When the overflow passes
+    ``rebuild_after`` parts, only the recent tree is rebuilt (over what is not in the main
+    tree: cheap); when the recent tree passes an eighth of the main one, or tombstones an
+    eighth of the volumes, everything is compacted into a new main tree (also on
+    :meth:`VolumeIndex.compact`). A write thus pays for a small rebuild now and then and
+    for a full one rarely, and never scans more than ``rebuild_after`` boxes. Then the
+    candidates are
     filtered by time window, altitude band and kind in numpy, and only the survivors go to
     the exact phase: prepared ``shapely.intersects`` on arrays, then prepared
     ``shapely.touches`` on the pairs that meet, to tell overlapping from touching. The
@@ -96,7 +101,7 @@ class VolumeIndex:
     ('fire-3', (1.0, 1.0, 2.0, 2.0), (100.0, 500.0), (1800.0, 3600.0))
     """
 
-    def __init__(self, *, rebuild_after: int = 4096) -> None:
+    def __init__(self, *, rebuild_after: int = 1024) -> None:
         if rebuild_after < 1:
             raise ValueError("rebuild_after must be at least 1")
         self.rebuild_after = rebuild_after
@@ -129,10 +134,12 @@ class VolumeIndex:
                 "vol": (np.intp, 0),
             }
         )
-        # One row per footprint part, for the broad phase; rows below _tree_parts are in the tree.
+        # One row per footprint part, for the broad phase: rows [0, _main_end) are in the main
+        # tree, [_main_end, _recent_end) in the recent tree, the rest in the overflow.
         self._parts = Columns({"geom": (object, 0), "slot": (np.intp, 0), "box": (np.float64, 4)})
-        self._tree = shapely.STRtree(np.empty(0, dtype=object))
-        self._tree_parts = 0
+        empty = np.empty(0, dtype=object)
+        self._main, self._recent = shapely.STRtree(empty), shapely.STRtree(empty)
+        self._main_end = self._recent_end = 0
         self._dead = 0
 
     # -- writes ---------------------------------------------------------------------------
@@ -195,8 +202,9 @@ class VolumeIndex:
                 )
             )
         }
-        self._tree = shapely.STRtree(parts["geom"][: parts.size])
-        self._tree_parts = parts.size
+        self._main = shapely.STRtree(parts["geom"][: parts.size])
+        self._recent = shapely.STRtree(np.empty(0, dtype=object))
+        self._main_end = self._recent_end = parts.size
         self._dead = 0
 
     def _put(self, item: Indexed) -> None:
@@ -246,9 +254,15 @@ class VolumeIndex:
         self._dead += len(slots)
 
     def _maybe_rebuild(self) -> None:
-        overflow = self._parts.size - self._tree_parts
-        if overflow > self.rebuild_after or self._dead > self.rebuild_after:
+        size = self._parts.size
+        if size - self._recent_end <= self.rebuild_after:
+            return
+        limit = max(4 * self.rebuild_after, self._main_end // 8)
+        if size - self._main_end > limit or self._dead > max(limit, self._slots.size // 8):
             self.compact()
+        else:
+            self._recent = shapely.STRtree(self._parts["geom"][self._main_end : size])
+            self._recent_end = size
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -318,10 +332,12 @@ class VolumeIndex:
     def _candidates(self, mine: ObjectArray) -> tuple[IntArray, IntArray]:
         """(slot, query volume) pairs whose bounding boxes meet, each pair once."""
         parts, part_vol = shapely.get_parts(mine, return_index=True)
-        found_part, found_tree = self._tree.query(parts)
-        slot_chunks = [self._parts["slot"][found_tree]]
-        vol_chunks = [part_vol[found_part]]
-        first, size = self._tree_parts, self._parts.size
+        slot_chunks, vol_chunks = [], []
+        for tree, offset in ((self._main, 0), (self._recent, self._main_end)):
+            found_part, found_tree = tree.query(parts)
+            slot_chunks.append(self._parts["slot"][found_tree + offset])
+            vol_chunks.append(part_vol[found_part])
+        first, size = self._recent_end, self._parts.size
         if size > first:
             box = self._parts["box"][first:size]
             mine_box = shapely.bounds(parts)
