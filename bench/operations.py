@@ -214,7 +214,12 @@ def scenario(
     agree = all(
         ref_rows == rows for (_, ref_rows), rows in zip(reference, index_answers, strict=True)
     )
+    before = index.stats
     times, overlaps, rejected = run_writes(index, picture, writes)
+    after = index.stats
+    compact_started = time.perf_counter()
+    index.compact()
+    compact_ms = (time.perf_counter() - compact_started) * 1e3
     print(
         f"{len(writes):,} writes ({rejected:,} answered 409 for a stale key); overlaps per "
         f"write: median {np.median(overlaps):.0f}, p99 {np.percentile(overlaps, 99):.0f}, "
@@ -224,6 +229,11 @@ def scenario(
     for stage in STAGES:
         p50, p95, p99, top = percentiles_ms(times[stage])
         print(f"{stage:<16}{p50:>9.3f}{p95:>9.3f}{p99:>9.3f}{top:>9.1f}")
+    print(
+        f"during the writes: {after.recent_rebuilds - before.recent_rebuilds} rebuilds of the "
+        f"recent tree, {after.compactions - before.compactions} full compactions "
+        f"(one takes {compact_ms:.0f} ms at this size)"
+    )
     ref_times = [t for t, _ in reference]
     index_query = times["query"][: len(sample)]
     ref_med, ref_p95 = (float(np.percentile(ref_times, q)) * 1e3 for q in (50, 95))
@@ -242,7 +252,7 @@ def main(argv: list[str]) -> int:
         prog="python -m bench.operations", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--operations", type=int, default=100_000)
-    parser.add_argument("--writes", type=int, default=5_000)
+    parser.add_argument("--writes", type=int, default=15_000)
     parser.add_argument("--busy-operations", type=int, default=10_000)
     parser.add_argument("--busy-writes", type=int, default=3_000)
     parser.add_argument("--reference-writes", type=int, default=20)

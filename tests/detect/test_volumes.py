@@ -13,6 +13,7 @@ from shapely.geometry.base import BaseGeometry
 
 from deconfliction.detect.overlaps import ObjectKind, Overlap, Ref
 from deconfliction.detect.volumes import Indexed, VolumeIndex
+from deconfliction.errors import InvalidInput
 from deconfliction.model import Volume
 from tests.scenarios import HOUR_S, NOW_S, PARIS, circle, corridor, split_box
 
@@ -252,6 +253,21 @@ def test_replace_remove_and_versions() -> None:
     assert op("a") in index
     assert op("b") not in index
     assert index.refs() == [op("a")]
+    assert (index.stats.objects, index.stats.volumes) == (1, 1)
+
+
+def test_writes_rebuild_the_recent_tree_often_and_compact_rarely() -> None:
+    index = VolumeIndex(rebuild_after=2)
+    index.put_many([Indexed(op(f"base-{i}"), "p", "v", [vol()]) for i in range(200)])
+    assert (index.stats.main_tree_parts, index.stats.compactions) == (200, 1)
+    for i in range(30):
+        index.put(op(f"new-{i}"), owner="p", version="v", volumes=[vol()])
+    stats = index.stats
+    # The overflow is folded into the recent tree every 3 writes; past 200 / 8 = 25 parts
+    # beyond the main tree (the 27th write) everything is compacted.
+    assert (stats.compactions, stats.recent_rebuilds) == (2, 9)
+    assert (stats.main_tree_parts, stats.recent_tree_parts, stats.overflow_parts) == (227, 3, 0)
+    assert len(index.query([vol()])) == 230
 
 
 def test_objects_whose_volumes_all_ended_are_listed_as_expired() -> None:
@@ -267,6 +283,11 @@ def test_objects_whose_volumes_all_ended_are_listed_as_expired() -> None:
 def test_query_of_an_empty_index_or_no_volumes() -> None:
     assert len(VolumeIndex().query([vol()])) == 0
     assert len(index_with(("a", [vol()])).query([])) == 0
+
+
+def test_an_object_without_volumes_is_not_indexed() -> None:
+    with pytest.raises(InvalidInput, match="operation a has no volumes to index"):
+        VolumeIndex().put(op("a"), owner="p", version="v", volumes=[])
 
 
 # --- Consistency with a brute-force check --------------------------------------------------
@@ -362,3 +383,14 @@ def test_put_many_is_the_same_as_putting_one_by_one(
         b.other_volume_index.tolist(),
     )
     assert np.array_equal(shapely.area(a.footprints()), shapely.area(b.footprints()))
+
+
+def test_taking_rows_keeps_them_whole_and_computes_only_their_shapes() -> None:
+    index = index_with(("a", [vol()]), ("b", [vol(shapely.box(2.1, 48.1, 2.5, 48.5))]))
+    found = index.query([vol(shapely.box(2.15, 48.15, 2.3, 48.3))])
+    assert found.ids == ("a", "b")
+    (b,) = list(found.take([1]))
+    assert (b.id, b.owner, b.version) == ("b", "party-b", "b@1")
+    assert shapely.equals(b.footprint, shapely.box(2.15, 48.15, 2.3, 48.3))
+    assert "footprints" not in found._cache  # reading a taken row left the rest alone
+    assert shapely.equals(found[0].footprint, shapely.box(2.15, 48.15, 2.2, 48.2))

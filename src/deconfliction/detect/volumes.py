@@ -42,6 +42,7 @@ import shapely
 
 from deconfliction.detect._columns import Columns
 from deconfliction.detect.overlaps import ObjectKind, Overlaps, Ref
+from deconfliction.errors import InvalidInput
 from deconfliction.model.operation import Volume
 
 FloatArray = npt.NDArray[np.float64]
@@ -62,6 +63,20 @@ class Indexed:
     version: str
     volumes: Sequence[Volume]
     rule: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """The shape of the index now, and how often it rebuilt its trees (for metrics)."""
+
+    objects: int
+    volumes: int
+    main_tree_parts: int
+    recent_tree_parts: int
+    overflow_parts: int
+    tombstones: int
+    compactions: int
+    recent_rebuilds: int
 
 
 @dataclass(frozen=True)
@@ -103,7 +118,7 @@ class VolumeIndex:
 
     def __init__(self, *, rebuild_after: int = 1024) -> None:
         if rebuild_after < 1:
-            raise ValueError("rebuild_after must be at least 1")
+            raise InvalidInput(f"rebuild_after must be at least 1, got {rebuild_after}")
         self.rebuild_after = rebuild_after
         self._numbers: dict[Ref, int] = {}
         self._slots_of: list[list[int]] = []
@@ -141,6 +156,7 @@ class VolumeIndex:
         self._main, self._recent = shapely.STRtree(empty), shapely.STRtree(empty)
         self._main_end = self._recent_end = 0
         self._dead = 0
+        self._compactions = self._recent_rebuilds = 0
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -206,8 +222,11 @@ class VolumeIndex:
         self._recent = shapely.STRtree(np.empty(0, dtype=object))
         self._main_end = self._recent_end = parts.size
         self._dead = 0
+        self._compactions += 1
 
     def _put(self, item: Indexed) -> None:
+        if not item.volumes:
+            raise InvalidInput(f"{item.ref.kind.value} {item.ref.id} has no volumes to index")
         number = self._numbers.get(item.ref)
         if number is None:
             rows = self._objects.grow(1)
@@ -263,6 +282,7 @@ class VolumeIndex:
         else:
             self._recent = shapely.STRtree(self._parts["geom"][self._main_end : size])
             self._recent_end = size
+            self._recent_rebuilds += 1
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -274,6 +294,19 @@ class VolumeIndex:
 
     def refs(self) -> list[Ref]:
         return list(self._numbers)
+
+    @property
+    def stats(self) -> IndexStats:
+        return IndexStats(
+            objects=len(self._numbers),
+            volumes=self._slots.size - self._dead,
+            main_tree_parts=self._main_end,
+            recent_tree_parts=self._recent_end - self._main_end,
+            overflow_parts=self._parts.size - self._recent_end,
+            tombstones=self._dead,
+            compactions=self._compactions,
+            recent_rebuilds=self._recent_rebuilds,
+        )
 
     def version(self, ref: Ref) -> str:
         return str(self._objects["version"][self._numbers[ref]])
