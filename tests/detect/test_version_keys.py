@@ -81,6 +81,7 @@ def test_the_409_body(found: Overlaps) -> None:
     )  # fmt: skip
     assert (camp["problem"], camp["carried"]) == ("stale", "C0")
     first = fire["overlaps"][0]
+    assert set(first) == {"volume_index", "footprint", "alt_lower_m", "alt_upper_m", "start", "end"}
     assert first["footprint"]["type"] == "Polygon"
     assert (first["alt_lower_m"], first["alt_upper_m"]) == (0.0, 500.0)
     assert (first["start"], first["end"]) == ("2025-06-15T15:06:40Z", "2025-06-15T16:06:40Z")

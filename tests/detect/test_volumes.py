@@ -193,7 +193,7 @@ def test_a_row_reveals_the_overlap_and_nothing_else_of_the_other_plan() -> None:
     coordinates = shapely.get_coordinates(shapely.geometry.shape(wire["overlap"]["footprint"]))
     assert SQUARE.buffer(1e-12).covers(shapely.points(coordinates)).all()
     assert set(wire) == {
-        "kind", "id", "party", "version", "rule", "volume_index", "other_volume_index", "overlap",
+        "kind", "id", "party", "version", "rule", "volume_index", "overlap",
     }  # fmt: skip
     text = json.dumps(wire) + repr(found) + repr(row)
     for secret in ("7.77", "7.88", "43.33", "43.44", "47.9", "2.5", "2.45"):

@@ -53,6 +53,8 @@ class Overlap:
     ``footprint`` is the intersection of the two footprints (lon/lat degrees),
     ``[alt_lower_m, alt_upper_m]`` the intersection of the bands and ``[start_s, end_s]`` the
     intersection of the windows. ``rule`` is the zone's rule (None for an operation).
+    ``other_volume_index`` is for the hub (e.g. to key an alert per pair of volumes); the
+    wire form leaves it out, since it would hint at how many volumes the other plan has.
     """
 
     kind: ObjectKind
@@ -90,7 +92,6 @@ class Overlap:
             "version": self.version,
             "rule": self.rule,
             "volume_index": self.volume_index,
-            "other_volume_index": self.other_volume_index,
             "overlap": self.volume_json(),
         }
 

@@ -64,12 +64,7 @@ class StaleEntry:
             "problem": self.problem.value,
             "carried": self.carried,
             "overlaps": [
-                {
-                    "volume_index": o.volume_index,
-                    "other_volume_index": o.other_volume_index,
-                    **o.volume_json(),
-                }
-                for o in self.overlaps
+                {"volume_index": o.volume_index, **o.volume_json()} for o in self.overlaps
             ],
         }
 
