@@ -121,16 +121,20 @@ class VolumeIndex:
             raise InvalidInput(f"rebuild_after must be at least 1, got {rebuild_after}")
         self.rebuild_after = rebuild_after
         self._numbers: dict[Ref, int] = {}
-        self._slots_of: list[list[int]] = []
-        # One row per object (numbers are reused only after compaction).
+        # One row per object; an object's volumes are the contiguous slots [first, first +
+        # count). Rows of removed objects are dropped only when they outnumber the live ones,
+        # so compacting the volumes does not renumber objects.
         self._objects = Columns(
             {
+                "ref": (object, 0),
                 "kind": (np.int8, 0),
                 "id": (object, 0),
                 "owner": (object, 0),
                 "version": (object, 0),
                 "rule": (object, 0),
                 "alive": (np.bool_, 0),
+                "first": (np.intp, 0),
+                "count": (np.intp, 0),
             }
         )
         # One row per volume.
@@ -202,22 +206,15 @@ class VolumeIndex:
         parts["slot"][: parts.size] = new_slot[parts["slot"][: parts.size]]
         slots.keep(alive)
         live = objects["alive"][: objects.size]
-        new_number = np.cumsum(live) - 1
-        objects.keep(live)
-        slots["obj"][: slots.size] = new_number[slots["obj"][: slots.size]]
-        self._slots_of = [
-            new_slot[self._slots_of[old]].tolist() for old in np.flatnonzero(live).tolist()
-        ]
-        self._numbers = {
-            Ref(_KINDS[kind], object_id): number
-            for number, (kind, object_id) in enumerate(
-                zip(
-                    objects["kind"][: objects.size].tolist(),
-                    objects["id"][: objects.size].tolist(),
-                    strict=True,
-                )
+        first = objects["first"][: objects.size]
+        first[live] = new_slot[first[live]]
+        if objects.size - len(self._numbers) > max(self.rebuild_after, len(self._numbers)):
+            new_number = np.cumsum(live) - 1
+            objects.keep(live)
+            slots["obj"][: slots.size] = new_number[slots["obj"][: slots.size]]
+            self._numbers = dict(
+                zip(objects["ref"][: objects.size].tolist(), range(objects.size), strict=True)
             )
-        }
         self._main = shapely.STRtree(parts["geom"][: parts.size])
         self._recent = shapely.STRtree(np.empty(0, dtype=object))
         self._main_end = self._recent_end = parts.size
@@ -232,7 +229,7 @@ class VolumeIndex:
             rows = self._objects.grow(1)
             number = rows.start
             self._numbers[item.ref] = number
-            self._slots_of.append([])
+            self._objects["ref"][number] = item.ref
             self._objects["kind"][number] = _KIND_CODE[item.ref.kind]
             self._objects["id"][number] = item.ref.id
             self._objects["alive"][number] = True
@@ -259,7 +256,8 @@ class VolumeIndex:
         cols["kind"][rows] = _KIND_CODE[kind]
         cols["obj"][rows] = number
         cols["vol"][rows] = np.arange(len(volumes))
-        self._slots_of[number] = list(range(rows.start, rows.stop))
+        self._objects["first"][number] = rows.start
+        self._objects["count"][number] = len(volumes)
         parts, owner_row = shapely.get_parts(footprints, return_index=True)
         cols["multi"][rows] = np.bincount(owner_row, minlength=len(volumes)) > 1
         part_rows = self._parts.grow(len(parts))
@@ -268,9 +266,9 @@ class VolumeIndex:
         self._parts["box"][part_rows] = shapely.bounds(parts)
 
     def _kill_slots(self, number: int) -> None:
-        slots = self._slots_of[number]
-        self._slots["alive"][slots] = False
-        self._dead += len(slots)
+        first, count = int(self._objects["first"][number]), int(self._objects["count"][number])
+        self._slots["alive"][first : first + count] = False
+        self._dead += count
 
     def _maybe_rebuild(self) -> None:
         size = self._parts.size
