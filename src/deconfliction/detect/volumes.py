@@ -22,13 +22,15 @@ How a query runs
     tree: cheap); when the recent tree passes an eighth of the main one, or tombstones an
     eighth of the volumes, everything is compacted into a new main tree (also on
     :meth:`VolumeIndex.compact`). A write thus pays for a small rebuild now and then and
-    for a full one rarely, and never scans more than ``rebuild_after`` boxes. Then the
-    candidates are
-    filtered by time window, altitude band and kind in numpy, and only the survivors go to
-    the exact phase: prepared ``shapely.intersects`` on arrays, then prepared
-    ``shapely.touches`` on the pairs that meet, to tell overlapping from touching. The
-    overlap footprints themselves are computed only when read (see
+    for a full one rarely, and never scans more than ``rebuild_after`` boxes.
+
+    Then the candidates are filtered by time window, altitude band and kind in numpy, and
+    only the survivors go to the exact phase: prepared ``shapely.intersects`` on arrays,
+    then prepared ``shapely.touches`` on the pairs that meet, to tell overlapping from
+    touching. The overlap footprints themselves are computed only when read (see
     :mod:`deconfliction.detect.overlaps`).
+
+The index is not thread-safe; the hub calls it under its lock.
 """
 
 from __future__ import annotations
