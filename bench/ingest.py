@@ -56,9 +56,17 @@ def workload(tracks: int, seed: int = 1) -> list[dict[str, Any]]:
     gs = rng.uniform(100, 250, tracks)
     course = rng.uniform(0, 360, tracks)
     return [
-        {"track": f"t{i:06d}", "lat": float(lat[i]), "lon": float(lon[i]),
-         "alt_m": float(alt[i]), "gs_mps": float(gs[i]), "course_deg": float(course[i]),
-         "vs_mps": 0.0, "domain": "air", "time": 0.0}
+        {
+            "track": f"t{i:06d}",
+            "lat": float(lat[i]),
+            "lon": float(lon[i]),
+            "alt_m": float(alt[i]),
+            "gs_mps": float(gs[i]),
+            "course_deg": float(course[i]),
+            "vs_mps": 0.0,
+            "domain": "air",
+            "time": 0.0,
+        }
         for i in range(tracks)
     ]
 
@@ -67,9 +75,9 @@ def batches(base: list[dict[str, Any]], size: int, second: int) -> Iterator[tupl
     """Every track's report for one second, split per party into batches of ``size``."""
     per_party = len(base) // PARTIES
     for p in range(PARTIES):
-        chunk = base[p * per_party:(p + 1) * per_party]
+        chunk = base[p * per_party : (p + 1) * per_party]
         for start in range(0, len(chunk), size):
-            items = [{**r, "time": T0 + second} for r in chunk[start:start + size]]
+            items = [{**r, "time": T0 + second} for r in chunk[start : start + size]]
             yield f"party{p:02d}", items
 
 
@@ -129,8 +137,22 @@ def raw_sqlite(tracks: int, seconds: int, size: int) -> float:
                 conn.execute("BEGIN")
                 conn.executemany(
                     "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    [(party, r["track"], r["time"], r["lat"], r["lon"], r["alt_m"], r["gs_mps"],
-                      r["course_deg"], r["vs_mps"], r["domain"], None) for r in items],
+                    [
+                        (
+                            party,
+                            r["track"],
+                            r["time"],
+                            r["lat"],
+                            r["lon"],
+                            r["alt_m"],
+                            r["gs_mps"],
+                            r["course_deg"],
+                            r["vs_mps"],
+                            r["domain"],
+                            None,
+                        )
+                        for r in items
+                    ],
                 )
                 conn.execute("COMMIT")
                 count += len(items)
@@ -156,20 +178,37 @@ def over_http(tracks: int, seconds: int, size: int, connections: int = 2) -> flo
         tokens = {}
         for p in range(PARTIES):
             out = subprocess.run(
-                [sys.executable, "-m", "deconfliction", "party", "add", f"party{p:02d}",
-                 "--db", str(db)], env=env, capture_output=True, text=True, check=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "deconfliction",
+                    "party",
+                    "add",
+                    f"party{p:02d}",
+                    "--db",
+                    str(db),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             tokens[f"party{p:02d}"] = out.stdout.strip()
         port = _free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "deconfliction", "serve", "--db", str(db), "--port",
-             str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "deconfliction", "serve", "--db", str(db), "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             _wait(url)
             now = time.time()
             bodies = [
                 (party, orjson.dumps([{**r, "time": now - seconds + s} for r in items]))
-                for s in range(seconds) for party, items in batches(base, size, s)
+                for s in range(seconds)
+                for party, items in batches(base, size, s)
             ]
             chunks = [bodies[i::connections] for i in range(connections)]
             counts = [0] * connections
@@ -177,9 +216,14 @@ def over_http(tracks: int, seconds: int, size: int, connections: int = 2) -> flo
             def post(i: int) -> None:
                 with httpx.Client(base_url=url, timeout=60) as client:
                     for party, body in chunks[i]:
-                        r = client.post("/v1/reports", content=body, headers={
-                            "Authorization": f"Bearer {tokens[party]}",
-                            "Content-Type": "application/json"})
+                        r = client.post(
+                            "/v1/reports",
+                            content=body,
+                            headers={
+                                "Authorization": f"Bearer {tokens[party]}",
+                                "Content-Type": "application/json",
+                            },
+                        )
                         counts[i] += r.json()["accepted"]
 
             threads = [threading.Thread(target=post, args=(i,)) for i in range(connections)]
@@ -219,18 +263,25 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     n, s, b = args.tracks, args.seconds, args.batch
-    print(f"ingest: {n} tracks x {s} reports, batches of {b}, {args.repeat} runs each "
-          "(median; reports/s)")
+    print(
+        f"ingest: {n} tracks x {s} reports, batches of {b}, {args.repeat} runs each "
+        "(median; reports/s)"
+    )
     raw = statistics.median(_repeat(lambda: raw_sqlite(n, s, b), args.repeat))
     hub = statistics.median(_repeat(lambda: in_process(n, s, b, journal=True), args.repeat))
     bare = statistics.median(_repeat(lambda: in_process(n, s, b, journal=False), args.repeat))
     http = statistics.median(_repeat(lambda: over_http(n, s, b), args.repeat))
     print(f"  reference: raw SQLite executemany   {raw:>10,.0f} /s")
     print(f"  Hub.submit_reports (in process)     {hub:>10,.0f} /s   {hub / raw:5.2f} x raw")
-    print(f"  ... entries not hashed nor chained  {bare:>10,.0f} /s   the chain adds "
-          f"{(bare / hub - 1) * 100:4.1f}% to the time")
-    print(f"  POST /v1/reports, 2 connections     {http:>10,.0f} /s   {http / hub:5.2f} x in process")
-    print(f"  peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(
+        f"  ... entries not hashed nor chained  {bare:>10,.0f} /s   the chain adds "
+        f"{(bare / hub - 1) * 100:4.1f}% to the time"
+    )
+    print(
+        f"  POST /v1/reports, 2 connections     {http:>10,.0f} /s   {http / hub:5.2f} x in process"
+    )
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS of this process {rss_mib:.0f} MiB")
     return 0
 
 

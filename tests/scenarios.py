@@ -1,11 +1,14 @@
-"""Scenarios shared by tests: constants only, each section headed by what it is for."""
+"""Scenarios shared by tests: constants and small builders, each section headed by topic."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from pyproj import Proj
+import numpy as np
+import shapely
+from pyproj import Geod, Proj, Transformer
+from shapely.geometry.base import BaseGeometry
 
 # The hub's clock in tests starts here (2026-11-23T10:00:00Z).
 T0 = 1_795_428_000.0
@@ -64,3 +67,40 @@ NEAR_MISS_A = ("AFR", "3944e7")  # (party, ICAO address)
 NEAR_MISS_B = ("BAW", "400804")
 NEAR_MISS_START_S = 1_633_610_600.0  # 2021-10-07T12:43:20Z
 NEAR_MISS_END_S = 1_633_610_900.0  # 2021-10-07T12:48:20Z
+
+
+# --- Operations: footprints, volumes, times ------------------------------------------------
+# Footprints are built here because `deconfliction.geo` (GeoJSON → geometry) is separate
+# work; these helpers give the same kind of shapes: lon/lat degrees, metres for radii.
+
+WGS84 = Geod(ellps="WGS84")
+NOW_S = 1_750_000_000.0  # 2025-06-15T15:06:40Z
+HOUR_S = 3600.0
+PARIS = (48.8566, 2.3522)  # lat, lon
+
+
+def circle(lat: float, lon: float, radius_m: float, segments: int = 64) -> shapely.Polygon:
+    """A geodesic circle; its first vertex is due east of the centre."""
+    azimuths = 90.0 - np.arange(segments) * 360.0 / segments
+    lons, lats, _ = WGS84.fwd(
+        np.full(segments, lon), np.full(segments, lat), azimuths, np.full(segments, radius_m)
+    )
+    return shapely.Polygon(np.column_stack([lons, lats]))
+
+
+def corridor(points: list[tuple[float, float]], half_width_m: float) -> BaseGeometry:
+    """A route (lat, lon points) buffered by ``half_width_m`` in a local equidistant projection."""
+    lat0, lon0 = points[0]
+    local = f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m"
+    forward = Transformer.from_crs("EPSG:4326", local, always_xy=True)
+    back = Transformer.from_crs(local, "EPSG:4326", always_xy=True)
+    xs, ys = forward.transform([p[1] for p in points], [p[0] for p in points])
+    buffered = shapely.LineString(np.column_stack([xs, ys])).buffer(half_width_m)
+    return shapely.transform(buffered, lambda xy: np.column_stack(back.transform(*xy.T)))
+
+
+def split_box(lat_south: float, lat_north: float, west: float, east: float) -> BaseGeometry:
+    """A box from ``west`` (e.g. 179.9) across the antimeridian to ``east`` (e.g. -179.9)."""
+    eastern_part = shapely.box(west, lat_south, 180.0, lat_north)
+    western_part = shapely.box(-180.0, lat_south, east, lat_north)
+    return shapely.MultiPolygon([eastern_part, western_part])

@@ -1,1 +1,1 @@
-"""Conflict detection and evidence: pure functions over arrays and geometries."""
+"""Conflict detection and evidence: pure functions over arrays and geometries (the hot path)."""

@@ -14,6 +14,13 @@ from deconfliction.model.message import (
     escalation_step,
 )
 from deconfliction.model.minima import DEFAULT_MINIMA, Minima, domain_pair_key
+from deconfliction.model.operation import (
+    Operation,
+    OperationLimits,
+    Volume,
+    check_object_id,
+    check_volumes,
+)
 from deconfliction.model.party import DOMAINS, Agreement, Domain, Party, check_party_name
 from deconfliction.model.report import (
     REPORT_COLUMNS,
@@ -44,6 +51,8 @@ __all__ = [
     "MessageState",
     "MessageStep",
     "Minima",
+    "Operation",
+    "OperationLimits",
     "OperationState",
     "Party",
     "Priority",
@@ -52,9 +61,12 @@ __all__ = [
     "ReportBatch",
     "StepKind",
     "TrackRef",
+    "Volume",
     "acknowledge",
+    "check_object_id",
     "check_party_name",
     "check_report",
+    "check_volumes",
     "deliver",
     "domain_pair_key",
     "escalation_step",
