@@ -9,6 +9,7 @@ from deconfliction.model.message import (
     Priority,
     StepKind,
     acknowledge,
+    clear_deadline,
     deliver,
     escalation_step,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "acknowledge",
     "check_party_name",
     "check_report",
+    "clear_deadline",
     "deliver",
     "domain_pair_key",
     "escalation_step",
