@@ -91,12 +91,15 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
             getter = asyncio.ensure_future(feed.queue.get())
             done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
             if receiver in done:
-                getter.cancel()
                 if receiver.result()["type"] == "websocket.disconnect":
+                    getter.cancel()
                     return
                 hub.desk_heartbeat(party)  # any frame from the desk says it is there
                 receiver = asyncio.ensure_future(websocket.receive())
-                continue
+                if getter not in done:
+                    getter.cancel()
+                    continue
+                # An event came at the same time: send it now, not with the next one.
             event = getter.result()
             if feed.overflowed or event.seq > last + 1:
                 feed.drain()
