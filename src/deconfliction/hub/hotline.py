@@ -24,18 +24,17 @@ constant time whether an escalation is due.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from deconfliction.errors import InvalidInput, NotFound, PermissionDenied
-from deconfliction.hotline.render import render, render_message
-from deconfliction.hotline.templates import HUB_TEMPLATES, PARTY_TEMPLATES, validate_fields
+from deconfliction.errors import NotFound
 from deconfliction.hub.alert_threads import PRIORITY, channel_for, deadline_s, thread_content
 from deconfliction.hub.alerts import OpenConflict
 from deconfliction.hub.crossings import ExpectedCrossings
 from deconfliction.hub.hotline_stats import ChannelStats, channel_stats
+from deconfliction.hub.message_drafts import Draft, check_draft
+from deconfliction.hub.message_views import escalation_notice, message_view
 from deconfliction.hub.parties import Parties
 from deconfliction.hub.presence import Presence
 from deconfliction.hub.unit import WriteUnit
@@ -43,11 +42,8 @@ from deconfliction.hub.webhooks import Webhooks
 from deconfliction.model.ids import new_id
 from deconfliction.model.message import (
     HUB_SENDER,
-    MAX_PLACES,
-    Channel,
     Message,
     MessageStep,
-    Priority,
     StepKind,
     acknowledge,
     clear_deadline,
@@ -55,25 +51,12 @@ from deconfliction.model.message import (
     escalation_step,
 )
 from deconfliction.model.party import Party
-from deconfliction.model.place import Place
 from deconfliction.model.states import AlertState, MessageState
 from deconfliction.settings import Settings
 from deconfliction.store import Event, Store, StoredObject
-from deconfliction.units import format_time, parse_duration_s
 
-MAX_ACK_WITHIN_S = 7 * 86400.0
 OPEN_STATES = [s.value for s in MessageState if not s.terminal]
-_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
 _ESCALATION_STEPS = (StepKind.ESCALATED, StepKind.REPEATED)
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A checked message, before the write gives it an id and a time."""
-
-    message: Message  # id, thread and times are placeholders
-    ack_within_s: float | None
-    thread_id: str | None  # the thread replied in, or None for a new one
 
 
 @dataclass(frozen=True)
@@ -88,11 +71,6 @@ class MessagePage:
     items: list[tuple[int, Message]]
     last_seq: int
     more: bool
-
-
-def place_view(place: Place) -> dict[str, Any]:
-    """A place with its renderings: decimal degrees and MGRS (``None`` in polar regions)."""
-    return {**place.to_json(), "degrees": place.degrees(), "mgrs": place.mgrs()}
 
 
 def _tracked(message: Message) -> bool:
@@ -173,15 +151,8 @@ class Hotline:
             return Party(party, 0.0)
 
     def view(self, message: Message, party: str) -> dict[str, Any]:
-        """The message as ``party`` sees it: its fields, places with their renderings, and
-        the whole message rendered in the party's language and time zone."""
-        reader = self._reader(party)
-        rendered = render_message(message, language=reader.language, timezone=reader.timezone)
-        return {
-            **message.to_json(),
-            "places": [place_view(place) for place in message.places],
-            "rendered": {**rendered.to_json(), "text": rendered.text},
-        }
+        """The message as ``party`` sees it, rendered in its language and time zone."""
+        return message_view(message, self._reader(party))
 
     def _fetch(self, message_id: str) -> tuple[Message, str | None] | None:
         message = self._open.get(message_id)
@@ -266,67 +237,24 @@ class Hotline:
         places: Sequence[Any] | None = None,
         reply_to: str | None = None,
     ) -> Draft:
-        """Check a message ``sender`` asks to send (outside the hub lock); raise with every
-        problem a party can act on."""
-        if to == sender:
-            raise InvalidInput(f"{sender!r} cannot send a message to itself")
-        if self._parties.agreement(sender, to) is None:
-            raise PermissionDenied(
-                f"{sender!r} has no agreement with {to!r}: hotline messages go only to "
-                "parties you have an agreement with (the hub's administrator records them)"
-            )
-        if not self._parties.get(to).active:
-            raise PermissionDenied(f"party {to!r} has been revoked and receives no messages")
-        if template is not None and template in HUB_TEMPLATES:
-            raise PermissionDenied(
-                f"template {template!r} is sent by the hub only; parties send "
-                + ", ".join(sorted(PARTY_TEMPLATES))
-            )
-        if (text is None) == (template is None):
-            raise InvalidInput("give either free text (text) or a template, not both or neither")
-        if template is None and fields:
-            raise InvalidInput("fields go with a template; free text has none")
-        if text_language is not None and (
-            not isinstance(text_language, str) or not _LANGUAGE_TAG.match(text_language)
-        ):
-            raise InvalidInput(
-                f"text_language {text_language!r} is not a language tag such as en, ru or pt-BR"
-            )
-        canonical = validate_fields(template, fields or {}) if template is not None else {}
-        message = Message(
-            id="draft",
-            thread_id="draft",
-            sender=sender,
-            recipient=to,
-            channel=_choice(Channel, channel, "channel"),
-            priority=_choice(Priority, priority, "priority"),
-            created_s=0.0,
+        """Check a message ``sender`` asks to send, outside the hub lock (see
+        :func:`~deconfliction.hub.message_drafts.check_draft`)."""
+        return check_draft(
+            self._parties,
+            self.settings,
+            sender,
+            to=to,
+            channel=channel,
+            priority=priority,
             text=text,
             text_language=text_language,
             template=template,
-            fields=canonical,
-            places=_places(places or ()),
+            fields=fields,
+            ack_within_s=ack_within_s,
+            places=places,
+            reply_to=reply_to,
+            thread_of=lambda message_id: self.get(sender, message_id).thread_id,
         )
-        thread_id = None
-        if reply_to is not None:
-            thread_id = self._visible(sender, reply_to)[0].thread_id
-        return Draft(message, self._ack_within(message.priority, ack_within_s), thread_id)
-
-    def _ack_within(self, priority: Priority, given: str | float | None) -> float | None:
-        if given is None:
-            default = {
-                Priority.FLASH: self.settings.hotline_ack_flash_s,
-                Priority.URGENT: self.settings.hotline_ack_urgent_s,
-                Priority.ROUTINE: self.settings.hotline_ack_routine_s,
-            }[priority]
-            return default if default > 0 else None
-        seconds = parse_duration_s(given, "ack_within_s")
-        if not 0 < seconds <= MAX_ACK_WITHIN_S:
-            raise InvalidInput(
-                f"ack_within_s must be more than 0 and at most {MAX_ACK_WITHIN_S:.0f} s "
-                f"(7 days), got {given!r}"
-            )
-        return seconds
 
     def post(self, unit: WriteUnit, draft: Draft) -> Message:
         """Send a drafted message (inside ``unit``): store it, tell both parties."""
@@ -378,27 +306,9 @@ class Hotline:
             **extra,
         }
         if step.kind in _ESCALATION_STEPS:
-            data["notice"] = self._escalation_notice(message, step, party, unit.now_s)
+            data["notice"] = escalation_notice(message, step, self._reader(party), unit.now_s)
         event = unit.emit(party, kind, data)
         unit.journal(party, kind, {"stream_seq": event.seq, **data})
-
-    def _escalation_notice(
-        self, message: Message, step: MessageStep, party: str, now_s: float
-    ) -> dict[str, Any]:
-        reader = self._reader(party)
-        fields = {
-            "party": message.recipient,
-            "message": message.id,
-            "subject": message.template or "text",
-            "channel": message.channel.value,
-            "sent": format_time(message.created_s),
-            "waiting_s": max(0.0, now_s - message.created_s),
-            "escalations": step.escalations,
-        }
-        notice = render(
-            "message_escalated", fields, language=reader.language, timezone=reader.timezone
-        )
-        return {**notice.to_json(), "text": notice.text}
 
     # -- acknowledgement and delivery --------------------------------------------------
 
@@ -537,17 +447,3 @@ class Hotline:
                 alert_state=state.value,
             )
             self._track(cleared)
-
-
-def _choice(enum: Any, value: Any, what: str) -> Any:
-    try:
-        return enum(value)
-    except ValueError:
-        choices = ", ".join(member.value for member in enum)
-        raise InvalidInput(f"{what} {value!r} is unknown; use one of {choices}") from None
-
-
-def _places(items: Sequence[Any]) -> tuple[Place, ...]:
-    if len(items) > MAX_PLACES:
-        raise InvalidInput(f"places: more than {MAX_PLACES} places")
-    return tuple(Place.from_json(item, f"places[{i}]") for i, item in enumerate(items))

@@ -27,7 +27,8 @@ from deconfliction.hub.picture import LivePicture
 from deconfliction.hub.presence import PartyPresence
 from deconfliction.hub.tracks import IngestResult, Tracks
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.webhooks import WebhookConfig, Webhooks
+from deconfliction.hub.webhook_config import WebhookConfig
+from deconfliction.hub.webhooks import Webhooks
 from deconfliction.model import Agreement, Message, Party, Report, validate_reports
 from deconfliction.model.alert import Alert
 from deconfliction.settings import Settings
@@ -287,7 +288,7 @@ class Hub:
     ) -> tuple[WebhookConfig, str | None]:
         """Set the party's webhook; the secret is returned only if the hub made it."""
         with self.write() as unit:
-            return self.hotline.webhooks.set(unit, party, url, secret)
+            return self.hotline.webhooks.configs.set(unit, party, url, secret)
 
     def webhook(self, party: str) -> WebhookConfig:
         config = self.hotline.webhooks.get(party)
@@ -297,7 +298,7 @@ class Hub:
 
     def remove_webhook(self, party: str) -> None:
         with self.write() as unit:
-            self.hotline.webhooks.remove(unit, party)
+            self.hotline.webhooks.configs.remove(unit, party)
 
     def webhook_deliveries(self, party: str, limit: int) -> list[dict[str, Any]]:
         return self.hotline.webhooks.deliveries(party, limit)

@@ -12,10 +12,8 @@ order, by one worker at a time, and a slow or dead endpoint holds up only its ow
 The body is the event as the stream sends it, with the party: ``{"party", "seq", "time",
 "kind", "data"}``; ``seq`` lets a receiver drop repeats and notice gaps.
 
-The URL is the party's choice, and the hub POSTs to it from inside its own network: a URL
-naming an internal address (``http://10.0.0.5/``, ``http://localhost:5432``) would make the
-hub send requests there. Deployments that can name the receivers should list their hosts
-in the setting ``webhook_allowed_hosts``; redirects are never followed.
+Where each party's webhook points, and the risk of internal addresses: see
+:mod:`deconfliction.hub.webhook_config`.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
-import secrets
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -34,11 +31,11 @@ from typing import Any
 import httpx
 
 from deconfliction.clock import Clock
-from deconfliction.errors import InvalidInput, NotFound
+from deconfliction.errors import InvalidInput
 from deconfliction.gateways.webhook import DeliveryAttempt, WebhookSender
 from deconfliction.hub.unit import WriteUnit
+from deconfliction.hub.webhook_config import WebhookConfig, WebhookConfigs
 from deconfliction.model.ids import new_id
-from deconfliction.model.text import check_text
 from deconfliction.settings import Settings
 from deconfliction.store import Event, Store, StoredObject
 from deconfliction.units import format_time
@@ -50,16 +47,6 @@ MIN_SECRET_LENGTH = 16
 MAX_SECRET_LENGTH = 256
 MAX_URL_LENGTH = 2000
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
-
-
-@dataclass(frozen=True)
-class WebhookConfig:
-    """A party's webhook: where to POST and the secret its signatures are keyed with."""
-
-    party: str
-    url: str
-    secret: str
-    set_s: float
 
 
 @dataclass(frozen=True)
@@ -103,7 +90,7 @@ class Webhooks:
         self._write = write
         # Called with (party, event) after a 2xx (the hotline marks messages delivered).
         self.delivered_listeners: list[Callable[[str, Event], None]] = []
-        self._configs: dict[str, WebhookConfig] = {}
+        self.configs = WebhookConfigs(store, settings)
         self._cond = threading.Condition()
         self._queues: dict[str, deque[_Pending]] = {}
         self._ready: deque[str] = deque()
@@ -112,15 +99,11 @@ class Webhooks:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    # -- configuration -----------------------------------------------------------------
+    # -- configuration and log --------------------------------------------------------
 
     def load(self) -> None:
         """Read the webhooks from the store and queue the deliveries still pending."""
-        for stored in self._store.list_objects("webhook"):
-            doc = stored.doc
-            self._configs[stored.owner] = WebhookConfig(
-                stored.owner, doc["url"], doc["secret"], doc["set_s"]
-            )
+        self.configs.load()
         pending = self._store.list_objects("webhook_delivery", states=[PENDING])
         for stored in sorted(pending, key=lambda s: (s.owner, s.doc["event_seq"])):
             doc = stored.doc
@@ -136,79 +119,8 @@ class Webhooks:
             )
 
     def get(self, party: str) -> WebhookConfig | None:
-        return self._configs.get(party)
-
-    def check_url(self, url: str) -> str:
-        """``url`` if the hub may POST to it; raise saying why not otherwise."""
-        if not isinstance(url, str) or not url.strip():
-            raise InvalidInput("webhook: the url is empty")
-        url = url.strip()
-        check_text(url, "webhook: url")
-        if len(url) > MAX_URL_LENGTH:
-            raise InvalidInput(f"webhook: the url is longer than {MAX_URL_LENGTH} characters")
-        try:
-            parsed = httpx.URL(url)
-        except httpx.InvalidURL as error:
-            raise InvalidInput(f"webhook: {url!r} is not a URL ({error})") from None
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise InvalidInput(f"webhook: {url!r} is not an http:// or https:// URL")
-        if parsed.userinfo:
-            raise InvalidInput(
-                "webhook: put no user name or password in the url; receivers authenticate "
-                "the hub by the signature"
-            )
-        if not self.host_allowed(parsed.host):
-            raise InvalidInput(
-                f"webhook: host {parsed.host!r} is not in this hub's list of allowed webhook "
-                "hosts (setting webhook_allowed_hosts); ask the hub's operator"
-            )
-        return url
-
-    def host_allowed(self, host: str) -> bool:
-        """Whether ``host`` is in ``webhook_allowed_hosts`` (any host when it is empty)."""
-        patterns = [
-            p.strip().lower().rstrip(".")
-            for p in self.settings.webhook_allowed_hosts.split(",")
-            if p.strip()
-        ]
-        if not patterns:
-            return True
-        host = host.lower().rstrip(".")
-        return any(host.endswith(p[1:]) if p.startswith("*.") else host == p for p in patterns)
-
-    def set(
-        self, unit: WriteUnit, party: str, url: str, secret: str | None
-    ) -> tuple[WebhookConfig, str | None]:
-        """Set ``party``'s webhook; returns it and the secret if the hub made it (shown once).
-
-        A secret given by the party is kept and never shown back.
-        """
-        url = self.check_url(url)
-        made = None
-        if secret is None:
-            secret = made = secrets.token_urlsafe(32)
-        elif not isinstance(secret, str) or not (
-            MIN_SECRET_LENGTH <= len(secret) <= MAX_SECRET_LENGTH
-        ):
-            raise InvalidInput(
-                f"webhook: the secret must be {MIN_SECRET_LENGTH} to {MAX_SECRET_LENGTH} "
-                "characters; leave it out and the hub makes one"
-            )
-        else:
-            check_text(secret, "webhook: secret")
-        config = WebhookConfig(party, url, secret, unit.now_s)
-        # The secret is stored as it is: the hub needs it to sign. Protect the database.
-        doc = {"url": url, "secret": secret, "set_s": unit.now_s}
-        unit.tx.put_object(StoredObject("webhook", party, party, 1, "active", unit.now_s, doc))
-        unit.journal(party, "webhook.set", {"url": url, "secret_made_by_hub": made is not None})
-        unit.after_commit(lambda: self._configs.__setitem__(party, config))
-        return config, made
-
-    def remove(self, unit: WriteUnit, party: str) -> None:
-        if not unit.tx.delete_object("webhook", party):
-            raise NotFound(f"party {party!r} has no webhook")
-        unit.journal(party, "webhook.removed", {})
-        unit.after_commit(lambda: self._configs.pop(party, None))
+        """The party's webhook, if it set one."""
+        return self.configs.get(party)
 
     def deliveries(self, party: str, limit: int) -> list[dict[str, Any]]:
         """The party's latest deliveries, newest first, each with every attempt."""
@@ -219,15 +131,16 @@ class Webhooks:
 
     def stage(self, unit: WriteUnit) -> None:
         """Record a pending delivery for each event of ``unit`` that goes to a webhook."""
-        if not self._configs or not unit.events:
+        if not self.configs or not unit.events:
             return
         staged = []
         for event in unit.events:
-            if event.party in self._configs and event.kind.startswith(WEBHOOK_KINDS):
+            config = self.configs.get(event.party)
+            if config is not None and event.kind.startswith(WEBHOOK_KINDS):
                 item = _Pending(
                     new_id("wh", unit.now_s), event.party, event.seq, event.kind, unit.now_s
                 )
-                self._save(unit, item, self._configs[event.party].url, PENDING, [])
+                self._save(unit, item, config.url, PENDING, [])
                 staged.append(item)
         if staged:
 
@@ -335,7 +248,7 @@ class Webhooks:
         )
 
     def _deliver(self, item: _Pending, sender: WebhookSender) -> None:
-        config = self._configs.get(item.party)
+        config = self.configs.get(item.party)
         found = self._store.events_after(item.party, item.seq - 1, 1)
         event = found[0] if found and found[0].seq == item.seq else None
         earlier = list(item.earlier)
@@ -344,7 +257,7 @@ class Webhooks:
             why = "the webhook was removed" if config is None else "the event is gone"
             self._finish(item, config.url if config else "", FAILED, [*earlier, _note(now, why)])
             return
-        if not self.host_allowed(httpx.URL(config.url).host):
+        if not self.configs.host_allowed(httpx.URL(config.url).host):
             why = "the host is no longer allowed (setting webhook_allowed_hosts)"
             self._finish(item, config.url, FAILED, [*earlier, _note(now, why)])
             return
