@@ -418,3 +418,8 @@ def test_stats_since(pair: Hub, clock: ManualClock) -> None:
     pair.send_message("blue", to="red", channel="air", text="new")
     [air] = [r for r in pair.hotline.stats(["red"], T0 + 50) if r.channel.value == "air"]
     assert air.count == 1
+
+
+def test_the_repeat_interval_must_be_positive(store: SQLiteStore, clock: ManualClock) -> None:
+    with pytest.raises(InvalidInput, match="hotline_repeat_s must be more than 0"):
+        Hub(Settings(hotline_repeat_s=0), store, clock=clock)

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from deconfliction.errors import NotFound
+from deconfliction.errors import InvalidInput, NotFound
 from deconfliction.hub.alert_threads import PRIORITY, channel_for, deadline_s, thread_content
 from deconfliction.hub.alerts import OpenConflict
 from deconfliction.hub.crossings import ExpectedCrossings
@@ -90,6 +90,11 @@ class Hotline:
         settings: Settings,
         webhooks: Webhooks,
     ) -> None:
+        if not settings.hotline_repeat_s > 0:
+            raise InvalidInput(
+                "setting hotline_repeat_s must be more than 0: it is how often an escalated "
+                "message is repeated"
+            )
         self._store = store
         self._parties = parties
         self.settings = settings
@@ -375,7 +380,7 @@ class Hotline:
     def escalate(self, unit: WriteUnit) -> int:
         """Run the due escalations (inside ``unit``); how many messages moved."""
         now = unit.now_s
-        repeat_s = self.settings.hotline_repeat_s if self.settings.hotline_repeat_s > 0 else 60.0
+        repeat_s = self.settings.hotline_repeat_s
         due = [m for m in self._open.values() if m.next_step_s is not None and m.next_step_s <= now]
         moved = 0
         if due:
