@@ -104,3 +104,41 @@ def split_box(lat_south: float, lat_north: float, west: float, east: float) -> B
     eastern_part = shapely.box(west, lat_south, 180.0, lat_north)
     western_part = shapely.box(-180.0, lat_south, east, lat_north)
     return shapely.MultiPolygon([eastern_part, western_part])
+
+
+# Hotline: a place, a crossing notice and a track-track conflict between blue and red.
+
+TAL_HAMIS = {"lat": 35.33, "lon": 40.14, "name": "Tal Hamis"}
+
+
+def crossing_notice(**changes: Any) -> dict[str, Any]:
+    """Fields of a crossing notice by blue: FF-21 crosses zone z-1 from T0 + 10 min for 30 min
+    between 150 and 600 m."""
+    fields: dict[str, Any] = {
+        "tracks": ["FF-21"],
+        "zones": ["z-1"],
+        "where": [TAL_HAMIS],
+        "start": T0 + 600,
+        "duration_s": "30min",
+        "altitude_min_m": 150,
+        "altitude_max_m": 600,
+        "domain": "air",
+    }
+    fields.update(changes)
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def track_conflict_views(domain: str = "air") -> dict[str, dict[str, Any]]:
+    """What blue and red each see of a conflict between blue's b1 and red's r1."""
+
+    def view(own: str, other: str, lat: float) -> dict[str, Any]:
+        return {
+            "own": {"track": own, "domain": domain, "lat": lat, "lon": 40.14},
+            "other": {"party": other, "state": {"lat": 35.4, "lon": 40.2, "domain": domain}},
+            "geometry": {"where": {"lat": 35.35, "lon": 40.17}},
+        }
+
+    return {"blue": view("b1", "red", 35.33), "red": view("r1", "blue", 35.4)}
+
+
+TRACK_CONFLICT_LIVE = {"t_in_s": 45.0, "t_cpa_s": 70.0, "d_cpa_m": 850.0}

@@ -73,6 +73,51 @@ class Settings:
     stream_backlog_limit: int = setting(
         10_000, "events", "Most stored events a reconnecting stream replays in one go."
     )
+    # Hotline
+    hotline_ack_flash_s: float = setting(
+        60.0, "s", "Default acknowledgement deadline of a flash message (0: none)."
+    )
+    hotline_ack_urgent_s: float = setting(
+        300.0, "s", "Default acknowledgement deadline of an urgent message (0: none)."
+    )
+    hotline_ack_routine_s: float = setting(
+        3600.0, "s", "Default acknowledgement deadline of a routine message (0: none)."
+    )
+    hotline_repeat_s: float = setting(
+        120.0,
+        "s",
+        "An escalated message still unacknowledged is repeated on the command channel this often.",
+    )
+    hotline_alert_loss_s: float = setting(
+        30.0, "s", "Acknowledgement deadline of the hub's thread about a lost separation."
+    )
+    hotline_alert_predicted_s: float = setting(
+        60.0, "s", "Acknowledgement deadline of the hub's thread about a predicted conflict."
+    )
+    hotline_alert_advisory_s: float = setting(
+        900.0, "s", "Acknowledgement deadline of the hub's thread about an advisory alert."
+    )
+    # Webhooks
+    webhook_max_attempts: int = setting(
+        6, "attempts", "Most attempts to deliver one event to a party's webhook."
+    )
+    webhook_base_delay_s: float = setting(
+        2.0, "s", "Wait after the first failed attempt; it doubles after each failure."
+    )
+    webhook_max_delay_s: float = setting(300.0, "s", "Longest wait between two attempts.")
+    webhook_timeout_s: float = setting(10.0, "s", "Time allowed for one webhook request.")
+    webhook_workers: int = setting(
+        4, "threads", "Threads delivering webhooks (one party's events stay in order)."
+    )
+    webhook_allowed_hosts: str = setting(
+        "",
+        "",
+        "Comma-separated host names webhooks may point to ('*.example.org' for a domain); "
+        "empty allows any host.",
+    )
+    webhook_log_keep: int = setting(
+        1000, "deliveries", "Webhook deliveries kept in each party's delivery log."
+    )
     # Store
     sqlite_synchronous: str = setting(
         "full",

@@ -23,6 +23,7 @@ from deconfliction.gateways.webhook import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     AsyncWebhookSender,
+    DeliveryAttempt,
     WebhookSender,
     sign,
     verify_signature,
@@ -317,3 +318,18 @@ def test_async_sender_against_the_real_receiver(clock: ManualClock) -> None:
     assert receiver.seen.verified == [True, True]
     assert len(waits) == 1
     assert 0.5 <= waits[0] <= 1.0  # default base delay 1 s
+
+
+def test_each_attempt_is_reported_as_soon_as_it_ends(
+    clock: ManualClock, sleeps: list[float], sender: WebhookSender
+) -> None:
+    reported: list[tuple[int, int | None, int]] = []
+
+    def on_attempt(attempt: DeliveryAttempt) -> None:
+        reported.append((attempt.attempt, attempt.status_code, len(sleeps)))
+
+    with Receiver(clock, statuses=[503, 500]) as receiver:
+        delivery = sender.send(receiver.url, SECRET, EVENT, on_attempt=on_attempt)
+    # Each attempt is reported before the wait that follows it.
+    assert reported == [(1, 503, 0), (2, 500, 1), (3, 200, 2)]
+    assert [a.attempt for a in delivery.attempts] == [1, 2, 3]

@@ -16,6 +16,7 @@ EXAMPLES: dict[str, dict[str, object]] = {
         "duration_s": "45min",
         "altitude_min_m": "500ft",
         "altitude_max_m": 1500,
+        "zones": ["line-1"],
     },
     "unsafe_encounter": {
         "where": TAL_HAMIS,

@@ -16,6 +16,7 @@ from deconfliction.model import (
     Priority,
     StepKind,
     acknowledge,
+    clear_deadline,
     deliver,
     escalation_step,
 )
@@ -249,3 +250,29 @@ def test_to_json_uses_rfc3339_and_keeps_every_step() -> None:
         "escalated",
     ]
     assert data["history"][-1]["at"] == "2024-05-01T12:01:02Z"
+
+
+def test_store_documents_read_back_exactly() -> None:
+    m = message(places=(Place(35.33, 40.14, "Tal Hamis"),), text_language=None)
+    assert m.ack_due_s is not None
+    m, _ = escalation_step(deliver(m, m.created_s + 0.25), m.ack_due_s + 2.5, 30.0)
+    m = acknowledge(m, "red", m.created_s + 99.125)
+    again = Message.from_doc(m.to_doc())
+    assert again == m
+    assert again.history[-1].by == "red"
+
+
+def test_clearing_a_deadline_stops_escalation_but_not_acknowledgement() -> None:
+    m = message()
+    assert m.ack_due_s is not None
+    escalated, _ = escalation_step(m, m.ack_due_s, repeat_interval_s=30.0)
+    cleared = clear_deadline(escalated, m.ack_due_s + 10)
+    assert (cleared.ack_due_s, cleared.next_repeat_s, cleared.next_step_s) == (None, None, None)
+    assert cleared.state is S.ESCALATED
+    last = cleared.history[-1]
+    assert (last.kind, last.state, last.channel) == (StepKind.CLEARED, S.ESCALATED, Channel.COMMAND)
+    assert escalation_step(cleared, m.ack_due_s + 1e6, 30.0) == (cleared, [])
+    assert clear_deadline(cleared, m.ack_due_s + 20) is cleared
+    assert acknowledge(cleared, "red", m.ack_due_s + 30).acknowledged
+    with pytest.raises(IllegalTransition, match="already acknowledged"):
+        clear_deadline(acknowledge(m, "red", m.created_s + 1), m.created_s + 2)

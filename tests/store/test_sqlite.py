@@ -102,3 +102,14 @@ def test_memory_store_works_for_one_process() -> None:
     with store.transaction() as tx:
         tx.put_party(Party("blue", T0))
     assert store.get_party("blue") == Party("blue", T0)
+
+
+def test_events_by_kind_prefix(store: SQLiteStore) -> None:
+    kinds = ["reports.accepted", "message.sent", "alert.opened", "message.delivered", "messages"]
+    with store.transaction() as tx:
+        tx.append_events([Event("blue", n, T0, kind, {}) for n, kind in enumerate(kinds, 1)])
+    found = store.events_after("blue", 0, 10, kind_prefix="message.")
+    assert [(e.seq, e.kind) for e in found] == [(2, "message.sent"), (4, "message.delivered")]
+    assert [e.seq for e in store.events_after("blue", 2, 10, kind_prefix="message.")] == [4]
+    assert [e.seq for e in store.events_after("blue", 0, 1, kind_prefix="message.")] == [2]
+    assert len(store.events_after("blue", 0, 10)) == 5

@@ -9,7 +9,17 @@ from fastapi import FastAPI
 
 from deconfliction import __version__
 from deconfliction.api import errors
-from deconfliction.api.routes import alerts, meta, parties, reports, stream, tracks
+from deconfliction.api.routes import (
+    alerts,
+    messages,
+    meta,
+    parties,
+    presence,
+    reports,
+    stream,
+    tracks,
+    webhooks,
+)
 from deconfliction.hub import Hub, Runner
 
 DESCRIPTION = """
@@ -26,17 +36,20 @@ true; times are RFC 3339 (input also takes unix seconds). Errors are
 
 def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
     """The API of ``hub``. With ``run_cycle`` the hub's timers (detection cycle, deadlines)
-    run in a background thread while the app is served; tests pass False and tick by hand."""
+    run in a background thread, and webhook deliveries in worker threads, while the app is
+    served; tests pass False, tick by hand and drain webhooks by hand."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = Runner(hub) if run_cycle else None
         if runner is not None:
             runner.start()
+            hub.hotline.webhooks.start()
         try:
             yield
         finally:
             if runner is not None:
+                hub.hotline.webhooks.stop()
                 runner.stop()
 
     app = FastAPI(
@@ -49,6 +62,6 @@ def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
     )
     app.state.hub = hub
     errors.install(app)
-    for module in (meta, parties, reports, tracks, alerts, stream):
+    for module in (meta, parties, reports, tracks, alerts, messages, presence, webhooks, stream):
         app.include_router(module.router, prefix="/v1")
     return app

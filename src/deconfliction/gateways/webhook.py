@@ -324,10 +324,17 @@ class WebhookSender(_Base):
         self.client = client or httpx.Client(timeout=self.timeout_s, follow_redirects=False)
 
     def send(
-        self, url: str, secret: bytes | str, payload: Any, *, delivery_id: str | None = None
+        self,
+        url: str,
+        secret: bytes | str,
+        payload: Any,
+        *,
+        delivery_id: str | None = None,
+        on_attempt: Callable[[DeliveryAttempt], None] | None = None,
     ) -> WebhookDelivery:
         """POST ``payload`` (JSON-able, or bytes already JSON) to ``url`` until it is taken
-        or the attempts run out; the log of every attempt either way."""
+        or the attempts run out; the log of every attempt either way. ``on_attempt`` is
+        called with each attempt as soon as it is over (to log it before the next wait)."""
         plan = _Plan(self, url, secret, payload, delivery_id)
         while True:
             started_s = self.clock.now()
@@ -342,6 +349,8 @@ class WebhookSender(_Base):
             except httpx.TransportError as failure:
                 error = failure
             wait_s = plan.record(started_s, response, error)
+            if on_attempt is not None:
+                on_attempt(plan.attempts[-1])
             if wait_s is None:
                 return plan.result()
             self.sleep(wait_s)
@@ -385,7 +394,13 @@ class AsyncWebhookSender(_Base):
         self.client = client or httpx.AsyncClient(timeout=self.timeout_s, follow_redirects=False)
 
     async def send(
-        self, url: str, secret: bytes | str, payload: Any, *, delivery_id: str | None = None
+        self,
+        url: str,
+        secret: bytes | str,
+        payload: Any,
+        *,
+        delivery_id: str | None = None,
+        on_attempt: Callable[[DeliveryAttempt], None] | None = None,
     ) -> WebhookDelivery:
         """As :meth:`WebhookSender.send`."""
         plan = _Plan(self, url, secret, payload, delivery_id)
@@ -401,6 +416,8 @@ class AsyncWebhookSender(_Base):
             except httpx.TransportError as failure:
                 error = failure
             wait_s = plan.record(started_s, response, error)
+            if on_attempt is not None:
+                on_attempt(plan.attempts[-1])
             if wait_s is None:
                 return plan.result()
             await self.sleep(wait_s)

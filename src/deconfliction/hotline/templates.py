@@ -182,6 +182,7 @@ _BASE_TEMPLATES = (
             _req("duration_s", Kind.DURATION),
             _opt("altitude_min_m", Kind.ALTITUDE),
             _opt("altitude_max_m", Kind.ALTITUDE),
+            _opt("zones", Kind.IDS),
         ),
         at_least_one_of=("who", "tracks"),
         exactly_one_of=("where", "route"),

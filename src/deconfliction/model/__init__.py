@@ -10,6 +10,7 @@ from deconfliction.model.message import (
     Priority,
     StepKind,
     acknowledge,
+    clear_deadline,
     deliver,
     escalation_step,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "check_party_name",
     "check_report",
     "check_volumes",
+    "clear_deadline",
     "deliver",
     "domain_pair_key",
     "escalation_step",

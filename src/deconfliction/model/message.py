@@ -12,7 +12,9 @@ with :class:`~deconfliction.model.states.MessageState` only::
 When the acknowledgement deadline passes, :func:`escalation_step` makes it ``overdue`` and at
 once ``escalated`` to the recipient's ``command`` channel, then repeats it there every
 ``repeat_interval_s`` until it is acknowledged. Every step is kept in ``history`` so the
-sender can be shown each one.
+sender can be shown each one. :func:`clear_deadline` lifts the deadline of a message whose
+subject has gone (the hub's alert thread once the alert is closed): it is no longer chased,
+and may still be acknowledged.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from deconfliction.errors import InvalidInput, PermissionDenied
+from deconfliction.errors import IllegalTransition, InvalidInput, PermissionDenied
 from deconfliction.model.place import Place
 from deconfliction.model.states import MessageState
 from deconfliction.model.text import check_text
@@ -60,6 +62,7 @@ class StepKind(StrEnum):
     ESCALATED = "escalated"  # moved to the command channel
     REPEATED = "repeated"  # escalated again on the command channel, still unacknowledged
     ACKNOWLEDGED = "acknowledged"
+    CLEARED = "cleared"  # the deadline was lifted: what the message was about has ended
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,28 @@ class MessageStep:
         if self.by is not None:
             out["by"] = self.by
         return out
+
+    def to_doc(self) -> dict[str, Any]:
+        """What the store keeps: unix seconds, exact."""
+        return {
+            "kind": self.kind.value,
+            "at_s": self.at_s,
+            "state": self.state.value,
+            "channel": self.channel.value,
+            "escalations": self.escalations,
+            "by": self.by,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> MessageStep:
+        return cls(
+            StepKind(doc["kind"]),
+            float(doc["at_s"]),
+            MessageState(doc["state"]),
+            Channel(doc["channel"]),
+            int(doc.get("escalations", 0)),
+            doc.get("by"),
+        )
 
 
 @dataclass(frozen=True)
@@ -192,6 +217,50 @@ class Message:
             "history": [step.to_json() for step in self.history],
         }
 
+    def to_doc(self) -> dict[str, Any]:
+        """What the store keeps (unix seconds, exact); :meth:`from_doc` reads it back."""
+        return {
+            "id": self.id,
+            "thread_id": self.thread_id,
+            "sender": self.sender,
+            "recipient": self.recipient,
+            "channel": self.channel.value,
+            "priority": self.priority.value,
+            "created_s": self.created_s,
+            "text": self.text,
+            "text_language": self.text_language,
+            "template": self.template,
+            "fields": dict(self.fields),
+            "places": [place.to_json() for place in self.places],
+            "ack_due_s": self.ack_due_s,
+            "state": self.state.value,
+            "escalations": self.escalations,
+            "next_repeat_s": self.next_repeat_s,
+            "history": [step.to_doc() for step in self.history],
+        }
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Message:
+        return cls(
+            id=doc["id"],
+            thread_id=doc["thread_id"],
+            sender=doc["sender"],
+            recipient=doc["recipient"],
+            channel=Channel(doc["channel"]),
+            priority=Priority(doc["priority"]),
+            created_s=float(doc["created_s"]),
+            text=doc.get("text"),
+            text_language=doc.get("text_language"),
+            template=doc.get("template"),
+            fields=dict(doc.get("fields") or {}),
+            places=tuple(Place.from_json(place) for place in doc.get("places", ())),
+            ack_due_s=doc.get("ack_due_s"),
+            state=MessageState(doc["state"]),
+            escalations=int(doc.get("escalations", 0)),
+            next_repeat_s=doc.get("next_repeat_s"),
+            history=tuple(MessageStep.from_doc(step) for step in doc.get("history", ())),
+        )
+
 
 def _step(message: Message, step: MessageStep, **changes: Any) -> Message:
     return replace(message, history=(*message.history, step), **changes)
@@ -230,6 +299,24 @@ def acknowledge(message: Message, by_party: str, at_s: float) -> Message:
         by=by_party,
     )
     return _step(message, step, state=state, next_repeat_s=None)
+
+
+def clear_deadline(message: Message, at_s: float) -> Message:
+    """The message with its deadline lifted: it is no longer escalated or repeated.
+
+    For a message whose subject has ended (the hub's alert thread once the conflict is
+    resolved). Its state is kept, so it may still be acknowledged. A message without a
+    deadline is returned as it is; an acknowledged one raises
+    :class:`~deconfliction.errors.IllegalTransition`.
+    """
+    if message.acknowledged:
+        raise IllegalTransition(f"message {message.id!r} is already acknowledged")
+    if message.ack_due_s is None:
+        return message
+    step = MessageStep(
+        StepKind.CLEARED, at_s, message.state, message.current_channel, message.escalations
+    )
+    return _step(message, step, ack_due_s=None, next_repeat_s=None)
 
 
 def escalation_step(

@@ -126,7 +126,13 @@ class Store(Protocol):
         self, kind: str, *, owner: str | None = None, states: Sequence[str] | None = None
     ) -> list[StoredObject]: ...
 
-    def events_after(self, party: str, after_seq: int, limit: int) -> list[Event]: ...
+    def events_after(
+        self, party: str, after_seq: int, limit: int, *, kind_prefix: str | None = None
+    ) -> list[Event]:
+        """Events of ``party`` after ``after_seq``, in order; only kinds starting with
+        ``kind_prefix`` if given (``"message."``)."""
+        ...
+
     def last_event_seq(self, party: str) -> int: ...
 
     def journal_entries(

@@ -348,12 +348,15 @@ class SQLiteStore:
         sql += " ORDER BY id"
         return [_object(row) for row in self._query(sql, params)]
 
-    def events_after(self, party: str, after_seq: int, limit: int) -> list[Event]:
-        rows = self._query(
-            "SELECT party, seq, time_s, kind, data FROM events "
-            "WHERE party = ? AND seq > ? ORDER BY seq LIMIT ?",
-            (party, after_seq, limit),
-        )
+    def events_after(
+        self, party: str, after_seq: int, limit: int, *, kind_prefix: str | None = None
+    ) -> list[Event]:
+        sql = "SELECT party, seq, time_s, kind, data FROM events WHERE party = ? AND seq > ?"
+        params: list[Any] = [party, after_seq]
+        if kind_prefix:
+            sql += " AND substr(kind, 1, ?) = ?"
+            params += [len(kind_prefix), kind_prefix]
+        rows = self._query(sql + " ORDER BY seq LIMIT ?", [*params, limit])
         return [Event(p, s, t, k, orjson.loads(d)) for p, s, t, k, d in rows]
 
     def last_event_seq(self, party: str) -> int:

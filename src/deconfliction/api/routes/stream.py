@@ -65,7 +65,11 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
     counting from 1 per party. Connect with `?after=SEQ` to receive every stored event
     after SEQ first (so a client that reconnects misses nothing), without it to receive only
     new ones. Authenticate with `Authorization: Bearer <token>` (or `?token=` where a client
-    cannot set headers). Errors close the socket with code 4000 + the HTTP status."""
+    cannot set headers). Errors close the socket with code 4000 + the HTTP status.
+
+    Each connection is a duty desk of the party: while it is open the party's partners see
+    it in `/v1/presence`, and any frame the client sends (e.g. `{"type": "ping"}`) counts as
+    a heartbeat. A hotline message is delivered once one of its desks has been sent it."""
     hub: Hub = websocket.app.state.hub
     await websocket.accept()
     try:
@@ -78,6 +82,7 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
     party = principal.name
     feed = _Feed(asyncio.get_running_loop())
     unsubscribe = hub.subscribe(party, feed)
+    desk = hub.desk_connected(party)
     receiver = asyncio.ensure_future(websocket.receive())
     try:
         last = after if after is not None else await run_in_threadpool(hub.last_event_seq, party)
@@ -86,25 +91,37 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
             getter = asyncio.ensure_future(feed.queue.get())
             done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
             if receiver in done:
-                getter.cancel()
                 if receiver.result()["type"] == "websocket.disconnect":
+                    getter.cancel()
                     return
-                receiver = asyncio.ensure_future(websocket.receive())  # ignore client frames
-                continue
+                hub.desk_heartbeat(party)  # any frame from the desk says it is there
+                receiver = asyncio.ensure_future(websocket.receive())
+                if getter not in done:
+                    getter.cancel()
+                    continue
+                # An event came at the same time: send it now, not with the next one.
             event = getter.result()
             if feed.overflowed or event.seq > last + 1:
                 feed.drain()
                 last = await _catch_up(websocket, hub, party, last)
             elif event.seq == last + 1:
-                await websocket.send_text(orjson.dumps(event_json(event)).decode())
+                await _send(websocket, hub, party, event)
                 last = event.seq
     except (WebSocketDisconnect, RuntimeError):
         return
     finally:
         unsubscribe()
+        hub.desk_disconnected(party, desk)
         receiver.cancel()
         with contextlib.suppress(Exception):
             await websocket.close()
+
+
+async def _send(websocket: WebSocket, hub: Hub, party: str, event: Event) -> None:
+    """Send one event; a hotline message it carries has now reached a desk of the party."""
+    await websocket.send_text(orjson.dumps(event_json(event)).decode())
+    if hub.hotline.receipt_wanted(party, event) is not None:
+        await run_in_threadpool(hub.message_reached_desk, party, event)
 
 
 async def _catch_up(websocket: WebSocket, hub: Hub, party: str, last: int) -> int:
@@ -113,7 +130,7 @@ async def _catch_up(websocket: WebSocket, hub: Hub, party: str, last: int) -> in
     while True:
         events = await run_in_threadpool(hub.events_after, party, last, limit)
         for event in events:
-            await websocket.send_text(orjson.dumps(event_json(event)).decode())
+            await _send(websocket, hub, party, event)
             last = event.seq
         if len(events) < limit:
             return last

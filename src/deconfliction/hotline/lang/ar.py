@@ -20,6 +20,7 @@ CATALOGUE = Catalogue(
                 "النهاية: {end}",
                 "أدنى ارتفاع: {altitude_min_m}",
                 "أعلى ارتفاع: {altitude_max_m}",
+                "المناطق التي سيتم عبورها: {zones}",
             ),
         ),
         "unsafe_encounter": TemplateText(

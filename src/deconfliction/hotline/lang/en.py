@@ -20,6 +20,7 @@ CATALOGUE = Catalogue(
                 "End: {end}",
                 "Lowest altitude: {altitude_min_m}",
                 "Highest altitude: {altitude_max_m}",
+                "Zones crossed: {zones}",
             ),
         ),
         "unsafe_encounter": TemplateText(

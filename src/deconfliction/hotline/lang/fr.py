@@ -20,6 +20,7 @@ CATALOGUE = Catalogue(
                 "Fin : {end}",
                 "Altitude minimale : {altitude_min_m}",
                 "Altitude maximale : {altitude_max_m}",
+                "Zones traversées : {zones}",
             ),
         ),
         "unsafe_encounter": TemplateText(

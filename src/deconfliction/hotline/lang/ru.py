@@ -20,6 +20,7 @@ CATALOGUE = Catalogue(
                 "Окончание: {end}",
                 "Нижняя граница высот: {altitude_min_m}",
                 "Верхняя граница высот: {altitude_max_m}",
+                "Пересекаемые зоны: {zones}",
             ),
         ),
         "unsafe_encounter": TemplateText(

@@ -1,0 +1,454 @@
+"""The hotline inside the hub: messages between parties' duty desks, their deadlines and
+escalations, the hub's own threads about alerts, and expected crossings.
+
+A message goes from a party (or the hub) to another party's duty desk on a channel
+(``air``, ``ground``, ``command``): to whichever desk of that party is connected, never to
+one person. A party may message only the parties it has an agreement with, and may not send
+the hub's templates. Each message is a store object (``kind="message"``, owned by its
+recipient), and every step of it is an event on the stream of each party concerned,
+journalled with its stream sequence number:
+
+- the sender hears ``message.sent``, ``message.delivered`` (a desk of the recipient was
+  sent it, or its webhook answered 2xx), ``message.overdue``, ``message.escalated``,
+  ``message.repeated`` and ``message.acknowledged``;
+- the recipient hears ``message.received``, ``message.escalated`` and ``message.repeated``
+  (now on its ``command`` channel, with an escalation notice), ``message.acknowledged``
+  (so its other desks know) and ``message.cleared`` (the hub's alert thread whose alert has
+  closed is no longer chased).
+
+Each event carries the message rendered for the party that hears it, in its language and
+time zone. Unacknowledged messages with a deadline (and those not yet delivered) are kept in
+memory and rebuilt from the store at start; :meth:`Hotline.due` tells the hub's tick in
+constant time whether an escalation is due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from deconfliction.errors import InvalidInput, NotFound
+from deconfliction.hub.alert_threads import PRIORITY, channel_for, deadline_s, thread_content
+from deconfliction.hub.alerts import OpenConflict
+from deconfliction.hub.crossings import ExpectedCrossings
+from deconfliction.hub.hotline_stats import ChannelStats, channel_stats
+from deconfliction.hub.message_drafts import Draft, check_draft
+from deconfliction.hub.message_views import escalation_notice, message_view
+from deconfliction.hub.parties import Parties
+from deconfliction.hub.presence import Presence
+from deconfliction.hub.unit import WriteUnit
+from deconfliction.hub.webhooks import Webhooks
+from deconfliction.model.ids import new_id
+from deconfliction.model.message import (
+    HUB_SENDER,
+    Message,
+    MessageStep,
+    StepKind,
+    acknowledge,
+    clear_deadline,
+    deliver,
+    escalation_step,
+)
+from deconfliction.model.party import Party
+from deconfliction.model.states import AlertState, MessageState
+from deconfliction.settings import Settings
+from deconfliction.store import Event, Store, StoredObject
+
+OPEN_STATES = [s.value for s in MessageState if not s.terminal]
+_ESCALATION_STEPS = (StepKind.ESCALATED, StepKind.REPEATED)
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    """Messages a party sent or received that changed after a stream sequence number.
+
+    ``items`` holds ``(seq, message)``: the party's stream sequence number of the latest
+    event about the message, and the message now. ``last_seq`` is where to continue from;
+    ``more`` whether there may be more.
+    """
+
+    items: list[tuple[int, Message]]
+    last_seq: int
+    more: bool
+
+
+def _tracked(message: Message) -> bool:
+    """Whether the message needs memory: a timer to run, or a delivery still to note."""
+    if message.acknowledged:
+        return False
+    return message.next_step_s is not None or message.state is MessageState.SENT
+
+
+class Hotline:
+    """The hotline service of a hub (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        parties: Parties,
+        settings: Settings,
+        webhooks: Webhooks,
+    ) -> None:
+        if not settings.hotline_repeat_s > 0:
+            raise InvalidInput(
+                "setting hotline_repeat_s must be more than 0: it is how often an escalated "
+                "message is repeated"
+            )
+        self._store = store
+        self._parties = parties
+        self.settings = settings
+        self.webhooks = webhooks
+        self.presence = Presence()
+        self.crossings = ExpectedCrossings(store)
+        self._open: dict[str, Message] = {}
+        self._alert_of: dict[str, str] = {}  # message id -> the recipient's alert id
+        self._message_of_alert: dict[str, str] = {}  # open alert id -> its thread message
+        self._next_due_s: float | None = None
+
+    # -- start and recovery ------------------------------------------------------------
+
+    def load(self, now_s: float) -> None:
+        """Rebuild the working set (unacknowledged messages) and crossings from the store."""
+        self._load_messages()
+        self.crossings.load(now_s)
+
+    def _reload(self, now_s: float) -> None:
+        """After a failed write, memory is rebuilt from what the store really holds."""
+        self._open.clear()
+        self._alert_of.clear()
+        self._message_of_alert.clear()
+        self._load_messages()
+
+    def _load_messages(self) -> None:
+        for stored in self._store.list_objects("message", states=OPEN_STATES):
+            message = Message.from_doc(stored.doc)
+            if not _tracked(message):
+                continue
+            self._open[message.id] = message
+            alert_id = stored.doc.get("alert")
+            if alert_id:
+                self._alert_of[message.id] = alert_id
+                if message.ack_due_s is not None:
+                    self._message_of_alert[alert_id] = message.id
+        self._reschedule()
+
+    def _reschedule(self) -> None:
+        steps = [m.next_step_s for m in self._open.values() if m.next_step_s is not None]
+        self._next_due_s = min(steps, default=None)
+
+    def _track(self, message: Message) -> None:
+        if _tracked(message):
+            self._open[message.id] = message
+            due = message.next_step_s
+            if due is not None and (self._next_due_s is None or due < self._next_due_s):
+                self._next_due_s = due
+        else:
+            self._open.pop(message.id, None)
+            self._alert_of.pop(message.id, None)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _reader(self, party: str) -> Party:
+        try:
+            return self._parties.get(party)
+        except NotFound:  # a name the registry does not know: English, UTC
+            return Party(party, 0.0)
+
+    def view(self, message: Message, party: str) -> dict[str, Any]:
+        """The message as ``party`` sees it, rendered in its language and time zone."""
+        return message_view(message, self._reader(party))
+
+    def _fetch(self, message_id: str) -> tuple[Message, str | None] | None:
+        message = self._open.get(message_id)
+        if message is not None:
+            return message, self._alert_of.get(message_id)
+        stored = self._store.get_object("message", message_id)
+        if stored is None:
+            return None
+        return Message.from_doc(stored.doc), stored.doc.get("alert")
+
+    def _visible(self, party: str, message_id: str) -> tuple[Message, str | None]:
+        found = self._fetch(message_id)
+        if found is None or party not in (found[0].sender, found[0].recipient):
+            raise NotFound(f"no message {message_id!r} sent or received by {party!r}")
+        return found
+
+    def get(self, party: str, message_id: str) -> Message:
+        """A message ``party`` sent or received; ``NotFound`` for any other."""
+        return self._visible(party, message_id)[0]
+
+    def page(self, party: str, after_seq: int, limit: int) -> MessagePage:
+        """Messages ``party`` sent or received whose latest event on its stream is after
+        ``after_seq``, at most ``limit`` events read (see :class:`MessagePage`)."""
+        events = self._store.events_after(party, after_seq, limit, kind_prefix="message.")
+        latest: dict[str, int] = {}
+        for event in events:
+            data = event.data.get("message")
+            if isinstance(data, Mapping) and isinstance(data.get("id"), str):
+                latest.pop(data["id"], None)  # re-insert: the dict keeps the latest order
+                latest[data["id"]] = event.seq
+        items = []
+        for message_id, seq in latest.items():
+            found = self._fetch(message_id)
+            if found is not None:
+                items.append((seq, found[0]))
+        last_seq = events[-1].seq if events else after_seq
+        return MessagePage(items, last_seq, len(events) >= limit)
+
+    def stats(self, parties: Sequence[str], since_s: float | None) -> list[ChannelStats]:
+        """Acknowledgement times per party (as recipient) and channel."""
+        rows: list[ChannelStats] = []
+        for party in parties:
+            received = (
+                Message.from_doc(stored.doc)
+                for stored in self._store.list_objects("message", owner=party)
+                if since_s is None or stored.doc["created_s"] >= since_s
+            )
+            rows += channel_stats(party, received)
+        return rows
+
+    def expected_crossing(
+        self,
+        zone_id: str,
+        zone_owner: str,
+        party: str,
+        track: str,
+        time_s: float,
+        alt_m: float | None = None,
+    ) -> bool:
+        """Whether ``track`` of ``party`` inside zone ``zone_id`` of ``zone_owner`` at
+        ``time_s`` (unix s; at ``alt_m`` metres if known) is an expected crossing: named in
+        a crossing notice that ``zone_owner`` acknowledged, inside its window (and altitude
+        band), for that zone or for any of the owner's zones if the notice named none. The
+        zone checks ask this before raising an incursion alert on a ``notify_before_entry``
+        zone (see :mod:`deconfliction.hub.crossings`)."""
+        return self.crossings.expected(zone_id, zone_owner, party, track, time_s, alt_m)
+
+    # -- sending -----------------------------------------------------------------------
+
+    def draft(
+        self,
+        sender: str,
+        *,
+        to: str,
+        channel: str,
+        priority: str = "routine",
+        text: str | None = None,
+        text_language: str | None = None,
+        template: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+        ack_within_s: str | float | None = None,
+        places: Sequence[Any] | None = None,
+        reply_to: str | None = None,
+    ) -> Draft:
+        """Check a message ``sender`` asks to send, outside the hub lock (see
+        :func:`~deconfliction.hub.message_drafts.check_draft`)."""
+        return check_draft(
+            self._parties,
+            self.settings,
+            sender,
+            to=to,
+            channel=channel,
+            priority=priority,
+            text=text,
+            text_language=text_language,
+            template=template,
+            fields=fields,
+            ack_within_s=ack_within_s,
+            places=places,
+            reply_to=reply_to,
+            thread_of=lambda message_id: self.get(sender, message_id).thread_id,
+        )
+
+    def post(self, unit: WriteUnit, draft: Draft) -> Message:
+        """Send a drafted message (inside ``unit``): store it, tell both parties."""
+        now = unit.now_s
+        unit.on_rollback(self._reload)
+        message_id = new_id("msg", now)
+        message = replace(
+            draft.message,
+            id=message_id,
+            thread_id=draft.thread_id or message_id,
+            created_s=now,
+            ack_due_s=None if draft.ack_within_s is None else now + draft.ack_within_s,
+            history=(),
+        )
+        self._save(unit, message)
+        step = message.history[-1]
+        self._tell(unit, message.sender, "message.sent", message, step)
+        self._tell(unit, message.recipient, "message.received", message, step)
+        self._track(message)
+        return message
+
+    def _save(self, unit: WriteUnit, message: Message) -> None:
+        doc = message.to_doc()
+        alert_id = self._alert_of.get(message.id)
+        if alert_id is not None:
+            doc["alert"] = alert_id
+        unit.tx.put_object(
+            StoredObject(
+                "message", message.id, message.recipient, 1, message.state.value, unit.now_s, doc
+            )
+        )
+
+    def _tell(
+        self,
+        unit: WriteUnit,
+        party: str,
+        kind: str,
+        message: Message,
+        step: MessageStep,
+        **extra: Any,
+    ) -> None:
+        """One event about ``message`` on ``party``'s stream, journalled with its seq."""
+        if party == HUB_SENDER:
+            return
+        data: dict[str, Any] = {
+            "channel": step.channel.value,
+            "step": step.to_json(),
+            "message": self.view(message, party),
+            **extra,
+        }
+        if step.kind in _ESCALATION_STEPS:
+            data["notice"] = escalation_notice(message, step, self._reader(party), unit.now_s)
+        event = unit.emit(party, kind, data)
+        unit.journal(party, kind, {"stream_seq": event.seq, **data})
+
+    # -- acknowledgement and delivery --------------------------------------------------
+
+    def acknowledge(
+        self, unit: WriteUnit, party: str, message_id: str
+    ) -> tuple[Message, str | None]:
+        """The recipient acknowledges; returns the message and the alert it is about, if
+        any. Acknowledging twice changes nothing; only the recipient may."""
+        message, alert_id = self._visible(party, message_id)
+        if message.acknowledged and party == message.recipient:
+            return message, None
+        acknowledged = acknowledge(message, party, unit.now_s)  # PermissionDenied if sender
+        unit.on_rollback(self._reload)
+        if alert_id is not None:
+            self._alert_of[message.id] = alert_id
+            self._message_of_alert.pop(alert_id, None)
+        self._save(unit, acknowledged)
+        step = acknowledged.history[-1]
+        self._tell(unit, acknowledged.sender, "message.acknowledged", acknowledged, step)
+        self._tell(unit, acknowledged.recipient, "message.acknowledged", acknowledged, step)
+        self._track(acknowledged)
+        if acknowledged.template == "crossing_notice":
+            self.crossings.record(unit, acknowledged)
+        return acknowledged, alert_id
+
+    def alert_acknowledged(self, unit: WriteUnit, party: str, alert_id: str) -> None:
+        """The party acknowledged its alert: its thread message from the hub is too."""
+        message_id = self._message_of_alert.get(alert_id)
+        message = self._open.get(message_id) if message_id is not None else None
+        if message is not None and message.recipient == party:
+            self.acknowledge(unit, party, message.id)
+
+    def receipt_wanted(self, party: str, event: Event) -> str | None:
+        """The id of the message that ``event``, once sent to a desk or webhook of
+        ``party``, delivers; ``None`` if it delivers none (cheap: no store access)."""
+        if event.kind != "message.received":
+            return None
+        data = event.data.get("message")
+        message_id = data.get("id") if isinstance(data, Mapping) else None
+        message = self._open.get(message_id) if isinstance(message_id, str) else None
+        if message is None or message.recipient != party:
+            return None
+        return message.id if message.state is MessageState.SENT else None
+
+    def mark_delivered(self, unit: WriteUnit, party: str, message_id: str, via: str) -> None:
+        """A desk or the webhook of ``party`` got the message: tell the sender."""
+        message = self._open.get(message_id)
+        if message is None or message.recipient != party or message.state is not MessageState.SENT:
+            return
+        unit.on_rollback(self._reload)
+        delivered = deliver(message, unit.now_s)
+        self._save(unit, delivered)
+        self._tell(
+            unit, delivered.sender, "message.delivered", delivered, delivered.history[-1], via=via
+        )
+        self._track(delivered)
+
+    # -- escalation --------------------------------------------------------------------
+
+    def due(self, now_s: float) -> bool:
+        """Whether a deadline or repeat is due at ``now_s`` (constant time)."""
+        return self._next_due_s is not None and now_s >= self._next_due_s
+
+    def escalate(self, unit: WriteUnit) -> int:
+        """Run the due escalations (inside ``unit``); how many messages moved."""
+        now = unit.now_s
+        repeat_s = self.settings.hotline_repeat_s
+        due = [m for m in self._open.values() if m.next_step_s is not None and m.next_step_s <= now]
+        moved = 0
+        if due:
+            unit.on_rollback(self._reload)
+        for message in sorted(due, key=lambda m: (m.created_s, m.id)):
+            after, steps = escalation_step(message, now, repeat_s)
+            if not steps:
+                continue
+            moved += 1
+            self._save(unit, after)
+            for step in steps:
+                kind = f"message.{step.kind.value}"
+                self._tell(unit, after.sender, kind, after, step)
+                if step.kind in _ESCALATION_STEPS:
+                    self._tell(unit, after.recipient, kind, after, step)
+            self._open[after.id] = after
+        self._reschedule()
+        return moved
+
+    # -- threads about alerts (listeners of the alert book, inside its write) -----------
+
+    def alert_opened(self, unit: WriteUnit, conflict: OpenConflict) -> None:
+        """Open a thread for a new conflict: a hub message to each involved party."""
+        if len(conflict.alerts) < 2:
+            return
+        now = unit.now_s
+        unit.on_rollback(self._reload)
+        within = deadline_s(self.settings, conflict.severity)
+        for party, alert in conflict.alerts.items():
+            content = thread_content(alert, conflict.live, now)
+            message = Message(
+                id=new_id("msg", now),
+                thread_id=conflict.id,
+                sender=HUB_SENDER,
+                recipient=party,
+                channel=channel_for(alert),
+                priority=PRIORITY[conflict.severity],
+                created_s=now,
+                text=content.text,
+                text_language="en" if content.text is not None else None,
+                template=content.template,
+                fields=content.fields,
+                ack_due_s=now + within if within > 0 else None,
+            )
+            self._alert_of[message.id] = alert.id
+            if message.ack_due_s is not None:
+                self._message_of_alert[alert.id] = message.id
+            self._save(unit, message)
+            self._tell(unit, party, "message.received", message, message.history[-1])
+            self._track(message)
+
+    def alert_closed(self, unit: WriteUnit, conflict: OpenConflict, state: AlertState) -> None:
+        """The conflict ended: its thread messages are no longer chased (their deadlines
+        are lifted; they may still be acknowledged)."""
+        for alert in conflict.alerts.values():
+            message_id = self._message_of_alert.pop(alert.id, None)
+            message = self._open.get(message_id) if message_id is not None else None
+            if message is None or message.acknowledged or message.ack_due_s is None:
+                continue
+            unit.on_rollback(self._reload)
+            cleared = clear_deadline(message, unit.now_s)
+            self._save(unit, cleared)
+            self._tell(
+                unit,
+                cleared.recipient,
+                "message.cleared",
+                cleared,
+                cleared.history[-1],
+                alert_state=state.value,
+            )
+            self._track(cleared)

@@ -1,0 +1,82 @@
+"""How fast each party acknowledges its hotline messages, per channel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from deconfliction.model.message import Channel, Message, StepKind
+
+
+@dataclass(frozen=True)
+class ChannelStats:
+    """Messages a party received on one channel (where they were sent, before escalation).
+
+    ``count`` messages, of which ``acknowledged`` and ``pending`` (not yet acknowledged);
+    ``median_ack_s`` and ``p95_ack_s`` the seconds from sending to acknowledgement over the
+    acknowledged ones (``None`` if there are none; p95 interpolates linearly between
+    ranks); ``escalated`` the messages that escalated at least once and ``escalations`` all
+    escalation steps, repeats included.
+    """
+
+    party: str
+    channel: Channel
+    count: int
+    acknowledged: int
+    pending: int
+    median_ack_s: float | None
+    p95_ack_s: float | None
+    escalated: int
+    escalations: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "party": self.party,
+            "channel": self.channel.value,
+            "count": self.count,
+            "acknowledged": self.acknowledged,
+            "pending": self.pending,
+            "median_ack_s": self.median_ack_s,
+            "p95_ack_s": self.p95_ack_s,
+            "escalated": self.escalated,
+            "escalations": self.escalations,
+        }
+
+
+def time_to_ack_s(message: Message) -> float | None:
+    """Seconds from sending to acknowledgement, ``None`` if not acknowledged."""
+    for step in message.history:
+        if step.kind is StepKind.ACKNOWLEDGED:
+            return step.at_s - message.created_s
+    return None
+
+
+def channel_stats(party: str, received: Iterable[Message]) -> list[ChannelStats]:
+    """One row per channel (every channel, even without messages) for ``party``."""
+    by_channel: dict[Channel, list[Message]] = {channel: [] for channel in Channel}
+    for message in received:
+        by_channel[message.channel].append(message)
+    rows = []
+    for channel, messages in by_channel.items():
+        times = [t for t in map(time_to_ack_s, messages) if t is not None]
+        median = p95 = None
+        if times:
+            median = round(float(np.median(times)), 3)
+            p95 = round(float(np.percentile(times, 95)), 3)
+        rows.append(
+            ChannelStats(
+                party=party,
+                channel=channel,
+                count=len(messages),
+                acknowledged=len(times),
+                pending=len(messages) - len(times),
+                median_ack_s=median,
+                p95_ack_s=p95,
+                escalated=sum(1 for m in messages if m.escalations),
+                escalations=sum(m.escalations for m in messages),
+            )
+        )
+    return rows

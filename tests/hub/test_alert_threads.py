@@ -1,0 +1,255 @@
+"""Alerts open hotline threads: one hub message to each involved party, on the channel of
+its own object, with a deadline by severity; acknowledging one acknowledges the other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from deconfliction.clock import ManualClock
+from deconfliction.hub import Hub
+from deconfliction.hub.alert_threads import channel_for, thread_content
+from deconfliction.hub.alerts import Finding
+from deconfliction.model import Channel, MessageState, Priority
+from deconfliction.model.alert import Alert, AlertKind, Severity
+from deconfliction.model.states import AlertState
+from deconfliction.settings import Settings
+from deconfliction.store import SQLiteStore
+from tests.scenarios import T0, TRACK_CONFLICT_LIVE, track_conflict_views
+
+KEY = ("tt", "blue", "b1", "red", "r1")
+
+
+def finding(
+    severity: Severity = Severity.PREDICTED,
+    views: dict[str, dict[str, Any]] | None = None,
+    kind: AlertKind = AlertKind.TRACK_TRACK,
+) -> Finding:
+    return Finding(
+        key=KEY,
+        kind=kind,
+        severity=severity,
+        views=views if views is not None else track_conflict_views(),
+        live=dict(TRACK_CONFLICT_LIVE),
+    )
+
+
+def open_conflict(hub: Hub, found: Finding) -> None:
+    with hub.write() as unit:
+        hub.alerts.open(unit, found)
+
+
+def close_conflict(hub: Hub) -> None:
+    with hub.write() as unit:
+        hub.alerts.close(unit, KEY, AlertState.RESOLVED)
+
+
+@pytest.fixture
+def parties(hub: Hub) -> Hub:
+    hub.add_party("blue")
+    hub.add_party("red", language="ru", timezone="Europe/Moscow")
+    return hub
+
+
+def received(hub: Hub, party: str) -> list[dict[str, Any]]:
+    return [e.data for e in hub.events_after(party, 0) if e.kind == "message.received"]
+
+
+def test_a_new_conflict_opens_a_thread_with_each_party(parties: Hub) -> None:
+    open_conflict(parties, finding())
+    [to_blue] = received(parties, "blue")
+    [to_red] = received(parties, "red")
+    [blue_alert] = parties.alerts_for("blue")
+    assert to_blue["message"]["thread"] == to_red["message"]["thread"] == blue_alert.conflict_id
+    assert to_blue["message"]["from"] == "@hub"
+    assert to_blue["channel"] == to_red["channel"] == "air"
+    assert to_blue["message"]["template"] == "alert_track_conflict"
+    fields = to_blue["message"]["fields"]
+    assert fields["other_party"] == "red"
+    assert fields["own_track"] == "b1"
+    assert "other_track" not in fields  # the other side's track id is never shown
+    assert fields["time_to_los_s"] == 45.0
+    assert fields["closest_m"] == 850.0
+    assert fields["closest_time"] == "2026-11-23T10:01:10Z"
+    assert fields["alert"] == blue_alert.id
+    assert to_blue["message"]["ack_due"] == "2026-11-23T10:01:00Z"  # predicted: 60 s
+    assert to_blue["message"]["priority"] == "urgent"
+    assert to_red["message"]["rendered"]["title"] == (
+        "СРОЧНО: ВНИМАНИЕ: прогнозируется нарушение безопасного интервала с blue"
+    )
+    # The alert events come first; the thread does not need an agreement between them.
+    kinds = [e.kind for e in parties.events_after("blue", 0)]
+    assert kinds == ["alert.opened", "message.received"]
+
+
+@pytest.mark.parametrize(
+    ("severity", "priority", "deadline_s"),
+    [
+        (Severity.LOSS, Priority.FLASH, 30),
+        (Severity.PREDICTED, Priority.URGENT, 60),
+        (Severity.ADVISORY, Priority.ROUTINE, 900),
+    ],
+)
+def test_deadline_and_priority_by_severity(
+    parties: Hub, severity: Severity, priority: Priority, deadline_s: float
+) -> None:
+    open_conflict(parties, finding(severity))
+    for party in ("blue", "red"):
+        [data] = received(parties, party)
+        message = parties.message(party, data["message"]["id"])
+        assert message.priority is priority
+        assert message.ack_due_s == T0 + deadline_s
+
+
+def test_the_deadlines_are_settings(store: SQLiteStore, clock: ManualClock) -> None:
+    hub = Hub(Settings(hotline_alert_loss_s=10), store, clock=clock)
+    hub.add_party("blue")
+    hub.add_party("red")
+    open_conflict(hub, finding(Severity.LOSS))
+    [data] = received(hub, "blue")
+    assert hub.message("blue", data["message"]["id"]).ack_due_s == T0 + 10
+
+
+def test_an_unacknowledged_thread_escalates(parties: Hub, clock: ManualClock) -> None:
+    open_conflict(parties, finding(Severity.LOSS))
+    clock.advance(31)
+    parties.tick()
+    assert [e.kind for e in parties.events_after("blue", 0)][-1] == "message.escalated"
+    assert [e.kind for e in parties.events_after("red", 0)][-1] == "message.escalated"
+
+
+@pytest.mark.parametrize(
+    ("domain", "channel"), [("air", "air"), ("ground", "ground"), ("sea", "ground")]
+)
+def test_the_channel_follows_the_domain(parties: Hub, domain: str, channel: str) -> None:
+    open_conflict(parties, finding(views=track_conflict_views(domain)))
+    assert [d["channel"] for d in received(parties, "blue")] == [channel]
+
+
+def test_acknowledging_the_message_acknowledges_the_alert(parties: Hub, clock: ManualClock) -> None:
+    open_conflict(parties, finding())
+    [data] = received(parties, "blue")
+    clock.advance(5)
+    parties.acknowledge_message("blue", data["message"]["id"])
+    [alert] = parties.alerts_for("blue")
+    assert alert.state is AlertState.ACKNOWLEDGED
+    assert parties.alerts_for("red")[0].state is AlertState.OPEN
+    clock.advance(600)
+    parties.tick()  # blue's thread no longer escalates; red's does
+    assert "message.escalated" not in [e.kind for e in parties.events_after("blue", 0)]
+    assert "message.escalated" in [e.kind for e in parties.events_after("red", 0)]
+
+
+def test_acknowledging_the_alert_acknowledges_the_message(parties: Hub) -> None:
+    open_conflict(parties, finding())
+    [alert] = parties.alerts_for("red")
+    parties.acknowledge_alert("red", alert.id)
+    [data] = received(parties, "red")
+    assert parties.message("red", data["message"]["id"]).state is MessageState.ACKNOWLEDGED
+    assert [e.kind for e in parties.events_after("red", 0)][-2:] == [
+        "alert.acknowledged",
+        "message.acknowledged",
+    ]
+
+
+def test_a_closed_conflict_lifts_the_deadline_of_unacknowledged_threads(
+    parties: Hub, clock: ManualClock
+) -> None:
+    open_conflict(parties, finding())
+    [data] = received(parties, "blue")
+    clock.advance(20)
+    close_conflict(parties)
+    assert [e.kind for e in parties.events_after("blue", 0)][-2:] == [
+        "alert.resolved",
+        "message.cleared",
+    ]
+    message = parties.message("blue", data["message"]["id"])
+    assert message.ack_due_s is None and message.state is MessageState.SENT
+    clock.advance(3600)
+    parties.tick()
+    assert "message.escalated" not in [e.kind for e in parties.events_after("blue", 0)]
+    # It can still be acknowledged; the closed alert is left as it is.
+    assert parties.acknowledge_message("blue", message.id).acknowledged
+
+
+def test_a_conflict_of_one_party_opens_no_thread(parties: Hub) -> None:
+    views = {"blue": track_conflict_views()["blue"]}
+    open_conflict(parties, finding(views=views, kind=AlertKind.NONCONFORMANCE))
+    assert received(parties, "blue") == []
+
+
+def test_explicit_fields_from_detection_are_used(parties: Hub) -> None:
+    views = track_conflict_views()
+    for party, other in (("blue", "red"), ("red", "blue")):
+        views[party]["hotline"] = {
+            "template": "alert_track_conflict",
+            "fields": {
+                "other_party": other,
+                "time_to_los_s": 0,
+                "closest_m": "0.5nm",
+                "closest_time": T0,
+                "where": {"lat": 35.0, "lon": 40.0},
+            },
+        }
+    open_conflict(parties, finding(Severity.LOSS, views=views))
+    [data] = received(parties, "blue")
+    assert data["message"]["fields"]["closest_m"] == 926.0
+    assert "none: separation is already lost" in data["message"]["rendered"]["text"]
+
+
+def test_a_view_without_figures_gets_a_plain_english_thread(parties: Hub) -> None:
+    views = {
+        "blue": {"own": {"zone": "z-1"}, "other": {"party": "red"}},
+        "red": {"own": {"operation": "op-1", "domain": "ground"}, "other": {"party": "blue"}},
+    }
+    open_conflict(parties, finding(Severity.ADVISORY, views=views, kind=AlertKind.OPERATION_ZONE))
+    [to_blue] = received(parties, "blue")
+    [to_red] = received(parties, "red")
+    assert to_blue["message"]["template"] is None
+    assert to_blue["message"]["text"].startswith("ALERT al_")
+    assert "operation-zone conflict with red (advisory)" in to_blue["message"]["text"]
+    assert to_blue["channel"] == "command"  # the zone's owner: no domain
+    assert to_red["channel"] == "ground"
+
+
+def test_channel_and_content_of_a_zone_incursion() -> None:
+    view = {
+        "own": {"track": "r9", "domain": "air"},
+        "zone": "hospital-3",
+        "zone_owner": "ngo",
+        "rule": "protected",
+        "track": "r9",
+        "track_party": "red",
+        "geometry": {"where": {"lat": 35.0, "lon": 40.0}},
+    }
+    alert = Alert(
+        id="al_1",
+        party="red",
+        conflict_id="cf_1",
+        kind=AlertKind.TRACK_ZONE,
+        state=AlertState.OPEN,
+        severity=Severity.PREDICTED,
+        opened_s=T0,
+        updated_s=T0,
+        counterparts=("ngo",),
+        view=view,
+    )
+    assert channel_for(alert) is Channel.AIR
+    content = thread_content(alert, {"t_in_s": 120.0}, T0)
+    assert content.template == "alert_zone_incursion"
+    assert content.fields["time_to_entry_s"] == 120.0
+    assert content.fields["zone"] == "hospital-3"
+
+
+def test_a_failed_write_leaves_no_thread_behind(parties: Hub) -> None:
+    def failing_write() -> None:
+        with parties.write() as unit:
+            parties.alerts.open(unit, finding(Severity.LOSS))
+            raise RuntimeError("the write fails after the thread was opened")
+
+    with pytest.raises(RuntimeError):
+        failing_write()
+    assert parties.hotline._open == {}
+    assert not parties.hotline.due(T0 + 1e6)
+    assert parties.store.list_objects("message") == []
