@@ -40,7 +40,9 @@ _SIZE_B = {
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z]*)\s*$")
 
 
-def _parse(value: str | float | int, units: dict[str, float], what: str, default_unit: str) -> float:
+def _parse(
+    value: str | float | int, units: dict[str, float], what: str, default_unit: str
+) -> float:
     if isinstance(value, bool):
         raise InvalidInput(f"{what}: expected a number with a unit, got {value!r}")
     if isinstance(value, int | float):
@@ -54,7 +56,9 @@ def _parse(value: str | float | int, units: dict[str, float], what: str, default
             )
         number, unit = float(match.group(1)), (match.group(2).lower() or default_unit)
     if unit not in units:
-        raise InvalidInput(f"{what}: unknown unit {unit!r} in {value!r} (units: {', '.join(units)})")
+        raise InvalidInput(
+            f"{what}: unknown unit {unit!r} in {value!r} (units: {', '.join(units)})"
+        )
     if not math.isfinite(number):
         raise InvalidInput(f"{what}: {value!r} is not a finite number")
     return number * units[unit]

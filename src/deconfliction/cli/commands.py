@@ -4,4 +4,8 @@ from __future__ import annotations
 
 import click
 
-ALL: list[click.Command] = []
+from deconfliction.cli.detect import detect
+
+ALL: list[click.Command] = [
+    detect,
+]

@@ -62,7 +62,15 @@ class JournalEntry:
         """Chain ``content`` (a JSON-able value, serialised canonically) after ``prev_hash``."""
         body = canonical_json(content)
         time = journal_time(time_s)
-        return cls(seq, time, party, kind, body, prev_hash, entry_hash(prev_hash, seq, time, party, kind, body))
+        return cls(
+            seq,
+            time,
+            party,
+            kind,
+            body,
+            prev_hash,
+            entry_hash(prev_hash, seq, time, party, kind, body),
+        )
 
     def recomputed_hash(self) -> str:
         return entry_hash(self.prev_hash, self.seq, self.time, self.party, self.kind, self.content)

@@ -1,0 +1,1 @@
+"""Edges that talk to the outside: files and feeds in, results out."""
