@@ -244,6 +244,6 @@ def horizontal_separation_m(
     """
     delta = position_b - position_a
     u = midpoint_up(up_a, up_b)
-    along = (delta * u).sum(axis=0)
-    squared = (delta * delta).sum(axis=0) - along * along
-    return np.asarray(np.sqrt(np.maximum(squared, 0.0)), dtype=np.float64)
+    # Project the vector itself (not |d|² - along²): exact even when most of it is vertical.
+    flat = delta - (delta * u).sum(axis=0) * u
+    return np.asarray(np.sqrt((flat * flat).sum(axis=0)), dtype=np.float64)

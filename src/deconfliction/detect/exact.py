@@ -96,7 +96,7 @@ def _horizontal_interval(
     root = np.sqrt(np.maximum(disc, 0.0))
     # The numerically stable pair of roots: q / a and excess / q.
     q = -(b + np.copysign(root, b))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         first = q / a
         second = excess / q
     crossing = moving & (disc > 0.0)

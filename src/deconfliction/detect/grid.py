@@ -28,12 +28,17 @@ FloatArray = npt.NDArray[np.float64]
 _AXES = 4
 _ALL_FLAGS = (1 << _AXES) - 1
 _MAX_ALT_CELLS = 64
+# Along one axis, boxes spanning up to this many cells are expanded by a loop over offsets
+# (fast when spans are small, as they are with well-chosen cells), wider ones by np.repeat.
+_LOOP_SPAN = 8
+# A box entered in more cells than this (on average) means cells far too small.
+_MAX_ENTRIES_PER_BOX = 64
 # Relative cost of one entry (expand, sort) and of one pair sharing a cell (dedupe, test).
 _ENTRY_COST = 1.5
 _PAIR_COST = 1.0
 _SAMPLE = 512
 _CELL_FACTORS = np.array([0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0])
-_ALT_FACTORS = np.array([1.0, 2.0, 4.0, 8.0, np.inf])
+_ALT_FACTORS = np.array([1.0, 2.0, 4.0, 8.0])
 
 
 def _spans(lo: FloatArray, hi: FloatArray, cell: FloatArray) -> FloatArray:
@@ -53,7 +58,9 @@ def choose_cells(boxes: SweptBoxes) -> tuple[float, float]:
     step = max(1, n // _SAMPLE)
     lo, hi = boxes.lo[:, ::step], boxes.hi[:, ::step]
     extent = hi - lo
-    typical = float(np.median(np.maximum(extent[0], extent[1])))
+    # Degenerate (zero-size) boxes still need a positive cell: a thousandth of the spread.
+    spread = float((boxes.hi.max(axis=1) - boxes.lo.min(axis=1)).max())
+    typical = max(float(np.median(np.maximum(extent[0], extent[1]))), 1e-3 * spread, 1.0)
     cells = typical * _CELL_FACTORS
     per_box = np.ones(cells.size)
     for axis in range(3):
@@ -87,7 +94,8 @@ def _altitude_options(
         return np.array([np.inf]), np.ones(1), np.ones(1)
     low, high = float(alt_lo[finite].min()), float(alt_hi[finite].max())
     span = max(high - low, 1.0)
-    cells = np.maximum(float(np.median(band[finite])) * _ALT_FACTORS, span / (_MAX_ALT_CELLS - 1))
+    sized = np.maximum(float(np.median(band[finite])) * _ALT_FACTORS, span / (_MAX_ALT_CELLS - 1))
+    cells = np.append(sized, np.inf)  # the last option: altitude is not a grid axis
     lo = np.clip(alt_lo, low, high) - low
     hi = np.clip(alt_hi, low, high) - low
     per_band = np.ones(cells.size)
@@ -111,6 +119,13 @@ def _expand(
     widest = int(span.max(initial=1))
     if widest == 1:
         return entries
+    if widest > _LOOP_SPAN:
+        counts = span[entries & owner_mask]
+        starts = np.cumsum(counts) - counts
+        step = np.arange(int(starts[-1] + counts[-1]), dtype=np.int64) - np.repeat(starts, counts)
+        expanded = np.repeat(entries, counts) + step * stride
+        expanded[step > 0] ^= flag
+        return expanded
     parts = [entries]
     copies = entries ^ flag
     remaining = span[copies & owner_mask]
@@ -160,11 +175,15 @@ def grid_pairs(
     if math.prod(sizes) >= 1 << (63 - shift):
         # Too many cells to pack in a word: coarser cells find the same pairs, more slowly.
         return grid_pairs(boxes, cell_m=cell_m * 2.0, cell_alt_m=cell_alt_m * 2.0)
+    spans = [last[0] - first[0] + 1, last[1] - first[1] + 1, last[2] - first[2] + 1]
+    spans.append(alt_last - alt_first + 1)
+    per_box = spans[0].astype(np.float64) * spans[1] * spans[2] * spans[3]
+    if float(per_box.sum()) > _MAX_ENTRIES_PER_BOX * n + 100_000:
+        # Cells much smaller than the boxes: coarser ones find the same pairs in less memory.
+        return grid_pairs(boxes, cell_m=cell_m * 4.0, cell_alt_m=cell_alt_m * 4.0)
     strides = [sizes[1] * sizes[2] * sizes[3], sizes[2] * sizes[3], sizes[3], 1]
     cell = first[0] * strides[0] + first[1] * strides[1] + first[2] * strides[2] + alt_first
     entries = (cell << shift) | np.arange(n, dtype=np.int64)
-    spans = [last[0] - first[0] + 1, last[1] - first[1] + 1, last[2] - first[2] + 1]
-    spans.append(alt_last - alt_first + 1)
     owner_mask = (1 << owner_bits) - 1
     for axis in range(_AXES):
         entries = _expand(

@@ -105,7 +105,7 @@ class Snapshot:
             bad = np.flatnonzero(~np.isfinite(values))
             if bad.size:
                 raise InvalidInput(
-                    f"snapshot: {name} of track {tracks[bad[0]]!r} is {values[bad[0]]!r}, "
+                    f"snapshot: {name} of track {tracks[bad[0]]!r} is {float(values[bad[0]])}, "
                     "not a finite number"
                 )
         _check_range(arrays["lat"], -90.0, 90.0, "lat", tracks)
@@ -153,7 +153,7 @@ def _check_range(
     bad = np.flatnonzero((values < low) | (values > high))
     if bad.size:
         raise InvalidInput(
-            f"snapshot: {name} of track {tracks[bad[0]]!r} is {values[bad[0]]!r}, "
+            f"snapshot: {name} of track {tracks[bad[0]]!r} is {float(values[bad[0]])}, "
             f"outside [{low:g}, {high:g}]"
         )
 
