@@ -48,7 +48,10 @@ def test_writes_conflicts_to_stdout_and_a_summary_to_stderr(scene: Path) -> None
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == ",".join(CONFLICT_COLUMNS)
     found = rows(result.stdout)
-    assert [(r["time"], r["track_a"], r["track_b"]) for r in found] == [("100", "b1", "r1"), ("105", "b1", "r1")]
+    assert [(r["time"], r["track_a"], r["track_b"]) for r in found] == [
+        ("100", "b1", "r1"),
+        ("105", "b1", "r1"),
+    ]
     assert found[0]["t_in_s"] == "76.850"
     assert float(found[1]["t_in_s"]) == pytest.approx(76.85 - 5, abs=0.01)
     summary = result.stderr.strip().splitlines()[-1]
@@ -61,13 +64,20 @@ def test_units_in_options(scene: Path) -> None:
     assert ("100", "g1", "r2") in [(r["time"], r["track_a"], r["track_b"]) for r in wide]
     short = rows(run(str(scene), "--lookahead", "1min").stdout)
     assert short == []
-    same = rows(run(str(scene), "--horizontal", "9260m", "--vertical", "304.8m", "--lookahead", "5min").stdout)
+    same = rows(
+        run(
+            str(scene), "--horizontal", "9260m", "--vertical", "304.8m", "--lookahead", "5min"
+        ).stdout
+    )
     assert same == rows(run(str(scene)).stdout)
     deep = rows(run(str(scene), "--horizontal", "5nm", "--vertical", "1ft").stdout)
     assert len(deep) == 2  # same level: any vertical minimum above 0 is broken
 
 
-@pytest.mark.parametrize(("option", "value"), [("--horizontal", "5 parsecs"), ("--lookahead", "-3s"), ("--vertical", "0ft")])
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--horizontal", "5 parsecs"), ("--lookahead", "-3s"), ("--vertical", "0ft")],
+)
 def test_bad_option_values(scene: Path, option: str, value: str) -> None:
     result = run(str(scene), option, value)
     assert result.exit_code != 0
@@ -95,7 +105,9 @@ def test_output_file_plain_and_gzip(scene: Path, tmp_path: Path) -> None:
 
 def test_gzip_input_and_rfc3339_times(tmp_path: Path) -> None:
     path = tmp_path / "in.csv.gz"
-    text = SCENE.replace("\n100,", "\n2021-10-07T12:00:00Z,").replace("\n105,", "\n2021-10-07T12:00:05Z,")
+    text = SCENE.replace("\n100,", "\n2021-10-07T12:00:00Z,").replace(
+        "\n105,", "\n2021-10-07T12:00:05Z,"
+    )
     path.write_bytes(gzip.compress(text.encode()))
     found = rows(run(str(path)).stdout)
     assert [r["time"] for r in found] == ["2021-10-07T12:00:00Z", "2021-10-07T12:00:05Z"]
@@ -122,7 +134,14 @@ def test_skip_bad_skips_and_counts(tmp_path: Path) -> None:
 def test_help_lists_the_options() -> None:
     result = CliRunner().invoke(main, ["detect", "--help"])
     assert result.exit_code == 0
-    for option in ("-o, --output", "--horizontal", "--vertical", "--lookahead", "--same-party", "--skip-bad"):
+    for option in (
+        "-o, --output",
+        "--horizontal",
+        "--vertical",
+        "--lookahead",
+        "--same-party",
+        "--skip-bad",
+    ):
         assert option in result.stdout
 
 
@@ -146,7 +165,9 @@ def quickstart_run(shared_data: Path) -> tuple[Path, dict[float, set[Pair]]]:
     return path, detected_by_time(result.stdout)
 
 
-def test_quickstart_matches_the_all_pairs_exact_reference(quickstart_run: tuple[Path, dict[float, set[Pair]]]) -> None:
+def test_quickstart_matches_the_all_pairs_exact_reference(
+    quickstart_run: tuple[Path, dict[float, set[Pair]]],
+) -> None:
     path, found = quickstart_run
     total = 0
     for snap in SnapshotReader(path):

@@ -16,7 +16,9 @@ latitudes = st.one_of(
     st.floats(85.0, 90.0),
     st.floats(-90.0, -85.0),
 )
-longitudes = st.one_of(st.floats(-180.0, 180.0), st.sampled_from([180.0, -180.0, 179.999, -179.999]))
+longitudes = st.one_of(
+    st.floats(-180.0, 180.0), st.sampled_from([180.0, -180.0, 179.999, -179.999])
+)
 speeds = st.one_of(st.floats(0.0, 320.0), st.just(0.0))
 vertical_rates = st.one_of(st.just(0.0), st.floats(-25.0, 25.0))
 
@@ -40,7 +42,9 @@ def cluster(draw: st.DrawFn, *, max_tracks: int = 30, radius_m: float = 120_000.
         alt[n // 2 :] = alt[: n - n // 2]
     gs = rng.uniform(0.0, draw(st.sampled_from([0.0, 50.0, 250.0, 320.0])), n)
     course = rng.uniform(0.0, 360.0, n)
-    vs = np.where(rng.random(n) < draw(st.sampled_from([0.0, 0.3, 1.0])), rng.uniform(-20, 20, n), 0.0)
+    vs = np.where(
+        rng.random(n) < draw(st.sampled_from([0.0, 0.3, 1.0])), rng.uniform(-20, 20, n), 0.0
+    )
     parties = draw(st.sampled_from([["red", "blue"], ["red", "blue", "green", "grey"]]))
     return Snapshot.from_columns(
         0.0,

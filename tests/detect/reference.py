@@ -38,7 +38,11 @@ def all_pairs_conflicts(
         differ = snapshot.party[a] != snapshot.party[b]
         a, b = a[differ], b[differ]
     pm = minima.resolve(
-        snapshot.parties, snapshot.party[a], snapshot.party[b], snapshot.domain[a], snapshot.domain[b]
+        snapshot.parties,
+        snapshot.party[a],
+        snapshot.party[b],
+        snapshot.domain[a],
+        snapshot.domain[b],
     )
     a, b = a[pm.checked], b[pm.checked]
     found = exact_conflicts(
@@ -149,12 +153,17 @@ def reference_classes(
             if pair_minima is None:
                 continue
             horizon = pair_minima.lookahead_s * (1 + band)
-            _, _, start = GEOD.inv(snapshot.lon[a], snapshot.lat[a], snapshot.lon[b], snapshot.lat[b])
+            _, _, start = GEOD.inv(
+                snapshot.lon[a], snapshot.lat[a], snapshot.lon[b], snapshot.lat[b]
+            )
             reach = (snapshot.gs_mps[a] + snapshot.gs_mps[b]) * horizon
             if start > pair_minima.horizontal_m * (1 + band) + reach:
                 continue
             dz = abs(snapshot.alt_m[b] - snapshot.alt_m[a])
-            if dz - abs(snapshot.vs_mps[b] - snapshot.vs_mps[a]) * horizon > pair_minima.vertical_m * 2:
+            if (
+                dz - abs(snapshot.vs_mps[b] - snapshot.vs_mps[a]) * horizon
+                > pair_minima.vertical_m * 2
+            ):
                 continue
             times = np.arange(0.0, horizon + step_s, step_s)
             encounter = sampled_encounter(snapshot, a, b, times, samples.setdefault(horizon, {}))

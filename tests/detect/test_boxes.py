@@ -47,7 +47,9 @@ minima = st.sampled_from(
 
 @settings(max_examples=200, deadline=None)
 @given(cluster(), minima)
-def test_boxes_of_conflicting_pairs_overlap(snap: Snapshot, limits: tuple[float, float, float]) -> None:
+def test_boxes_of_conflicting_pairs_overlap(
+    snap: Snapshot, limits: tuple[float, float, float]
+) -> None:
     a, b = kept_pairs(snap, *limits)
     assert boxes_for(snap, *limits).overlap(a, b).all()
 
@@ -80,7 +82,9 @@ def meeting(draw: st.DrawFn) -> tuple[Snapshot, float]:
 
 @settings(max_examples=400, deadline=None)
 @given(meeting(), st.sampled_from([300.0, 600.0]))
-def test_curvature_margin_covers_far_apart_meetings(case: tuple[Snapshot, float], lookahead: float) -> None:
+def test_curvature_margin_covers_far_apart_meetings(
+    case: tuple[Snapshot, float], lookahead: float
+) -> None:
     """Pairs that meet late after closing from afar are where the 3-D distance exceeds the
     horizontal one most; their boxes must still overlap whenever the exact phase keeps them."""
     snap, _ = case

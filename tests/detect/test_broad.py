@@ -34,7 +34,9 @@ def test_candidate_pairs_small_and_large_agree_with_overlap() -> None:
         a, b = candidate_pairs(boxes)
         ref_a, ref_b = all_pairs(n)
         keep = boxes.overlap(ref_a, ref_b)
-        assert set(zip(a.tolist(), b.tolist())) == set(zip(ref_a[keep].tolist(), ref_b[keep].tolist()))
+        assert set(zip(a.tolist(), b.tolist(), strict=True)) == set(
+            zip(ref_a[keep].tolist(), ref_b[keep].tolist(), strict=True)
+        )
 
 
 @settings(max_examples=300, deadline=None)

@@ -114,7 +114,10 @@ def test_horizontal_separation_matches_geodesic_distance(distance_m: float) -> N
     _, _, up_b = local_frame(lat_b, lon_b)
     separation = horizontal_separation_m(to_ecef(lat, lon), to_ecef(lat_b, lon_b), up_a, up_b)
     # The chord and the geodesic differ by d³/24R²: 0.1 m at 50 km.
-    assert np.abs(separation - distance_m).max() < max(1e-6 * distance_m, 1e-3) + distance_m**3 / 24 / 6.3e6**2
+    assert (
+        np.abs(separation - distance_m).max()
+        < max(1e-6 * distance_m, 1e-3) + distance_m**3 / 24 / 6.3e6**2
+    )
 
 
 def test_horizontal_separation_ignores_height_difference_along_the_vertical() -> None:

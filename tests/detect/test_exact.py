@@ -70,33 +70,58 @@ def test_same_position_is_a_current_loss_of_separation() -> None:
 
 def test_zero_relative_velocity_inside_lasts_the_whole_lookahead() -> None:
     # One above the other, 100 m apart, same velocity: the relative velocity is exactly 0.
-    rows = [("r", "1", 30.0, 40.0, 5000.0, 180.0, 45.0, 2.0), ("b", "2", 30.0, 40.0, 5100.0, 180.0, 45.0, 2.0)]
+    rows = [
+        ("r", "1", 30.0, 40.0, 5000.0, 180.0, 45.0, 2.0),
+        ("b", "2", 30.0, 40.0, 5100.0, 180.0, 45.0, 2.0),
+    ]
     found = one(rows)
-    assert (found.t_in_s[0], found.t_out_s[0], found.t_cpa_s[0], found.d_cpa_m[0]) == (0.0, 300.0, 0.0, 0.0)
+    assert (found.t_in_s[0], found.t_out_s[0], found.t_cpa_s[0], found.d_cpa_m[0]) == (
+        0.0,
+        300.0,
+        0.0,
+        0.0,
+    )
     # Formation flight 5 km apart: inside all along; 10 km apart: never within 5 NM.
-    formation = [("r", "1", 30.0, 40.0, 5000.0, 180.0, 45.0, 2.0), ("b", "2", 30.0, 40.04, 5100.0, 180.0, 45.0, 2.0)]
+    formation = [
+        ("r", "1", 30.0, 40.0, 5000.0, 180.0, 45.0, 2.0),
+        ("b", "2", 30.0, 40.04, 5100.0, 180.0, 45.0, 2.0),
+    ]
     found = one(formation)
     assert (found.t_in_s[0], found.t_out_s[0]) == (0.0, 300.0)
-    apart = [("r", "1", 30.0, 40.0, 5000.0, 180.0, 45.0, 2.0), ("b", "2", 30.0, 40.11, 5000.0, 180.0, 45.0, 2.0)]
+    apart = [
+        ("r", "1", 30.0, 40.0, 5000.0, 180.0, 45.0, 2.0),
+        ("b", "2", 30.0, 40.11, 5000.0, 180.0, 45.0, 2.0),
+    ]
     assert len(one(apart)) == 0
 
 
 def test_both_stationary_at_one_point() -> None:
-    found = one([("r", "1", -33.0, 151.0, 0.0, 0.0, 0.0, 0.0), ("b", "2", -33.0, 151.0, 0.0, 0.0, 0.0, 0.0)])
+    found = one(
+        [("r", "1", -33.0, 151.0, 0.0, 0.0, 0.0, 0.0), ("b", "2", -33.0, 151.0, 0.0, 0.0, 0.0, 0.0)]
+    )
     assert (found.t_in_s[0], found.t_out_s[0], found.d_cpa_m[0]) == (0.0, 300.0, 0.0)
 
 
 def test_vertical_separation_equal_to_the_minimum_is_not_a_conflict() -> None:
     assert len(one(VERTICAL_BOUNDARY)) == 0
-    exactly = [("r", "1", 45.0, 10.0, 0.0, 0.0, 0.0, 0.0), ("b", "2", 45.0, 10.0, 304.8, 0.0, 0.0, 0.0)]
+    exactly = [
+        ("r", "1", 45.0, 10.0, 0.0, 0.0, 0.0, 0.0),
+        ("b", "2", 45.0, 10.0, 304.8, 0.0, 0.0, 0.0),
+    ]
     assert len(one(exactly)) == 0
-    just_inside = [("r", "1", 45.0, 10.0, 10_000.0, 0.0, 0.0, 0.0), ("b", "2", 45.0, 10.0, 10_304.79, 0.0, 0.0, 0.0)]
+    just_inside = [
+        ("r", "1", 45.0, 10.0, 10_000.0, 0.0, 0.0, 0.0),
+        ("b", "2", 45.0, 10.0, 10_304.79, 0.0, 0.0, 0.0),
+    ]
     assert len(one(just_inside)) == 1
 
 
 def test_climbing_through_the_other_level() -> None:
     # Co-located, one climbing at 10 m/s from 1,000 m below: inside from 69.52 s to 130.48 s.
-    rows = [("r", "1", 10.0, 10.0, 9000.0, 0.0, 0.0, 0.0), ("b", "2", 10.0, 10.0, 8000.0, 0.0, 0.0, 10.0)]
+    rows = [
+        ("r", "1", 10.0, 10.0, 9000.0, 0.0, 0.0, 0.0),
+        ("b", "2", 10.0, 10.0, 8000.0, 0.0, 0.0, 10.0),
+    ]
     found = one(rows)
     assert found.t_in_s[0] == pytest.approx((1000 - 304.8) / 10, abs=1e-6)
     assert found.t_out_s[0] == pytest.approx((1000 + 304.8) / 10, abs=1e-6)
@@ -113,12 +138,18 @@ def test_lookahead_bounds_the_interval() -> None:
 
 
 def test_diverging_pair_outside_the_minimum() -> None:
-    rows = [("r", "1", 0.0, 0.0, 9000.0, 200.0, 270.0, 0.0), ("b", "2", 0.0, 0.1, 9000.0, 200.0, 90.0, 0.0)]
+    rows = [
+        ("r", "1", 0.0, 0.0, 9000.0, 200.0, 270.0, 0.0),
+        ("b", "2", 0.0, 0.1, 9000.0, 200.0, 90.0, 0.0),
+    ]
     assert len(one(rows)) == 0
 
 
 def test_ground_pairs_ignore_altitude() -> None:
-    rows = [("r", "1", 50.0, 30.0, 0.0, 10.0, 0.0, 0.0), ("b", "2", 50.0, 30.0, 5000.0, 10.0, 90.0, 0.0)]
+    rows = [
+        ("r", "1", 50.0, 30.0, 0.0, 10.0, 0.0, 0.0),
+        ("b", "2", 50.0, 30.0, 5000.0, 10.0, 90.0, 0.0),
+    ]
     found = one(rows, GROUND_MINIMA)
     assert len(found) == 1
     assert found.t_out_s[0] == pytest.approx(1000.0 / (10.0 * math.sqrt(2)), rel=1e-3)
@@ -127,7 +158,9 @@ def test_ground_pairs_ignore_altitude() -> None:
 def test_no_pairs() -> None:
     snap = snapshot_of(HEAD_ON)
     empty = np.empty(0, dtype=np.intp)
-    found = exact_conflicts(snap.motion(), snap.alt_m, snap.vs_mps, empty, empty, 9260.0, 304.8, 300.0)
+    found = exact_conflicts(
+        snap.motion(), snap.alt_m, snap.vs_mps, empty, empty, 9260.0, 304.8, 300.0
+    )
     assert len(found) == 0
 
 

@@ -90,8 +90,12 @@ def _table() -> MinimaTable:
     )
 
 
-@pytest.mark.parametrize("parties", [("red", "blue", "green", "grey"), ("grey", "green", "blue", "red")])
-def test_resolve_agrees_with_the_scalar_lookup_for_every_combination(parties: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "parties", [("red", "blue", "green", "grey"), ("grey", "green", "blue", "red")]
+)
+def test_resolve_agrees_with_the_scalar_lookup_for_every_combination(
+    parties: tuple[str, ...],
+) -> None:
     table = _table()
     combos = list(itertools.product(range(len(parties)), repeat=2))
     combos = [(pa, pb, da, db) for pa, pb in combos for da in range(3) for db in range(3)]
@@ -118,7 +122,10 @@ def test_track_bounds_cover_every_pair_of_the_track() -> None:
     for i in range(party.size):
         pairs = [
             table.minima(
-                parties[party[i]], parties[party[j]], DOMAINS[domain[i]].value, DOMAINS[domain[j]].value
+                parties[party[i]],
+                parties[party[j]],
+                DOMAINS[domain[i]].value,
+                DOMAINS[domain[j]].value,
             )
             for j in range(party.size)
             if party[j] != party[i]

@@ -81,7 +81,14 @@ def test_from_columns_names_the_bad_value(column: str, value: float, message: st
 def test_from_columns_refuses_ragged_columns_and_unknown_domains() -> None:
     with pytest.raises(InvalidInput, match="lat"):
         Snapshot.from_columns(
-            0.0, party=["a"], track=["t"], lat=[0, 1], lon=[0], alt_m=[0], gs_mps=[0], course_deg=[0]
+            0.0,
+            party=["a"],
+            track=["t"],
+            lat=[0, 1],
+            lon=[0],
+            alt_m=[0],
+            gs_mps=[0],
+            course_deg=[0],
         )
     with pytest.raises(InvalidInput, match="unknown domain 'space'"):
         Snapshot.from_columns(

@@ -25,7 +25,9 @@ from tests.scenarios import (
 )
 
 
-def conflicts(rows: list[TrackRow], table: MinimaTable | None = None, **kwargs: bool) -> list[TrackConflict]:
+def conflicts(
+    rows: list[TrackRow], table: MinimaTable | None = None, **kwargs: bool
+) -> list[TrackConflict]:
     return list(detect_conflicts(snapshot_of(rows), table or MinimaTable(), **kwargs))
 
 
@@ -53,7 +55,12 @@ def test_rows_are_ordered_by_tracks(snap: Snapshot) -> None:
 @pytest.mark.parametrize("rows", [HEAD_ON, HEAD_ON_ANTIMERIDIAN, OVER_THE_POLE, SAME_POSITION])
 def test_geometry_anywhere_on_earth(rows: list[TrackRow]) -> None:
     (found,) = conflicts(rows)
-    assert (found.track_a, found.track_b, found.party_a, found.party_b) == ("b1", "r1", "blue", "red")
+    assert (found.track_a, found.track_b, found.party_a, found.party_b) == (
+        "b1",
+        "r1",
+        "blue",
+        "red",
+    )
     assert found.d_cpa_m < 1.0
 
 
@@ -77,7 +84,10 @@ def test_same_party_pairs_only_when_asked() -> None:
 
 def test_domains_have_their_own_minima() -> None:
     # Two ground vehicles 800 m apart, altitude irrelevant: inside the 1 km ground minimum.
-    ground = [("red", "g1", 50.0, 30.0, 0.0, 0.0, 0.0, 0.0), ("blue", "g2", 50.0, 30.0112, 900.0, 0.0, 0.0, 0.0)]
+    ground = [
+        ("red", "g1", 50.0, 30.0, 0.0, 0.0, 0.0, 0.0),
+        ("blue", "g2", 50.0, 30.0112, 900.0, 0.0, 0.0, 0.0),
+    ]
     snap = snapshot_of(ground)
     ground_snap = Snapshot.from_columns(
         0.0,
@@ -127,9 +137,12 @@ def test_agreement_widens_minima_for_its_parties_only() -> None:
 
 def test_empty_and_single_track_snapshots() -> None:
     assert conflicts(HEAD_ON[:1]) == []
-    empty = Snapshot.from_columns(0.0, party=[], track=[], lat=[], lon=[], alt_m=[], gs_mps=[], course_deg=[])
+    empty = Snapshot.from_columns(
+        0.0, party=[], track=[], lat=[], lon=[], alt_m=[], gs_mps=[], course_deg=[]
+    )
     found = detect_conflicts(empty, MinimaTable())
-    assert len(found) == 0 and list(found) == []
+    assert len(found) == 0
+    assert list(found) == []
 
 
 def test_columns_index_the_snapshot() -> None:

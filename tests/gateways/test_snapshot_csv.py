@@ -76,8 +76,14 @@ def test_rfc3339_times_columns_in_any_order_and_a_domain_column(tmp_path: Path) 
         ("2021-10-07T12:00:05,AFR,1,48,2,0,0,0,0", "line 5: time: .* has no UTC offset"),
         ("1633608015,,1,48,2,0,0,0,0", "line 5: party: is empty"),
         ("1633608015,AFR,,48,2,0,0,0,0", "line 5: track: is empty"),
-        ("1633608000,AFR,1,48,2,0,0,0,0", "line 5: time: '1633608000' is earlier than the time of line 4"),
-        ("1633608010,AFR,398564,48,2,0,0,0,0", "line 5: track: '398564' of party 'AFR' appears twice"),
+        (
+            "1633608000,AFR,1,48,2,0,0,0,0",
+            "line 5: time: '1633608000' is earlier than the time of line 4",
+        ),
+        (
+            "1633608010,AFR,398564,48,2,0,0,0,0",
+            "line 5: track: '398564' of party 'AFR' appears twice",
+        ),
     ],
 )
 def test_malformed_rows_name_the_line_and_the_field(tmp_path: Path, row: str, message: str) -> None:
@@ -90,8 +96,12 @@ def test_malformed_rows_name_the_line_and_the_field(tmp_path: Path, row: str, me
 
 
 def test_a_bad_domain_and_a_missing_column(tmp_path: Path) -> None:
-    text = "time,party,track,lat,lon,alt_m,gs_mps,course_deg,vs_mps,domain\n0,a,1,0,0,0,0,0,0,space\n"
-    with pytest.raises(InvalidInput, match="line 2: domain: 'space' is not one of air, ground, sea"):
+    text = (
+        "time,party,track,lat,lon,alt_m,gs_mps,course_deg,vs_mps,domain\n0,a,1,0,0,0,0,0,0,space\n"
+    )
+    with pytest.raises(
+        InvalidInput, match="line 2: domain: 'space' is not one of air, ground, sea"
+    ):
         list(SnapshotReader(write(tmp_path, text)))
     with pytest.raises(InvalidInput, match="line 1: missing column 'vs_mps'"):
         list(SnapshotReader(write(tmp_path, "time,party,track,lat,lon,alt_m,gs_mps,course_deg\n")))

@@ -64,23 +64,24 @@ class SweptBoxes:
 
     def overlap(self, index_a: IntArray, index_b: IntArray) -> npt.NDArray[np.bool_]:
         """Whether the boxes and altitude bands of each pair overlap (touching counts)."""
-        result = (self.alt_lo[index_a] <= self.alt_hi[index_b]) & (
-            self.alt_lo[index_b] <= self.alt_hi[index_a]
-        )
-        if result.size < 1024:
-            for axis in range(3):
-                result &= self.lo[axis, index_a] <= self.hi[axis, index_b]
-                result &= self.lo[axis, index_b] <= self.hi[axis, index_a]
+        axes = [(self.lo[0], self.hi[0]), (self.lo[1], self.hi[1])]
+        axes += [(self.alt_lo, self.alt_hi), (self.lo[2], self.hi[2])]
+        if index_a.size < 4096:
+            result = np.ones(index_a.size, dtype=np.bool_)
+            for lo, hi in axes:
+                result &= lo[index_a] <= hi[index_b]
+                result &= lo[index_b] <= hi[index_a]
             return result
-        # Altitude rejects most pairs in dense traffic; test the rest on the survivors only.
-        rest = np.flatnonzero(result)
-        a, b = index_a[rest], index_b[rest]
-        inside = self.lo[0, a] <= self.hi[0, b]
-        inside &= self.lo[0, b] <= self.hi[0, a]
-        for axis in (1, 2):
-            inside &= self.lo[axis, a] <= self.hi[axis, b]
-            inside &= self.lo[axis, b] <= self.hi[axis, a]
-        result[rest] = inside
+        # Each axis rejects a share of the pairs; test the next one on the survivors only.
+        alive = np.arange(index_a.size)
+        a, b = index_a, index_b
+        for lo, hi in axes:
+            inside = lo[a] <= hi[b]
+            inside &= lo[b] <= hi[a]
+            kept = np.flatnonzero(inside)
+            alive, a, b = alive[kept], a[kept], b[kept]
+        result = np.zeros(index_a.size, dtype=np.bool_)
+        result[alive] = True
         return result
 
 

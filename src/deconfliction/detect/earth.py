@@ -81,10 +81,13 @@ def to_ecef(
     return out
 
 
-def from_ecef(xyz: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+def from_ecef(
+    xyz: npt.ArrayLike, *, refinements: int = 2
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Geodetic ``(lat_deg, lon_deg, height_m)`` of ECEF points ``(3, n)``.
 
-    Bowring's method with two refinements: sub-millimetre for heights below 100 km.
+    Bowring's method; with two refinements sub-millimetre for heights below 100 km, with
+    one for heights below 10 km.
 
     >>> lat, lon, h = from_ecef(to_ecef([48.5], [-179.9], [1000.0]))
     >>> round(float(lat[0]), 9), round(float(lon[0]), 9), round(float(h[0]), 6)
@@ -96,7 +99,7 @@ def from_ecef(xyz: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
     ep2 = WGS84_E2 / (1.0 - WGS84_E2)
     beta = np.arctan2(z * WGS84_A_M, p * WGS84_B_M)
     lat = beta
-    for _ in range(2):
+    for _ in range(refinements):
         lat = np.arctan2(
             z + ep2 * WGS84_B_M * np.sin(beta) ** 3,
             p - WGS84_E2 * WGS84_A_M * np.cos(beta) ** 3,

@@ -37,6 +37,7 @@ _MAX_ENTRIES_PER_BOX = 64
 _ENTRY_COST = 1.5
 _PAIR_COST = 1.0
 _SAMPLE = 512
+_CROWD_SAMPLE = 4096
 _CELL_FACTORS = np.array([0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0])
 _ALT_FACTORS = np.array([1.0, 2.0, 4.0, 8.0])
 
@@ -59,20 +60,23 @@ def choose_cells(boxes: SweptBoxes) -> tuple[float, float]:
     lo, hi = boxes.lo[:, ::step], boxes.hi[:, ::step]
     extent = hi - lo
     # Degenerate (zero-size) boxes still need a positive cell: a thousandth of the spread.
-    spread = float((boxes.hi.max(axis=1) - boxes.lo.min(axis=1)).max())
+    spread = float((hi.max(axis=1) - lo.min(axis=1)).max())
     typical = max(float(np.median(np.maximum(extent[0], extent[1]))), 1e-3 * spread, 1.0)
     cells = typical * _CELL_FACTORS
     per_box = np.ones(cells.size)
     for axis in range(3):
         per_box *= _spans(lo[axis], hi[axis], cells).mean(axis=1)
-    # Mean number of other box centres in a cell of the typical width, then scaled by area.
-    centre = 0.5 * (boxes.lo + boxes.hi)
+    # How many other box centres share a cell of the typical width with a box's centre,
+    # counted on a sample and scaled up; then scaled by area for the other widths.
+    thin = max(1, n // _CROWD_SAMPLE)
+    centre = 0.5 * (boxes.lo[:, ::thin] + boxes.hi[:, ::thin])
+    m = centre.shape[1]
     index = np.floor(centre / typical).astype(np.int64)
     hashed = (index[0] * 73_856_093) ^ (index[1] * 19_349_663) ^ (index[2] * 83_492_791)
-    buckets = 1 << (n.bit_length() + 2)
+    buckets = 1 << (m.bit_length() + 2)
     counts = np.bincount(hashed & (buckets - 1), minlength=buckets)
     # Less the self-count and what hash collisions add by chance.
-    crowding = max(float(np.dot(counts, counts)) / n - 1.0 - (n - 1) / buckets, 0.0)
+    crowding = max(float(np.dot(counts, counts)) / m - 1.0 - (m - 1) / buckets, 0.0) * n / m
     sharing = crowding * (_CELL_FACTORS**2) * per_box  # other boxes touching an entry's cell
     alt_cells, alt_per_box, alt_sharing = _altitude_options(
         boxes.alt_lo[::step], boxes.alt_hi[::step]
@@ -123,7 +127,7 @@ def _expand(
         counts = span[entries & owner_mask]
         starts = np.cumsum(counts) - counts
         step = np.arange(int(starts[-1] + counts[-1]), dtype=np.int64) - np.repeat(starts, counts)
-        expanded = np.repeat(entries, counts) + step * stride
+        expanded: Int64Array = np.repeat(entries, counts) + step * stride
         expanded[step > 0] ^= flag
         return expanded
     parts = [entries]

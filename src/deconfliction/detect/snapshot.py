@@ -211,7 +211,7 @@ def extrapolate(
         raise InvalidInput("extrapolate: dt_s must be finite")
     new_time = time_s if time_s is not None else snapshot.time_s + (float(dt) if scalar else 0.0)
     motion = snapshot.motion()
-    lat, lon, _ = from_ecef(motion.at(dt))
+    lat, lon, _ = from_ecef(motion.at(dt), refinements=1)  # lines rise metres: µm-accurate
     course = course_from_vector(motion.velocity_mps, lat, lon)
     still = (dt == 0.0) | (snapshot.gs_mps == 0.0)
     course = np.where(snapshot.gs_mps == 0.0, snapshot.course_deg, course)
