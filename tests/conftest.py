@@ -77,7 +77,7 @@ def deploy(tmp_path: Path, clock: ManualClock) -> Iterator[Callable[..., Deploym
         hub.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The project's shared data folder (``DECONFLICTION_SHARED_DATA`` or ``/work/shared/data``)."""
     for candidate in (

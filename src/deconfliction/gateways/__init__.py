@@ -1,1 +1,1 @@
-"""Edges that talk to the outside world (webhooks; later CoT and ADS-B)."""
+"""Edges that talk to the outside: files and feeds in, webhooks out (later CoT and ADS-B)."""
