@@ -114,7 +114,7 @@ def test_the_deadlines_are_settings(store: SQLiteStore, clock: ManualClock) -> N
 def test_an_unacknowledged_thread_escalates(parties: Hub, clock: ManualClock) -> None:
     open_conflict(parties, finding(Severity.LOSS))
     clock.advance(31)
-    parties.tick()
+    parties.run_timers()
     assert [e.kind for e in parties.events_after("blue", 0)][-1] == "message.escalated"
     assert [e.kind for e in parties.events_after("red", 0)][-1] == "message.escalated"
 
@@ -136,7 +136,7 @@ def test_acknowledging_the_message_acknowledges_the_alert(parties: Hub, clock: M
     assert alert.state is AlertState.ACKNOWLEDGED
     assert parties.alerts_for("red")[0].state is AlertState.OPEN
     clock.advance(600)
-    parties.tick()  # blue's thread no longer escalates; red's does
+    parties.run_timers()  # blue's thread no longer escalates; red's does
     assert "message.escalated" not in [e.kind for e in parties.events_after("blue", 0)]
     assert "message.escalated" in [e.kind for e in parties.events_after("red", 0)]
 
@@ -167,7 +167,7 @@ def test_a_closed_conflict_lifts_the_deadline_of_unacknowledged_threads(
     message = parties.message("blue", data["message"]["id"])
     assert message.ack_due_s is None and message.state is MessageState.SENT
     clock.advance(3600)
-    parties.tick()
+    parties.run_timers()
     assert "message.escalated" not in [e.kind for e in parties.events_after("blue", 0)]
     # It can still be acknowledged; the closed alert is left as it is.
     assert parties.acknowledge_message("blue", message.id).acknowledged

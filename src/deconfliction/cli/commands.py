@@ -7,7 +7,17 @@ import click
 from deconfliction.cli.detect import detect
 from deconfliction.cli.journal import journal
 from deconfliction.cli.party import admin_token, agreement, party
+from deconfliction.cli.replay import replay
 from deconfliction.cli.serve import serve
 from deconfliction.cli.settings_cmd import settings
 
-ALL: list[click.Command] = [serve, party, agreement, admin_token, detect, journal, settings]
+ALL: list[click.Command] = [
+    serve,
+    party,
+    agreement,
+    admin_token,
+    detect,
+    replay,
+    journal,
+    settings,
+]

@@ -95,6 +95,9 @@ class AlertBook:
     def __len__(self) -> int:
         return len(self._open)
 
+    def is_open(self, key: ConflictKey) -> bool:
+        return key in self._open
+
     def open_keys(self, kinds: Iterable[AlertKind] | None = None) -> list[ConflictKey]:
         wanted = set(kinds) if kinds is not None else None
         return [k for k, c in self._open.items() if wanted is None or c.kind in wanted]

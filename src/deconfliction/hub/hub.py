@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from deconfliction.clock import Clock, SystemClock
+from deconfliction.detect import MinimaTable
 from deconfliction.errors import IllegalTransition, NotFound, PayloadTooLarge
+from deconfliction.hub import detection
 from deconfliction.hub.alerts import AlertBook
 from deconfliction.hub.crossings import ExpectedCrossing
+from deconfliction.hub.detection import live_tracks, still_live, track_findings
 from deconfliction.hub.events import Streams, Subscriber
 from deconfliction.hub.hotline import Hotline, MessagePage
 from deconfliction.hub.hotline_stats import ChannelStats
@@ -30,9 +35,19 @@ from deconfliction.hub.unit import WriteUnit
 from deconfliction.hub.webhook_config import WebhookConfig
 from deconfliction.hub.webhooks import Webhooks
 from deconfliction.model import Agreement, Message, Party, Report, validate_reports
-from deconfliction.model.alert import Alert
+from deconfliction.model.alert import Alert, AlertKind
 from deconfliction.settings import Settings
 from deconfliction.store import Event, Store
+
+
+@dataclass(frozen=True)
+class CycleStats:
+    """What the last detection cycle did."""
+
+    time_s: float
+    tracks: int
+    conflicts: int
+    duration_s: float
 
 
 class Hub:
@@ -59,6 +74,8 @@ class Hub:
         self.tracks.restore()
         self._forget_revoked()
         self._next_checkpoint_s = self.clock.now() + settings.tracks_checkpoint_s
+        self._minima_cache: tuple[str | None, MinimaTable] | None = None
+        self.last_cycle: CycleStats | None = None
         self.alerts = AlertBook(store, hysteresis_s=settings.alert_hysteresis_s)
         self.alerts.opened_listeners.append(self.hotline.alert_opened)
         self.alerts.closed_listeners.append(self.hotline.alert_closed)
@@ -317,11 +334,18 @@ class Hub:
     # -- timers ------------------------------------------------------------------------
 
     def tick(self, now_s: float | None = None) -> None:
-        """Run whatever is due: called every ``cycle_s`` by the runner, or by tests."""
+        """One cycle: detection, then the timers that are due. Called every ``cycle_s`` by
+        the runner, or by tests."""
         now = self.clock.now() if now_s is None else now_s
         if self.parties.refresh():
             with self._lock:
                 self._forget_revoked()
+        self.run_cycle(now)
+        self.run_timers(now)
+
+    def run_timers(self, now_s: float | None = None) -> None:
+        """Deadlines and housekeeping that are due: hotline escalation, checkpoints."""
+        now = self.clock.now() if now_s is None else now_s
         if self.hotline.due(now):
             with self.write() as unit:
                 self.hotline.escalate(unit)
@@ -330,6 +354,30 @@ class Hub:
                 self.tracks.checkpoint(unit)
             self.hotline.crossings.prune(now)
             self._next_checkpoint_s = now + self.settings.tracks_checkpoint_s
+
+    def run_cycle(self, now_s: float | None = None) -> CycleStats:
+        """One detection cycle: live tracks at ``now_s``, conflicts, alerts."""
+        started = time.perf_counter()
+        now = self.clock.now() if now_s is None else now_s
+        with self._lock:
+            live = live_tracks(self.picture, now, self.settings.stale_after_s)
+            minima = self._minima()
+        conflicts = detection.detect(live, minima)
+        with self.write() as unit:
+            findings = track_findings(live, conflicts, minima, self.alerts.is_open)
+            self.alerts.reconcile(unit, {AlertKind.TRACK_TRACK}, findings, still_live(live))
+        self.last_cycle = CycleStats(now, len(live), len(conflicts), time.perf_counter() - started)
+        return self.last_cycle
+
+    def _minima(self) -> MinimaTable:
+        """The minima table for the current agreements (rebuilt when they change)."""
+        version = self.parties.version
+        if self._minima_cache is None or self._minima_cache[0] != version:
+            table = MinimaTable.from_agreements(
+                self.parties.agreements(), self.settings.domain_minima()
+            )
+            self._minima_cache = (version, table)
+        return self._minima_cache[1]
 
     def _forget_revoked(self) -> None:
         for party in self.parties.all():

@@ -65,6 +65,11 @@ class Parties:
         self._agreements: dict[tuple[str, str], Agreement] = {}
         self.refresh(force=True)
 
+    @property
+    def version(self) -> str | None:
+        """Changes whenever the registry changes (parties, tokens, agreements)."""
+        return self._version
+
     # -- reading -----------------------------------------------------------------------
 
     def refresh(self, force: bool = False) -> bool:

@@ -1,0 +1,107 @@
+"""The detection cycle through the hub: live tracks extrapolated to the cycle time,
+conflicts become alerts, stale tracks drop out."""
+
+import json
+
+from pyproj import Geod
+
+from deconfliction.clock import ManualClock
+from deconfliction.hub import Hub
+from deconfliction.model import Agreement, Minima
+from deconfliction.model.alert import Severity
+from tests.scenarios import T0
+
+WGS84 = Geod(ellps="WGS84")
+
+
+def at(lat: float, lon: float, course_deg: float, distance_m: float) -> tuple[float, float]:
+    lon2, lat2, _ = WGS84.fwd(lon, lat, course_deg, distance_m)
+    return lat2, lon2
+
+
+def report(
+    track: str,
+    lat: float,
+    lon: float,
+    course: float,
+    time_s: float,
+    alt_m: float = 9000.0,
+    gs_mps: float = 200.0,
+) -> dict:
+    return {
+        "track": track,
+        "time": time_s,
+        "lat": lat,
+        "lon": lon,
+        "alt_m": alt_m,
+        "gs_mps": gs_mps,
+        "course_deg": course,
+    }
+
+
+def head_on(hub: Hub, clock: ManualClock, gap_m: float = 60_000.0) -> None:
+    """Blue flies east, red west, on the same parallel, ``gap_m`` apart, at T0."""
+    hub.submit_reports("blue", [report("b1", 45.0, 5.0, 90.0, clock.now())])
+    lat, lon = at(45.0, 5.0, 90.0, gap_m)
+    hub.submit_reports("red", [report("r1", lat, lon, 270.0, clock.now())])
+
+
+def test_a_predicted_conflict_opens_with_the_time_to_loss(hub: Hub, clock: ManualClock) -> None:
+    hub.add_party("blue")
+    hub.add_party("red")
+    head_on(hub, clock)
+    stats = hub.run_cycle()
+    assert (stats.tracks, stats.conflicts) == (2, 1)
+    [blue] = hub.alerts_for("blue")
+    assert blue.severity is Severity.PREDICTED
+    # 60 km apart, closing at 400 m/s, 9,260 m minimum: loss in (60000 - 9260) / 400 s
+    assert abs(blue.view["geometry"]["t_in_s"] - 126.85) < 1.0
+    assert blue.view["own"]["track"] == "b1"
+    assert blue.view["other"]["party"] == "red"
+    assert "r1" not in json.dumps(blue.to_json())
+
+
+def test_tracks_are_extrapolated_to_the_cycle_time(hub: Hub, clock: ManualClock) -> None:
+    hub.add_party("blue")
+    hub.add_party("red")
+    head_on(hub, clock)
+    clock.advance(20)  # no new reports: the cycle moves both 20 s along their courses
+    hub.run_cycle()
+    [alert] = hub.alerts_for("red")
+    assert abs(alert.view["geometry"]["t_in_s"] - 106.85) < 1.0
+
+
+def test_same_party_pairs_are_not_conflicts(hub: Hub, clock: ManualClock) -> None:
+    hub.add_party("blue")
+    lat, lon = at(45.0, 5.0, 90.0, 60_000)
+    hub.submit_reports(
+        "blue", [report("b1", 45.0, 5.0, 90.0, T0), report("b2", lat, lon, 270.0, T0)]
+    )
+    assert hub.run_cycle().conflicts == 0
+
+
+def test_stale_tracks_drop_out_and_their_alert_expires(hub: Hub, clock: ManualClock) -> None:
+    hub.add_party("blue")
+    hub.add_party("red")
+    head_on(hub, clock)
+    hub.run_cycle()
+    assert len(hub.alerts_for("blue")) == 1
+    clock.advance(31)  # past stale_after_s without a report
+    assert hub.run_cycle().tracks == 0
+    assert hub.alerts_for("blue") == []
+    assert hub.closed_alerts_for("blue")[0].state.value == "expired"
+
+
+def test_an_agreement_widens_the_minima_of_its_two_parties(hub: Hub, clock: ManualClock) -> None:
+    hub.add_party("blue")
+    hub.add_party("red")
+    head_on(hub, clock, gap_m=200_000)  # loss at 5 NM in 477 s: beyond 300 s
+    assert hub.run_cycle().conflicts == 0
+    hub.set_agreement(Agreement("blue", "red", minima={"air": Minima(20_000, 600, 600)}))
+    hub.run_cycle()
+    [alert] = hub.alerts_for("blue")
+    assert alert.view["geometry"]["minima"] == {
+        "horizontal_m": 20_000.0,
+        "vertical_m": 600.0,
+        "lookahead_s": 600.0,
+    }
