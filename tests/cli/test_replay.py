@@ -62,7 +62,7 @@ def test_quickstart_raises_the_known_near_miss(shared_data: Path, tmp_path: Path
 
 def test_bad_speed_and_options() -> None:
     assert parse_speed("10x") == 10.0
-    with pytest.raises(InvalidInput, match="write e.g. 1x"):
+    with pytest.raises(InvalidInput, match=r"write e\.g\. 1x"):
         parse_speed("fast")
     result = CliRunner().invoke(main, ["replay", __file__, "--token", "a=b"])
     assert result.exit_code == 1 and "--token goes with --url" in result.output
