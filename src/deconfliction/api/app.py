@@ -9,7 +9,18 @@ from fastapi import FastAPI
 
 from deconfliction import __version__
 from deconfliction.api import errors
-from deconfliction.api.routes import alerts, meta, parties, reports, stream, tracks
+from deconfliction.api.routes import (
+    alerts,
+    incidents,
+    journal,
+    meta,
+    parties,
+    party_keys,
+    reports,
+    stream,
+    tracks,
+)
+from deconfliction.api.signatures import PartySignatures
 from deconfliction.hub import Hub, Runner
 
 DESCRIPTION = """
@@ -51,4 +62,7 @@ def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
     errors.install(app)
     for module in (meta, parties, reports, tracks, alerts, stream):
         app.include_router(module.router, prefix="/v1")
+    for module in (journal, party_keys, incidents):
+        app.include_router(module.router, prefix="/v1")
+    app.add_middleware(PartySignatures)
     return app

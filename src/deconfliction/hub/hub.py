@@ -12,14 +12,20 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from deconfliction.clock import Clock, SystemClock
 from deconfliction.errors import PayloadTooLarge
 from deconfliction.hub.alerts import AlertBook
 from deconfliction.hub.events import Streams, Subscriber
+from deconfliction.hub.incidents import Incidents
+from deconfliction.hub.journal import HubJournal
 from deconfliction.hub.parties import Parties, Principal
+from deconfliction.hub.party_keys import PartyKeys
 from deconfliction.hub.picture import LivePicture
 from deconfliction.hub.tracks import IngestResult, Tracks
 from deconfliction.hub.unit import WriteUnit
+from deconfliction.journal.signing import generate_hub_key
 from deconfliction.model import Agreement, Party, Report, validate_reports
 from deconfliction.model.alert import Alert
 from deconfliction.settings import Settings
@@ -36,11 +42,23 @@ class Hub:
     'blue'
     """
 
-    def __init__(self, settings: Settings, store: Store, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        key: Ed25519PrivateKey | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self._lock = threading.RLock()
+        # The journal's key: None makes a throwaway one (fine for a hub that never restarts).
+        self.journal = HubJournal(
+            store, key or generate_hub_key(), checkpoint_every_s=settings.journal_checkpoint_s
+        )
+        self.journal.open(self.clock.now())
         self.streams = Streams(store)
         self.parties = Parties(store)
         self.picture = LivePicture()
@@ -50,11 +68,16 @@ class Hub:
         self._next_checkpoint_s = self.clock.now() + settings.tracks_checkpoint_s
         self.alerts = AlertBook(store, hysteresis_s=settings.alert_hysteresis_s)
         self.alerts.load(self.clock.now())
+        self.party_keys = PartyKeys(store, self.write)
+        self.incidents = Incidents(
+            store, self.tracks, self.parties, settings, self.write, self.clock
+        )
 
     def close(self) -> None:
-        """Checkpoint the picture (a faster next start) and close the store."""
+        """Checkpoint the picture (a faster next start), sign the journal's head, close."""
         with self.write() as unit:
             self.tracks.checkpoint(unit)
+        self.journal.close(self.clock.now())
         self.store.close()
 
     # -- the write pattern -------------------------------------------------------------
@@ -187,6 +210,7 @@ class Hub:
             with self.write() as unit:
                 self.tracks.checkpoint(unit)
             self._next_checkpoint_s = now + self.settings.tracks_checkpoint_s
+        self.journal.tick(now)
 
     def _forget_revoked(self) -> None:
         for party in self.parties.all():
