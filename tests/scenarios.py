@@ -64,3 +64,19 @@ NEAR_MISS_A = ("AFR", "3944e7")  # (party, ICAO address)
 NEAR_MISS_B = ("BAW", "400804")
 NEAR_MISS_START_S = 1_633_610_600.0  # 2021-10-07T12:43:20Z
 NEAR_MISS_END_S = 1_633_610_900.0  # 2021-10-07T12:48:20Z
+
+
+# Incidents in the hub: a crossing
+# Blue "b1" flies east along 48°N and red "r1" flies north along 2°E, both at 120 m/s or so,
+# reporting every 10 s from T0 to T0 + 200 s; they pass over (48°N, 2°E) at T0 + 100 s,
+# 300 m apart vertically (blue at 3,000 m, red at 3,300 m).
+CROSSING_TIMES = tuple(T0 + 10.0 * i for i in range(21))
+CROSSING_MEET_S = T0 + 100.0
+
+
+def crossing_report(party: str, time_s: float) -> dict[str, Any]:
+    """The report of blue's b1 or red's r1 at ``time_s`` of the crossing."""
+    progress = (time_s - T0) / 200.0
+    if party == "blue":
+        return report("b1", time=time_s, lat=48.0, lon=1.98 + 0.04 * progress, alt_m=3000.0)
+    return report("r1", time=time_s, lat=47.98 + 0.04 * progress, lon=2.0, alt_m=3300.0)
