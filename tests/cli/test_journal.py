@@ -357,3 +357,15 @@ def _run(command):
     import subprocess
 
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_long_journals_report_progress_on_standard_error(database, monkeypatch):
+    import deconfliction.cli.journal as journal_cli
+
+    monkeypatch.setattr(journal_cli, "PROGRESS_EVERY", 4)
+
+    result = verify_db(database)
+
+    assert result.exit_code == 0, result.output
+    assert "… 4 entries (seq 4)" in result.stderr and "… 8 entries (seq 8)" in result.stderr
+    assert "…" not in result.stdout

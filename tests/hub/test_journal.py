@@ -20,7 +20,7 @@ from deconfliction.journal.signing import key_id, public_key_b64
 from deconfliction.journal.source import verify_source
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
-from tests.journal.tamper import flip_byte
+from tests.journal.tamper import delete_from, flip_byte
 from tests.scenarios import report
 
 
@@ -131,6 +131,19 @@ def test_no_checkpoint_vouches_for_an_entry_altered_behind_the_hub(
         hub.journal.checkpoint(clock.now())
     assert hub.journal.latest_checkpoint().seq == 2
     hub.close()  # logs, does not raise
+
+
+def test_no_checkpoint_after_entries_were_removed_from_the_end(
+    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+) -> None:
+    hub = open_hub(db_path, clock, hub_key)
+    hub.add_party("blue")
+    hub.add_party("red")
+    hub.journal.checkpoint(clock.now())
+    delete_from(db_path, 3)
+    with pytest.raises(StoreError, match="ends at entry 2, but the hub signed a checkpoint at"):
+        hub.journal.checkpoint(clock.now())
+    hub.close()
 
 
 def test_a_page_shows_a_party_its_own_entries_and_only_hashes_of_the_rest(

@@ -26,7 +26,7 @@ from deconfliction.journal.export import ExportHeader, entry_json
 from deconfliction.journal.redact import AnyEntry, view_for
 from deconfliction.journal.signing import key_id, parse_public_key, public_key_b64
 from deconfliction.journal.verify import verify_chain
-from deconfliction.store import Store, Transaction
+from deconfliction.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -123,27 +123,47 @@ class HubJournal:
         """Sign the head now, unless the latest checkpoint already covers it; the checkpoint.
 
         Raise :class:`StoreError` (and sign nothing) if the entries since the last
-        checkpoint do not chain to it.
+        checkpoint do not chain to it. They are checked before the write transaction, so
+        that writers are not held up while a minute of entries is hashed.
         """
+        head = self._store.journal_head()
+        latest = self._store.latest_checkpoint()
+        if head is None:
+            raise StoreError("the journal is empty: the hub has not started on it yet")
+        if latest is not None and (latest.seq, latest.hash) == head:
+            return latest
+        if latest is not None and latest.seq > head[0]:
+            raise StoreError(
+                f"refusing to sign a checkpoint: the journal ends at entry {head[0]}, but the hub "
+                f"signed a checkpoint at entry {latest.seq}: entries were removed; run "
+                "'deconfliction journal verify --db …'"
+            )
+        start = 1 if latest is None else latest.seq
+        self._check_unsigned(self._store.journal_entries(start - 1, head[0]), latest, start)
         with self._store.transaction() as tx:
-            head = tx.journal_head()
-            latest = tx.latest_checkpoint()
-            if head is None:
-                raise StoreError("the journal is empty: the hub has not started on it yet")
-            if latest is not None and (latest.seq, latest.hash) == head:
-                return latest
-            self._check_unsigned_tail(tx, latest)
+            newest = tx.latest_checkpoint()
+            if newest is not None and newest.seq >= head[0]:
+                return newest  # another process signed meanwhile
+            if newest != latest:
+                raise StoreError(
+                    "refusing to sign a checkpoint: the checkpoints changed while the journal "
+                    "was being checked; try again"
+                )
+            current = next(iter(tx.journal_entries_from(head[0])), None)
+            if current is None or current.hash != head[1]:
+                raise StoreError(
+                    f"refusing to sign a checkpoint: entry {head[0]} changed while the journal "
+                    "was being checked; run 'deconfliction journal verify --db …'"
+                )
             checkpoint = sign_checkpoint(self._key, head[0], head[1], now_s)
             tx.append_checkpoint(checkpoint)
         return checkpoint
 
-    def _check_unsigned_tail(self, tx: Transaction, latest: Checkpoint | None) -> None:
-        start = 1 if latest is None else latest.seq
+    def _check_unsigned(
+        self, entries: Iterable[JournalEntry], latest: Checkpoint | None, start: int
+    ) -> None:
         report = verify_chain(
-            tx.journal_entries_from(start),
-            [] if latest is None else [latest],
-            public_key=self.public_key,
-            first_seq=start,
+            entries, [] if latest is None else [latest], public_key=self.public_key, first_seq=start
         )
         if report.finding is not None:
             raise StoreError(
