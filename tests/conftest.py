@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from deconfliction.api import create_app
@@ -36,8 +37,14 @@ def store(db_path: Path) -> Iterator[SQLiteStore]:
 
 
 @pytest.fixture
-def hub(store: SQLiteStore, clock: ManualClock) -> Hub:
-    return Hub(Settings(), store, clock=clock)
+def hub_key() -> Ed25519PrivateKey:
+    """The journal key of this test's hubs: one per test, so that a restarted hub accepts it."""
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def hub(store: SQLiteStore, clock: ManualClock, hub_key: Ed25519PrivateKey) -> Hub:
+    return Hub(Settings(), store, clock=clock, key=hub_key)
 
 
 @dataclass
@@ -57,13 +64,15 @@ class Deployment:
 
 
 @pytest.fixture
-def deploy(tmp_path: Path, clock: ManualClock) -> Iterator[Callable[..., Deployment]]:
+def deploy(
+    tmp_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+) -> Iterator[Callable[..., Deployment]]:
     """Factory: ``deploy("blue", "red", settings=...)`` → a Deployment with those parties."""
     made: list[Hub] = []
 
     def make(*parties: str, settings: Settings | None = None, **languages: str) -> Deployment:
         store = SQLiteStore(tmp_path / f"hub{len(made)}.db")
-        hub = Hub(settings or Settings(), store, clock=clock)
+        hub = Hub(settings or Settings(), store, clock=clock, key=hub_key)
         made.append(hub)
         deployment = Deployment(hub, clock, TestClient(create_app(hub, run_cycle=False)))
         deployment.tokens["admin"] = hub.issue_admin_token() or ""

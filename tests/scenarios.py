@@ -181,3 +181,19 @@ VERTICAL_BOUNDARY: list[TrackRow] = [
     ("red", "r1", 45.0, 10.0, 10_000.0, 200.0, 90.0, 0.0),
     ("blue", "b1", 45.0, 10.0, 10_304.8, 200.0, 270.0, 0.0),
 ]
+
+
+# Incidents in the hub: a crossing
+# Blue "b1" flies east along 48°N and red "r1" flies north along 2°E, both at 120 m/s or so,
+# reporting every 10 s from T0 to T0 + 200 s; they pass over (48°N, 2°E) at T0 + 100 s,
+# 300 m apart vertically (blue at 3,000 m, red at 3,300 m).
+CROSSING_TIMES = tuple(T0 + 10.0 * i for i in range(21))
+CROSSING_MEET_S = T0 + 100.0
+
+
+def crossing_report(party: str, time_s: float) -> dict[str, Any]:
+    """The report of blue's b1 or red's r1 at ``time_s`` of the crossing."""
+    progress = (time_s - T0) / 200.0
+    if party == "blue":
+        return report("b1", time=time_s, lat=48.0, lon=1.98 + 0.04 * progress, alt_m=3000.0)
+    return report("r1", time=time_s, lat=47.98 + 0.04 * progress, lon=2.0, alt_m=3300.0)

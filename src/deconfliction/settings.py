@@ -69,6 +69,12 @@ class Settings:
         "s",
         "How often the live picture is checkpointed; a restart replays reports after it.",
     )
+    # Journal
+    journal_checkpoint_s: float = setting(
+        60.0,
+        "s",
+        "How often the hub signs a checkpoint of the journal's head (only if it moved).",
+    )
     # Streams
     stream_backlog_limit: int = setting(
         10_000, "events", "Most stored events a reconnecting stream replays in one go."

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.api import create_app
 from deconfliction.clock import ManualClock
@@ -219,10 +220,10 @@ def test_removing_the_webhook(d: Deployment, receiver: Receiver) -> None:
 
 
 def test_pending_deliveries_survive_a_restart(
-    tmp_path: Path, clock: ManualClock, receiver: Receiver
+    hub_key: Ed25519PrivateKey, tmp_path: Path, clock: ManualClock, receiver: Receiver
 ) -> None:
     receiver.statuses.clear()
-    hub = Hub(Settings(), SQLiteStore(tmp_path / "hub.db"), clock=clock)
+    hub = Hub(Settings(), SQLiteStore(tmp_path / "hub.db"), clock=clock, key=hub_key)
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
@@ -231,7 +232,7 @@ def test_pending_deliveries_survive_a_restart(
     receiver.secret = secret.encode()
     hub.send_message("blue", **FLASH)
     hub.close()  # the process stops before the worker sent it
-    again = Hub(Settings(), SQLiteStore(tmp_path / "hub.db"), clock=clock)
+    again = Hub(Settings(), SQLiteStore(tmp_path / "hub.db"), clock=clock, key=hub_key)
     assert again.hotline.webhooks.pending() == 1
     assert again.hotline.webhooks.drain() == 1
     assert [b["kind"] for b in receiver.bodies()] == ["message.received"]

@@ -4,6 +4,7 @@ expiring, acknowledgement, and a restart."""
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.clock import ManualClock
 from deconfliction.errors import IllegalTransition, NotFound
@@ -115,14 +116,16 @@ def test_a_closed_alert_cannot_be_acknowledged(parties: Hub) -> None:
         parties.acknowledge_alert("blue", blue.id)
 
 
-def test_open_alerts_survive_a_restart(db_path: Path, clock: ManualClock) -> None:
-    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+def test_open_alerts_survive_a_restart(
+    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+) -> None:
+    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     hub.add_party("blue")
     hub.add_party("red")
     cycle(hub, [finding()])
     [before] = hub.alerts_for("blue")
     hub.close()
-    again = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    again = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     [after] = again.alerts_for("blue")
     assert after.id == before.id
     cycle(again, [finding()])  # the same conflict: no new alert

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.clock import ManualClock
 from deconfliction.errors import InvalidInput, NotFound, PermissionDenied
@@ -295,9 +296,9 @@ def test_listing_after_a_stream_sequence(pair: Hub, clock: ManualClock) -> None:
 
 
 def test_unacknowledged_messages_and_their_deadlines_survive_a_restart(
-    db_path: Path, clock: ManualClock
+    hub_key: Ed25519PrivateKey, db_path: Path, clock: ManualClock
 ) -> None:
-    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
@@ -306,7 +307,7 @@ def test_unacknowledged_messages_and_their_deadlines_survive_a_restart(
     hub.acknowledge_message("red", done.id)
     hub.close()
     clock.advance(30)
-    again = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    again = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     assert set(again.hotline._open) == {waiting.id}
     assert not again.hotline.due(clock.now())
     clock.advance(31)
@@ -372,9 +373,9 @@ def test_a_notice_naming_no_track_matches_none(pair: Hub) -> None:
 
 
 def test_expected_crossings_survive_a_restart_until_their_window_ends(
-    db_path: Path, clock: ManualClock
+    hub_key: Ed25519PrivateKey, db_path: Path, clock: ManualClock
 ) -> None:
-    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
@@ -383,7 +384,7 @@ def test_expected_crossings_survive_a_restart_until_their_window_ends(
     )
     hub.acknowledge_message("red", notice.id)
     hub.close()
-    again = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    again = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     assert again.hotline.expected_crossing("z-1", "red", "blue", "FF-21", T0 + 900)
     clock.set(T0 + 2401)
     again.tick()  # forgets ended crossings

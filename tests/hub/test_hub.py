@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.clock import ManualClock
 from deconfliction.errors import AlreadyExists, AuthenticationFailed, PayloadTooLarge
@@ -70,34 +71,37 @@ def test_batch_over_the_item_limit(store: SQLiteStore, clock: ManualClock) -> No
         hub.submit_reports("blue", [report("a"), report("b"), report("c")])
 
 
-def test_restart_finds_everything(db_path: Path, clock: ManualClock) -> None:
-    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+def test_restart_finds_everything(
+    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+) -> None:
+    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     _, token = hub.add_party("blue")
     hub.submit_reports("blue", [report("a"), report("b", time=T0 - 1)])
     hub.close()
     clock.advance(10)
-    again = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    again = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     assert again.authenticate(token).name == "blue"
     assert [t.track for t in again.tracks_for("blue")] == ["a", "b"]
     assert again.submit_reports("blue", [report("a")]).duplicates == 1
     result = again.submit_reports("blue", [report("a", time=T0 + 5)])
     assert again.last_event_seq("blue") == 2
-    assert (
-        result.entry is not None and result.entry.seq == 3
-    )  # the party, the first batch, this one
+    # the hub's key, the party, the first batch, this one
+    assert result.entry is not None and result.entry.seq == 4
     again.close()
 
 
-def test_a_crash_loses_no_acknowledged_report(db_path: Path, clock: ManualClock) -> None:
+def test_a_crash_loses_no_acknowledged_report(
+    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+) -> None:
     """No clean close: the picture comes back from the checkpoint plus the journal."""
-    hub = Hub(Settings(tracks_checkpoint_s=5), SQLiteStore(db_path), clock=clock)
+    hub = Hub(Settings(tracks_checkpoint_s=5), SQLiteStore(db_path), clock=clock, key=hub_key)
     hub.add_party("blue")
     hub.submit_reports("blue", [report("a"), report("b")])
     clock.advance(5)
     hub.tick()  # checkpoint: a and b
     hub.submit_reports("blue", [report("a", time=T0 + 5, lat=49.0), report("c", time=T0 + 5)])
     # the process dies here: no close(), no checkpoint of the second batch
-    again = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    again = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     tracks = {t.track: t for t in again.tracks_for("blue")}
     assert sorted(tracks) == ["a", "b", "c"]
     assert (tracks["a"].time_s, tracks["a"].lat) == (T0 + 5, 49.0)
@@ -117,17 +121,19 @@ def test_history_reads_back_what_was_stored(hub: Hub) -> None:
     assert len(hub.tracks.history(T0 - 30, T0, party="blue")) == 3
 
 
-def test_a_second_process_on_the_same_database(db_path: Path, clock: ManualClock) -> None:
+def test_a_second_process_on_the_same_database(
+    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+) -> None:
     """The CLI adds a party while the hub runs: the hub accepts the token, the chain holds."""
-    running = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    running = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     running.add_party("blue")
-    cli = Hub(Settings(), SQLiteStore(db_path), clock=clock)
+    cli = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     _, token = cli.add_party("red")
     cli.close()
     assert running.authenticate(token).name == "red"
     running.submit_reports("red", [report("r1")])
     entries = list(running.store.journal_entries())
-    assert [e.seq for e in entries] == [1, 2, 3]
+    assert [e.seq for e in entries] == [1, 2, 3, 4]
     previous = GENESIS_HASH
     for entry in entries:
         assert entry.prev_hash == previous and entry.recomputed_hash() == entry.hash
@@ -144,4 +150,4 @@ def test_every_write_is_journalled_and_reports_are_summarised_on_the_stream(hub:
     assert event.kind == "reports.accepted"
     assert event.data["count"] == 2 and event.data["tracks"] == 2
     kinds = [e.kind for e in hub.store.journal_entries()]
-    assert kinds == ["party.added", "reports"]
+    assert kinds == ["hub.key", "party.added", "reports"]

@@ -113,3 +113,54 @@ def test_events_by_kind_prefix(store: SQLiteStore) -> None:
     assert [e.seq for e in store.events_after("blue", 2, 10, kind_prefix="message.")] == [4]
     assert [e.seq for e in store.events_after("blue", 0, 1, kind_prefix="message.")] == [2]
     assert len(store.events_after("blue", 0, 10)) == 5
+
+
+# -- journal checkpoints (migration 2) --------------------------------------------------
+
+
+def test_a_database_of_schema_1_gains_the_checkpoints_table(db_path: Path) -> None:
+    from deconfliction.store.migrations import MIGRATIONS
+
+    conn = sqlite3.connect(db_path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    store = SQLiteStore(db_path)
+    assert store.schema_version() == SCHEMA_VERSION >= 2
+    assert store.latest_checkpoint() is None
+    store.close()
+
+
+def test_checkpoints_are_kept_and_read_back_by_range(db_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from deconfliction.journal.checkpoint import sign_checkpoint
+
+    key = Ed25519PrivateKey.generate()
+    store = SQLiteStore(db_path)
+    signed = [sign_checkpoint(key, seq, f"{seq:064x}", T0 + seq) for seq in (3, 7, 12)]
+    with store.transaction() as tx:
+        assert tx.latest_checkpoint() is None
+        for checkpoint in signed:
+            tx.append_checkpoint(checkpoint)
+        assert tx.latest_checkpoint() == signed[-1]
+    assert list(store.checkpoints()) == signed
+    assert [c.seq for c in store.checkpoints(4, 12)] == [7, 12]
+    assert [c.seq for c in store.checkpoints(1, 6)] == [3]
+    assert store.latest_checkpoint() == signed[-1]
+    store.close()
+
+
+def test_the_journal_head_and_entries_from_a_seq_inside_a_transaction(db_path: Path) -> None:
+    store = SQLiteStore(db_path)
+    assert store.journal_head() is None
+    entries, prev = [], GENESIS_HASH
+    for seq in range(1, 5):
+        entry = JournalEntry.make(prev, seq, T0, "blue", "note", {"n": seq})
+        entries.append(entry)
+        prev = entry.hash
+    with store.transaction() as tx:
+        tx.append_journal(entries)
+        assert [e.seq for e in tx.journal_entries_from(3)] == [3, 4]
+    assert store.journal_head() == (4, entries[-1].hash)
+    store.close()

@@ -11,15 +11,19 @@ from deconfliction import __version__
 from deconfliction.api import errors
 from deconfliction.api.routes import (
     alerts,
+    incidents,
+    journal,
     messages,
     meta,
     parties,
+    party_keys,
     presence,
     reports,
     stream,
     tracks,
     webhooks,
 )
+from deconfliction.api.signatures import PartySignatures
 from deconfliction.hub import Hub, Runner
 
 DESCRIPTION = """
@@ -62,6 +66,21 @@ def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
     )
     app.state.hub = hub
     errors.install(app)
-    for module in (meta, parties, reports, tracks, alerts, messages, presence, webhooks, stream):
+    routers = (
+        meta,
+        parties,
+        party_keys,
+        reports,
+        tracks,
+        alerts,
+        messages,
+        presence,
+        webhooks,
+        incidents,
+        journal,
+        stream,
+    )
+    for module in routers:
         app.include_router(module.router, prefix="/v1")
+    app.add_middleware(PartySignatures)
     return app

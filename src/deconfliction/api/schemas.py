@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from deconfliction.journal.checkpoint import Receipt
 from deconfliction.model import Agreement, Minima, Party, Report
 from deconfliction.units import format_time
 
@@ -63,9 +64,34 @@ class RejectedOut(_Model):
     reason: str = Field(description="Why it was rejected, in plain language.")
 
 
+class CheckpointOut(_Model):
+    """The hub's signature over the journal's head after entry `seq`."""
+
+    seq: int = Field(description="The last journal entry the checkpoint covers.")
+    hash: str = Field(description="SHA-256 (hex) of that entry: the chain's head then.")
+    time: str = Field(description="When the hub signed, RFC 3339 UTC with milliseconds.")
+    signature: str = Field(
+        description="Base64 of the Ed25519 signature of `deconfliction-checkpoint\\n{seq}"
+        "\\n{hash}\\n{time}` by the hub's key."
+    )
+    key_id: str = Field(description="Id of the hub key that signed (16 hex digits).")
+
+
 class ReceiptOut(_Model):
+    """What the party keeps to prove later what it submitted and when."""
+
     seq: int = Field(description="Sequence number of the journal entry recording the write.")
     hash: str = Field(description="SHA-256 (hex) of that journal entry.")
+    checkpoint: CheckpointOut | None = Field(
+        None,
+        description="The latest checkpoint the hub signed. It may precede the entry "
+        "(checkpoints are signed on a cadence); POST /v1/journal/checkpoints gets one that "
+        "covers it.",
+    )
+
+    @classmethod
+    def of(cls, receipt: Receipt) -> ReceiptOut:
+        return cls.model_validate(receipt.to_json())
 
 
 class IngestOut(_Model):
@@ -247,3 +273,180 @@ class AlertOut(BaseModel):
         description="Live figures while the conflict persists: `t_in_s` (seconds to loss of "
         "separation, 0 if lost), `t_out_s`, `t_cpa_s` and `d_cpa_m` (closest approach).",
     )
+    receipt: ReceiptOut | None = Field(
+        None, description="Journal receipt of the caller's acknowledgement (its answer only)."
+    )
+
+
+# -- journal ---------------------------------------------------------------------------
+
+
+class HubKeyOut(_Model):
+    algorithm: Literal["ed25519"] = Field(description="The signature algorithm.")
+    public_key: str = Field(description="Base64 of the 32 raw bytes of the hub's public key.")
+    key_id: str = Field(description="First 16 hex digits of SHA-256 over those bytes.")
+    pem: str = Field(description="The same key as a PEM `PUBLIC KEY` block.")
+
+
+class PartyKeyIn(_Model):
+    public_key: str | None = Field(
+        description="Your Ed25519 public key: base64 of its 32 raw bytes, or a PEM "
+        "`PUBLIC KEY` block; null withdraws your key."
+    )
+
+
+class PartyKeyOut(_Model):
+    party: str = Field(description="The party.")
+    algorithm: Literal["ed25519"] = Field(description="The signature algorithm.")
+    public_key: str | None = Field(description="Base64 of the registered key; null if none.")
+    key_id: str | None = Field(description="Id of the registered key (16 hex digits).")
+    registered: str | None = Field(description="When the key was last set, RFC 3339.")
+    receipt: ReceiptOut | None = Field(
+        None, description="Journal receipt of the registration (its answer only)."
+    )
+
+
+# -- incidents -------------------------------------------------------------------------
+
+IncidentKindName = Literal[
+    "unsafe_air_encounter", "zone_violation", "protected_site_affected", "other"
+]
+IncidentStateName = Literal["open", "under_review", "closed"]
+
+
+class TrackRefIn(_Model):
+    party: str | None = Field(None, description="The track's party (default: yours).")
+    track: str = Field(description="The track's id within its party.")
+
+
+class IncidentIn(_Model):
+    """An unsafe event, as the reporting party saw it."""
+
+    kind: IncidentKindName = Field(description="What happened.")
+    start: str | float = Field(description="Start of the window, RFC 3339 or unix seconds.")
+    end: str | float = Field(
+        description="End of the window (at most 6 h after start, not in the future)."
+    )
+    lat: float = Field(description="Where it happened: latitude, degrees.")
+    lon: float = Field(description="Where it happened: longitude, degrees.")
+    narrative: str = Field(description="What happened, in the reporter's words.")
+    tracks: list[str | TrackRefIn] = Field(
+        default_factory=list,
+        description="Tracks involved (at most 20): your own by id, another party's as "
+        '`{"party", "track"}` (see the endpoint for when that is allowed).',
+    )
+
+
+class AccountIn(_Model):
+    narrative: str = Field(description="Your own account of the incident.")
+
+
+class IncidentStateIn(_Model):
+    state: IncidentStateName = Field(description="The state to move the incident to.")
+
+
+class TrackRefOut(_Model):
+    party: str = Field(description="The track's party.")
+    track: str = Field(description="The track's id within its party.")
+
+
+class AccountOut(_Model):
+    party: str = Field(description="The party that gave the account.")
+    narrative: str = Field(description="Its account.")
+    time: str = Field(description="When it was given, RFC 3339.")
+
+
+class SpanOut(_Model):
+    start: str = Field(description="Start, RFC 3339.")
+    end: str = Field(description="End, RFC 3339.")
+
+
+class EvidenceTrackOut(_Model):
+    party: str = Field(description="The track's party.")
+    track: str = Field(description="The track's id.")
+    basis: Literal["own", "agreement", "alert"] = Field(
+        description="Why the reporter could name it: its own track, shared by agreement, or "
+        "it took part in an alert of the reporter's."
+    )
+    spans: list[SpanOut] = Field(description="When its recorded path is part of the evidence.")
+
+
+class PathSummaryOut(_Model):
+    party: str = Field(description="The track's party.")
+    track: str = Field(description="The track's id.")
+    reports: int = Field(description="Reports recorded inside the window.")
+    first: str | None = Field(description="Time of the first of them, RFC 3339.")
+    last: str | None = Field(description="Time of the last of them, RFC 3339.")
+    max_gap_s: float = Field(description="Longest time between consecutive reports, s.")
+
+
+class EncounterOut(_Model):
+    a: PathSummaryOut = Field(description="The first track's path in the window.")
+    b: PathSummaryOut = Field(description="The second track's path in the window.")
+    closest_approach: dict[str, Any] | None = Field(
+        description="Their closest approach: `time`, `horizontal_m` (geodesic, WGS84) and "
+        "`vertical_m` then, the positions `a` and `b` then, `min_slant_m`, `min_ratio` "
+        "(below 1: separation was lost), `loss_of_separation_s`, `report_gap_s`; null if "
+        "the paths share no moment in the window."
+    )
+
+
+class TimelineItemOut(_Model):
+    id: str = Field(description="The alert's or message's id.")
+    time: str = Field(description="When it opened or was sent, RFC 3339.")
+    kind: Literal["alert", "message"] = Field(description="An alert or a hotline message.")
+    party: str = Field(description="The alert's party, or the message's sender.")
+    text: str = Field(description="What it said, in short.")
+
+
+class ZoneStateOut(_Model):
+    name: str = Field(description="The zone's id.")
+    owner: str = Field(description="The party that declared it.")
+    rule: str = Field(description="Its rule (`no_entry`, `protected`, …).")
+    state: str = Field(description="Its state at the time (active, expired, …).")
+
+
+class EvidenceOut(_Model):
+    """What the hub computed from recorded data when the incident was filed, as far as the
+    caller may see it."""
+
+    computed: str = Field(description="When the evidence was computed, RFC 3339.")
+    tracks: list[EvidenceTrackOut] = Field(description="The named tracks the caller may see.")
+    paths: list[PathSummaryOut] = Field(description="Their recorded paths in the window.")
+    encounters: list[EncounterOut] = Field(
+        description="For an unsafe air encounter: each pair of tracks of different parties."
+    )
+    timeline: list[TimelineItemOut] = Field(
+        description="The caller's alerts, and hotline messages between the parties involved, "
+        "around the window."
+    )
+    zones: list[ZoneStateOut] = Field(description="Zones as they stood (those the caller sees).")
+
+
+class IncidentOut(_Model):
+    """An incident, with the evidence the caller may see."""
+
+    id: str = Field(description="The incident's id (given by the hub).")
+    reporter: str = Field(description="The party that reported it.")
+    kind: IncidentKindName = Field(description="What happened.")
+    start: str = Field(description="Start of the window, RFC 3339.")
+    end: str = Field(description="End of the window, RFC 3339.")
+    lat: float = Field(description="Where it happened: latitude, degrees.")
+    lon: float = Field(description="Where it happened: longitude, degrees.")
+    narrative: str = Field(description="The reporter's narrative.")
+    tracks: list[TrackRefOut] = Field(description="The tracks the reporter named.")
+    created: str = Field(description="When it was reported, RFC 3339.")
+    state: IncidentStateName = Field(
+        description="Review state: open → under_review → closed (open → closed also)."
+    )
+    accounts: list[AccountOut] = Field(description="Accounts of the other parties involved.")
+    evidence: EvidenceOut = Field(description="The evidence, as far as the caller may see it.")
+    receipt: ReceiptOut | None = Field(
+        None, description="Journal receipt of the caller's write (in a write's answer only)."
+    )
+
+    @classmethod
+    def of(
+        cls, incident: dict[str, Any], evidence: dict[str, Any], receipt: ReceiptOut | None
+    ) -> IncidentOut:
+        return cls.model_validate({**incident, "evidence": evidence, "receipt": receipt})

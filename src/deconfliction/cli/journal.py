@@ -1,24 +1,35 @@
-"""``deconfliction journal``: verify the journal and export it for a neutral reviewer."""
+"""``deconfliction journal``: verify the journal and export it for a neutral reviewer, from
+the hub's database or from an export file."""
 
 from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import click
+import orjson
+from click.core import ParameterSource
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from deconfliction.cli.common import key_path_for
+from deconfliction.clock import SystemClock
 from deconfliction.errors import DeconflictionError
-from deconfliction.journal.signing import parse_public_key
+from deconfliction.hub.journal import HubJournal, StoreJournalSource
+from deconfliction.journal.checkpoint import Checkpoint
+from deconfliction.journal.redact import AnyEntry
+from deconfliction.journal.signing import key_id, load_hub_key, parse_public_key, public_key_b64
 from deconfliction.journal.source import (
     ExportFileSource,
     JournalSource,
     export_source,
     verify_source,
 )
+from deconfliction.store import SQLiteStore
+
+PROGRESS_EVERY = 100_000  # entries between two progress lines on standard error
 
 _FILE = click.option(
     "--file",
@@ -26,15 +37,101 @@ _FILE = click.option(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A JSON-lines export of the journal to read.",
 )
+_DB = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DECONFLICTION_DB",
+    help="The hub's SQLite database to read the journal from. Env: DECONFLICTION_DB.",
+)
+_KEY_FILE = click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The hub's private key file (default: next to the database, suffix .key).",
+)
+
+
+class _Progress:
+    """A source that says on standard error how far a long read has come."""
+
+    def __init__(self, source: JournalSource) -> None:
+        self._source = source
+
+    @property
+    def hub_public_key(self) -> str | None:
+        return self._source.hub_public_key
+
+    @property
+    def first_seq(self) -> int:
+        return self._source.first_seq
+
+    def entries(self, from_seq: int, to_seq: int | None) -> Iterator[AnyEntry]:
+        for count, entry in enumerate(self._source.entries(from_seq, to_seq), start=1):
+            yield entry
+            if count % PROGRESS_EVERY == 0:
+                click.echo(f"… {count:,} entries (seq {entry.seq:,})", err=True)
+
+    def checkpoints(self, from_seq: int, to_seq: int | None) -> Iterable[Checkpoint]:
+        return self._source.checkpoints(from_seq, to_seq)
+
+
+def _database(db_path: Path) -> SQLiteStore:
+    if not db_path.is_file():
+        raise click.ClickException(f"no database at {db_path}")
+    try:
+        return SQLiteStore(db_path)
+    except DeconflictionError as error:
+        raise click.ClickException(error.message) from None
+
+
+def _where(file_path: Path | None, db_path: Path | None) -> Path | None:
+    """The database to read, or None to read ``file_path``; refuse both or neither."""
+    ctx = click.get_current_context()
+    if file_path is not None:
+        if (
+            db_path is not None
+            and ctx.get_parameter_source("db_path") is ParameterSource.COMMANDLINE
+        ):
+            raise click.UsageError("give the journal as --db or as --file, not both")
+        return None
+    if db_path is None:
+        raise click.UsageError("say where the journal is: --db DATABASE or --file EXPORT.jsonl")
+    return db_path
 
 
 def _source(file_path: Path | None) -> JournalSource:
     if file_path is None:
-        raise click.UsageError("say where the journal is: --file EXPORT.jsonl")
+        raise click.UsageError("say where the journal is: --db DATABASE or --file EXPORT.jsonl")
     try:
         return ExportFileSource(file_path)
     except DeconflictionError as error:
         raise click.ClickException(error.message) from None
+
+
+def _file_key(db_path: Path) -> str | None:
+    """The public half of the key file next to the database, if there is one."""
+    path = key_path_for(db_path)
+    if not path.exists():
+        return None
+    try:
+        key = load_hub_key(path)
+    except DeconflictionError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"checking against hub key {key_id(key)} from {path}", err=True)
+    return public_key_b64(key)
+
+
+def _sign_head(store: SQLiteStore, key_path: Path) -> Checkpoint | None:
+    """Sign the head with the hub's key before exporting, so that entries removed from the
+    end of the export show; warn and go on if that cannot be done."""
+    if not key_path.exists():
+        click.echo(f"warning: no hub key file at {key_path}; no checkpoint signed now", err=True)
+        return None
+    try:
+        return HubJournal(store, load_hub_key(key_path)).checkpoint(SystemClock().now())
+    except DeconflictionError as error:
+        click.echo(f"warning: {error.message}", err=True)
+        return None
 
 
 def _key(text: str, what: str) -> Ed25519PublicKey:
@@ -63,11 +160,13 @@ def journal() -> None:
 
 
 @journal.command()
+@_DB
 @_FILE
 @click.option(
     "--key",
     help="The hub's public key (base64 or a PEM file), obtained independently of the journal; "
-    "without it the key the journal records is used.",
+    "without it, the key file next to the database (with --db), else the key the journal "
+    "records, is used.",
 )
 @click.option(
     "--party-key",
@@ -76,12 +175,15 @@ def journal() -> None:
     metavar="PARTY=KEY",
     help="A party's public key (base64 or PEM file) to check its signatures with; repeatable.",
 )
-def verify(file_path: Path | None, key: str | None, party_keys: tuple[str, ...]) -> None:
+def verify(
+    db_path: Path | None, file_path: Path | None, key: str | None, party_keys: tuple[str, ...]
+) -> None:
     """Check the whole chain, every checkpoint and every signature; name the first bad entry.
 
-    Exits 0 and prints OK with counts when everything verifies, 1 otherwise.
+    Reads the hub's database (--db) or an export (--file). Exits 0 and prints OK with counts
+    when everything verifies, 1 otherwise. Progress goes to standard error.
     """
-    source = _source(file_path)
+    database = _where(file_path, db_path)
     trusted = None if key is None else _key(key, "--key")
     parties = {}
     for item in party_keys:
@@ -89,18 +191,29 @@ def verify(file_path: Path | None, key: str | None, party_keys: tuple[str, ...])
         if not sep or not party:
             raise click.BadParameter(f"{item!r}: write PARTY=KEY", param_hint="--party-key")
         parties[party] = _key(text, f"--party-key {party}")
+    store = None
     try:
-        report = verify_source(source, public_key=trusted, party_keys=parties)
-    except DeconflictionError as error:  # a line that cannot be read at all
+        if database is None:
+            source = _source(file_path)
+        else:
+            store = _database(database)
+            source = StoreJournalSource(store, None if trusted else _file_key(database))
+        report = verify_source(_Progress(source), public_key=trusted, party_keys=parties)
+    except DeconflictionError as error:  # a line or an entry 1 that cannot be read at all
         click.echo(f"FAILED: {error.message}")
         sys.exit(1)
+    finally:
+        if store is not None:
+            store.close()
     click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
 
 
 @journal.command()
+@_DB
 @_FILE
+@_KEY_FILE
 @click.option("--from", "from_seq", type=click.IntRange(min=1), help="First seq to export.")
 @click.option("--to", "to_seq", type=click.IntRange(min=1), help="Last seq to export.")
 @click.option(
@@ -114,23 +227,59 @@ def verify(file_path: Path | None, key: str | None, party_keys: tuple[str, ...])
     help="Where to write the export (default: standard output).",
 )
 def export(
+    db_path: Path | None,
     file_path: Path | None,
+    key_file: Path | None,
     from_seq: int | None,
     to_seq: int | None,
     for_party: str | None,
     out: Path | None,
 ) -> None:
-    """Write entries and checkpoints as JSON lines that tools/verify_journal.py can check."""
-    source = _source(file_path)
+    """Write entries and checkpoints as JSON lines that tools/verify_journal.py can check.
+
+    From the database (--db), the hub first signs a checkpoint of the head (with the key
+    file next to the database, or --key-file), so that an export of the whole journal ends
+    with a signature over its last entry.
+    """
+    database = _where(file_path, db_path)
+    store = None
     try:
+        if database is None:
+            source = _source(file_path)
+        else:
+            store = _database(database)
+            _sign_head(store, key_file or key_path_for(database))
+            source = _Progress(StoreJournalSource(store))
         with _output(out) as handle:
             counts = export_source(
                 source, handle, from_seq=from_seq, to_seq=to_seq, for_party=for_party
             )
     except DeconflictionError as error:
         raise click.ClickException(error.message) from None
+    finally:
+        if store is not None:
+            store.close()
     click.echo(
         f"exported {counts.entries} entries ({counts.redacted} redacted) and "
         f"{counts.checkpoints} checkpoints",
         err=True,
     )
+
+
+@journal.command()
+@_DB
+@_KEY_FILE
+def checkpoint(db_path: Path | None, key_file: Path | None) -> None:
+    """Sign a checkpoint of the journal's head now (works while the hub runs) and print it
+    as JSON. If the head has not moved since the latest checkpoint, print that one."""
+    if db_path is None:
+        raise click.UsageError("say which database: --db DATABASE")
+    store = _database(db_path)
+    try:
+        key = load_hub_key(key_file or key_path_for(db_path))
+        signed = HubJournal(store, key).checkpoint(SystemClock().now())
+    except DeconflictionError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        store.close()
+    click.echo(orjson.dumps(signed.to_json()).decode())

@@ -35,6 +35,13 @@ from deconfliction.cli.common import (
     help="TCP port to listen on. Env: DECONFLICTION_PORT.",
 )
 @db_option
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The hub's journal key file (Ed25519, PEM, mode 0600). Default: next to the "
+    "database, with the suffix .key; created on the first start.",
+)
 @setting_option
 @click.option(
     "--get",
@@ -47,6 +54,7 @@ def serve(
     host: str,
     port: int,
     db_path: Path,
+    key_path: Path | None,
     setting_pairs: tuple[tuple[str, str], ...],
     get_path: str | None,
 ) -> None:
@@ -62,7 +70,7 @@ def serve(
 
     with friendly_errors():
         settings = settings_from(setting_pairs)
-    with opened_hub(db_path, settings) as hub, friendly_errors():
+    with opened_hub(db_path, settings, key_path) as hub, friendly_errors():
         admin_token = hub.issue_admin_token(only_first=True)
         if admin_token is not None:
             click.echo(
@@ -76,7 +84,8 @@ def serve(
                 raise SystemExit(1)
             return
         click.echo(
-            f"deconfliction hub on http://{host}:{port} (API /v1, docs /docs), database {db_path}"
+            f"deconfliction hub on http://{host}:{port} (API /v1, docs /docs), database {db_path}, "
+            f"journal key {hub.journal.key_id}"
         )
         config = uvicorn.Config(
             create_app(hub), host=host, port=port, log_level="info", ws="auto", http="auto"

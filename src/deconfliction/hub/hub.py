@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from deconfliction.clock import Clock, SystemClock
 from deconfliction.detect import MinimaTable
 from deconfliction.errors import IllegalTransition, NotFound, PayloadTooLarge
@@ -27,13 +29,17 @@ from deconfliction.hub.detection import live_tracks, still_live, track_findings
 from deconfliction.hub.events import Streams, Subscriber
 from deconfliction.hub.hotline import Hotline, MessagePage
 from deconfliction.hub.hotline_stats import ChannelStats
+from deconfliction.hub.incidents import Incidents
+from deconfliction.hub.journal import HubJournal
 from deconfliction.hub.parties import Parties, Principal
+from deconfliction.hub.party_keys import PartyKeys
 from deconfliction.hub.picture import LivePicture
 from deconfliction.hub.presence import PartyPresence
 from deconfliction.hub.tracks import IngestResult, Tracks
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.hub.webhook_config import WebhookConfig
 from deconfliction.hub.webhooks import Webhooks
+from deconfliction.journal.signing import generate_hub_key
 from deconfliction.model import Agreement, Message, Party, Report, validate_reports
 from deconfliction.model.alert import Alert, AlertKind
 from deconfliction.settings import Settings
@@ -60,11 +66,23 @@ class Hub:
     'blue'
     """
 
-    def __init__(self, settings: Settings, store: Store, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        key: Ed25519PrivateKey | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self._lock = threading.RLock()
+        # The journal's key: None makes a throwaway one (fine for a hub that never restarts).
+        self.journal = HubJournal(
+            store, key or generate_hub_key(), checkpoint_every_s=settings.journal_checkpoint_s
+        )
+        self.journal.open(self.clock.now())
         self.streams = Streams(store)
         self.parties = Parties(store)
         webhooks = Webhooks(store, settings, self.clock, self.write)
@@ -86,11 +104,18 @@ class Hub:
         )
         webhooks.load()
 
+        self.party_keys = PartyKeys(store, self.write)
+        self.incidents = Incidents(
+            store, self.tracks, self.parties, settings, self.write, self.clock
+        )
+
     def close(self) -> None:
-        """Stop webhook workers, checkpoint the picture (a faster next start), close the store."""
+        """Stop webhook workers, checkpoint the picture (a faster next start), sign the
+        journal's head, close the store."""
         self.hotline.webhooks.stop()
         with self.write() as unit:
             self.tracks.checkpoint(unit)
+        self.journal.close(self.clock.now())
         self.store.close()
 
     # -- the write pattern -------------------------------------------------------------
@@ -354,6 +379,7 @@ class Hub:
                 self.tracks.checkpoint(unit)
             self.hotline.crossings.prune(now)
             self._next_checkpoint_s = now + self.settings.tracks_checkpoint_s
+        self.journal.tick(now)
 
     def run_cycle(self, now_s: float | None = None) -> CycleStats:
         """One detection cycle: live tracks at ``now_s``, conflicts, alerts."""

@@ -4,6 +4,9 @@ produces, committed together.
 The journal head and each party's next stream sequence number are read inside the
 transaction (another process may have written since), then advanced in memory for the rest
 of the unit. Subscribers hear of the events only after the commit.
+
+When the request being served was signed by its party (see :mod:`deconfliction.hub.context`),
+the first entry the unit journals for that party carries the signature.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from deconfliction.hub.context import current_recording, current_signed_request
 from deconfliction.journal.chain import GENESIS_HASH, JournalEntry
+from deconfliction.journal.entries import PARTY_SIGNATURE_FIELD
 from deconfliction.store import Event, Transaction
 
 
@@ -27,16 +32,34 @@ class WriteUnit:
         self._next_seq: dict[str, int] = {}
         self._after: list[Callable[[], object]] = []
         self._undo: dict[Callable[[float], object], None] = {}
+        self._signed = current_signed_request()
 
     def journal(self, party: str, kind: str, content: Any) -> JournalEntry:
         """Chain an entry recording ``content`` (JSON-able) for ``party``."""
         if self._head is None:
             self._head = self.tx.journal_head() or (0, GENESIS_HASH)
         seq, prev_hash = self._head
+        signed = self._signed
+        if (
+            signed is not None
+            and signed.journalled_seq is None
+            and signed.party == party
+            and isinstance(content, dict)
+        ):
+            content = {**content, PARTY_SIGNATURE_FIELD: signed.signed_write}
+            signed.journalled_seq = seq + 1
+            self.on_rollback(lambda _now: setattr(signed, "journalled_seq", None))
         entry = JournalEntry.make(prev_hash, seq + 1, self.now_s, party, kind, content)
         self.entries.append(entry)
         self._head = (entry.seq, entry.hash)
         return entry
+
+    def last_entry(self, party: str | None = None) -> JournalEntry | None:
+        """The last entry staged so far (of ``party``, if given): what a receipt is made of."""
+        for entry in reversed(self.entries):
+            if party is None or entry.party == party:
+                return entry
+        return None
 
     def emit(self, party: str, kind: str, data: dict[str, Any]) -> Event:
         """Queue an event on ``party``'s stream."""
@@ -65,6 +88,10 @@ class WriteUnit:
         """Write what was staged into the transaction (called once, before commit)."""
         if self.entries:
             self.tx.append_journal(self.entries)
+            recorded = current_recording()
+            if recorded is not None:
+                entries = list(self.entries)
+                self.tx.on_commit(lambda: recorded.entries.extend(entries))
         if self.events:
             self.tx.append_events(self.events)
         for callback in self._after:

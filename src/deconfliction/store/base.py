@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from deconfliction.journal.chain import JournalEntry
+from deconfliction.journal.checkpoint import Checkpoint
 from deconfliction.model import Agreement, Party, Report, ReportBatch
 
 ADMIN = "*admin*"  # the principal of admin credentials (not a valid party name)
@@ -87,6 +88,16 @@ class Transaction(Protocol):
         ...
 
     def append_journal(self, entries: Sequence[JournalEntry]) -> None: ...
+
+    def journal_entries_from(self, seq: int) -> Iterator[JournalEntry]:
+        """Journal entries from ``seq`` on, in order, read in this transaction."""
+        ...
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        """The signed checkpoint with the highest seq, read in this transaction."""
+        ...
+
+    def append_checkpoint(self, checkpoint: Checkpoint) -> None: ...
     def set_meta(self, key: str, value: str) -> None: ...
 
 
@@ -138,3 +149,13 @@ class Store(Protocol):
     def journal_entries(
         self, after_seq: int = 0, until_seq: int | None = None
     ) -> Iterator[JournalEntry]: ...
+
+    def journal_head(self) -> tuple[int, str] | None:
+        """The (seq, hash) of the last committed journal entry."""
+        ...
+
+    def checkpoints(self, from_seq: int = 1, to_seq: int | None = None) -> Iterator[Checkpoint]:
+        """Signed checkpoints with ``from_seq <= seq <= to_seq``, in seq order."""
+        ...
+
+    def latest_checkpoint(self) -> Checkpoint | None: ...

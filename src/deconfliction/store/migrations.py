@@ -91,6 +91,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX journal_party ON journal (party);
     """,
+    # 2: signed checkpoints of the journal head (deconfliction.journal.checkpoint); at most
+    # one per seq: a head that has not moved is not signed again.
+    """
+    CREATE TABLE journal_checkpoints (
+        seq       INTEGER PRIMARY KEY,
+        hash      TEXT NOT NULL,
+        time      TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        key_id    TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

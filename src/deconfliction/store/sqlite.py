@@ -20,6 +20,7 @@ import orjson
 
 from deconfliction.errors import InvalidInput, SchemaTooNew, StoreError
 from deconfliction.journal.chain import JournalEntry
+from deconfliction.journal.checkpoint import Checkpoint
 from deconfliction.model import DOMAINS, Agreement, Party, Report, ReportBatch
 from deconfliction.store.base import Event, StoredObject
 from deconfliction.store.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -30,6 +31,8 @@ _REPORT_COLUMNS = (
     "party, track, time_s, lat, lon, alt_m, gs_mps, course_deg, vs_mps, domain, operation"
 )
 _DOMAIN = {d.value: d for d in DOMAINS}
+_ENTRY_COLUMNS = "j.seq, j.time, j.party, j.kind, j.content, j.prev_hash, j.hash"
+_CHECKPOINT_COLUMNS = "seq, hash, time, signature, key_id"
 
 
 def _connect(path: str, synchronous: str) -> sqlite3.Connection:
@@ -173,6 +176,31 @@ class SQLiteTransaction:
             ((e.seq, e.time, e.party, e.kind, e.content, e.prev_hash, e.hash) for e in entries),
         )
 
+    def journal_entries_from(self, seq: int) -> Iterator[JournalEntry]:
+        cursor = self._conn.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM journal j WHERE j.seq >= ? ORDER BY j.seq", (seq,)
+        )
+        for row in cursor:
+            yield _entry(row)
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        row = self._conn.execute(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM journal_checkpoints ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else _checkpoint(row)
+
+    def append_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._conn.execute(
+            f"INSERT INTO journal_checkpoints ({_CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+            (
+                checkpoint.seq,
+                checkpoint.hash,
+                checkpoint.time,
+                checkpoint.signature,
+                checkpoint.key_id,
+            ),
+        )
+
     def set_meta(self, key: str, value: str) -> None:
         self._conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
@@ -310,7 +338,7 @@ class SQLiteStore:
         self, start_s: float, end_s: float, *, party: str | None = None
     ) -> Iterator[JournalEntry]:
         sql = (
-            "SELECT j.seq, j.time, j.party, j.kind, j.content, j.prev_hash, j.hash "
+            f"SELECT {_ENTRY_COLUMNS} "
             "FROM report_batches b JOIN journal j ON j.seq = b.seq "
             "WHERE b.t_max >= ? AND b.t_min <= ?"
         )
@@ -373,12 +401,31 @@ class SQLiteStore:
             params.append(until_seq)
         return self._journal_pages(where, params, after_seq)
 
+    def journal_head(self) -> tuple[int, str] | None:
+        rows = self._query("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+    def checkpoints(self, from_seq: int = 1, to_seq: int | None = None) -> Iterator[Checkpoint]:
+        sql = f"SELECT {_CHECKPOINT_COLUMNS} FROM journal_checkpoints WHERE seq >= ?"
+        params: list[Any] = [from_seq]
+        if to_seq is not None:
+            sql += " AND seq <= ?"
+            params.append(to_seq)
+        for row in self._query(sql + " ORDER BY seq", params):
+            yield _checkpoint(row)
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        rows = self._query(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM journal_checkpoints ORDER BY seq DESC LIMIT 1"
+        )
+        return _checkpoint(rows[0]) if rows else None
+
     def _journal_pages(
         self, where: str, params: list[Any], after_seq: int, page: int = 1000
     ) -> Iterator[JournalEntry]:
         """Journal entries ``where`` (its first ``?`` is the seq to continue after), read a
         page at a time so that a long journal never sits in memory whole."""
-        sql = f"SELECT j.seq, j.time, j.party, j.kind, j.content, j.prev_hash, j.hash {where}"
+        sql = f"SELECT {_ENTRY_COLUMNS} {where}"
         last = after_seq
         while True:
             rows = self._query(sql + " ORDER BY j.seq LIMIT ?", [last, *params, page])
@@ -397,6 +444,11 @@ def _object(row: Sequence[Any]) -> StoredObject:
 def _entry(row: Sequence[Any]) -> JournalEntry:
     seq, time, party, kind, content, prev_hash, hash_ = row
     return JournalEntry(seq, time, party, kind, bytes(content), prev_hash, hash_)
+
+
+def _checkpoint(row: Sequence[Any]) -> Checkpoint:
+    seq, hash_, time, signature, key_id = row
+    return Checkpoint(int(seq), str(hash_), str(time), str(signature), str(key_id))
 
 
 def _statements(script: str) -> list[str]:

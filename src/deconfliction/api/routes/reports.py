@@ -30,15 +30,15 @@ _BODY = {
 }
 
 
-def _answer(result: IngestResult) -> dict[str, Any]:
+def _answer(hub: Hub, result: IngestResult) -> dict[str, Any]:
     body = result.to_json()
     if result.entry is not None:
-        body["receipt"] = {"seq": result.entry.seq, "hash": result.entry.hash}
+        body["receipt"] = hub.journal.receipt(result.entry).to_json()
     return body
 
 
-def _ingest(hub: Hub, party: str, body: bytes, content_type: str | None) -> IngestResult:
-    return hub.submit_reports(party, parse_items(body, content_type))
+def _ingest(hub: Hub, party: str, body: bytes, content_type: str | None) -> dict[str, Any]:
+    return _answer(hub, hub.submit_reports(party, parse_items(body, content_type)))
 
 
 @router.post(
@@ -57,13 +57,16 @@ async def post_reports(request: Request, hub: HubDep, caller: PartyDep) -> Respo
     Each item is checked on its own: the answer counts the reports stored, those already
     stored before (same track and time: stored once, never twice) and, for each rejected
     item, its index and the reason. A stored report is durable when the answer is sent.
-    The status is 422 only when every item was rejected.
+    The status is 422 only when every item was rejected. The receipt (journal entry and
+    latest signed checkpoint) lets the party prove later what it submitted and when.
     """
     body = await read_body(request, hub.settings.max_batch_bytes)
-    result = await run_in_threadpool(
+    answer = await run_in_threadpool(
         _ingest, hub, caller.name, body, request.headers.get("content-type")
     )
-    status = 422 if result.rejected and not (result.accepted or result.duplicates) else 200
+    rejected_all = answer["rejected"] and not (answer["accepted"] or answer["duplicates"])
     return Response(
-        orjson.dumps(_answer(result)), status_code=status, media_type="application/json"
+        orjson.dumps(answer),
+        status_code=422 if rejected_all else 200,
+        media_type="application/json",
     )
