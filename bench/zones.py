@@ -35,12 +35,12 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import pyproj  # noqa: E402
-import shapely  # noqa: E402
+import pyproj
+import shapely
 
-from deconfliction.detect.zone_index import ZoneIndex  # noqa: E402
-from deconfliction.detect.zones import Incursions, find_incursions  # noqa: E402
-from deconfliction.model.zone import Zone  # noqa: E402
+from deconfliction.detect.zone_index import ZoneIndex
+from deconfliction.detect.zones import Incursions, find_incursions
+from deconfliction.model.zone import Zone
 
 NOW_S = 1_700_000_000.0
 PARTIES = [f"party-{i}" for i in range(8)]
@@ -53,14 +53,17 @@ def _iso(unix_s: float) -> str:
 
 
 def _ring(lon: float, lat: float, radii_m: np.ndarray, angles: np.ndarray) -> list[list[float]]:
-    lons, lats, _ = GEOD.fwd(np.full(len(angles), lon), np.full(len(angles), lat),
-                             np.degrees(angles), radii_m)
+    lons, lats, _ = GEOD.fwd(
+        np.full(len(angles), lon), np.full(len(angles), lat), np.degrees(angles), radii_m
+    )
     ring = [[round(float(x), 6), round(float(y), 6)] for x, y in zip(lons, lats, strict=True)]
     ring.reverse()  # azimuths grow clockwise; RFC 7946 wants outer rings counter-clockwise
     return [*ring, ring[0]]
 
 
-def _convex_ring(rng: np.random.Generator, lon: float, lat: float, size_m: float) -> list[list[float]]:
+def _convex_ring(
+    rng: np.random.Generator, lon: float, lat: float, size_m: float
+) -> list[list[float]]:
     count = int(rng.integers(5, 13))
     angles = np.linspace(0, 2 * math.pi, count, endpoint=False) + rng.uniform(0, 0.4, count)
     ring = _ring(lon, lat, np.full(count, size_m) * rng.uniform(0.7, 1.0, count), angles)
@@ -68,7 +71,9 @@ def _convex_ring(rng: np.random.Generator, lon: float, lat: float, size_m: float
     return [[x, y] for x, y in hull.exterior.coords]
 
 
-def _star_ring(rng: np.random.Generator, lon: float, lat: float, size_m: float) -> list[list[float]]:
+def _star_ring(
+    rng: np.random.Generator, lon: float, lat: float, size_m: float
+) -> list[list[float]]:
     count = int(rng.integers(8, 17))
     angles = np.linspace(0, 2 * math.pi, count, endpoint=False) + rng.uniform(0, 0.2, count)
     return _ring(lon, lat, size_m * rng.uniform(0.35, 1.0, count), angles)
@@ -108,8 +113,10 @@ def make_zones(rng: np.random.Generator, count: int) -> list[Zone]:
                 geometry = {"type": "Polygon", "coordinates": [_convex_ring(rng, lon, lat, size)]}
         elif draw < 0.75:
             size = math.exp(rng.uniform(math.log(2_000), math.log(40_000)))
-            ring = _convex_ring(rng, lon, lat, size) if rng.random() < 0.7 else _star_ring(
-                rng, lon, lat, size
+            ring = (
+                _convex_ring(rng, lon, lat, size)
+                if rng.random() < 0.7
+                else _star_ring(rng, lon, lat, size)
             )
             geometry = {"type": "Polygon", "coordinates": [ring]}
             if rng.random() < 0.2:
@@ -150,8 +157,16 @@ class Tracks:
 
     def moved(self, seconds: float) -> Tracks:
         lon, lat, _ = GEOD.fwd(self.lon, self.lat, self.course_deg, self.gs_mps * seconds)
-        return Tracks(np.asarray(lat), np.asarray(lon), self.alt_m + self.vs_mps * seconds,
-                      self.gs_mps, self.course_deg, self.vs_mps, self.party, self.lookahead_s)
+        return Tracks(
+            np.asarray(lat),
+            np.asarray(lon),
+            self.alt_m + self.vs_mps * seconds,
+            self.gs_mps,
+            self.course_deg,
+            self.vs_mps,
+            self.party,
+            self.lookahead_s,
+        )
 
 
 def make_tracks(rng: np.random.Generator, count: int) -> Tracks:
@@ -173,9 +188,16 @@ def make_tracks(rng: np.random.Generator, count: int) -> Tracks:
 
 def query(index: ZoneIndex, tracks: Tracks) -> Incursions:
     return find_incursions(
-        index, lat=tracks.lat, lon=tracks.lon, alt_m=tracks.alt_m, gs_mps=tracks.gs_mps,
-        course_deg=tracks.course_deg, vs_mps=tracks.vs_mps, party=tracks.party,
-        lookahead_s=tracks.lookahead_s, now_s=NOW_S,
+        index,
+        lat=tracks.lat,
+        lon=tracks.lon,
+        alt_m=tracks.alt_m,
+        gs_mps=tracks.gs_mps,
+        course_deg=tracks.course_deg,
+        vs_mps=tracks.vs_mps,
+        party=tracks.party,
+        lookahead_s=tracks.lookahead_s,
+        now_s=NOW_S,
     )
 
 
@@ -191,9 +213,13 @@ class Reference:
         distance = tracks.gs_mps * tracks.lookahead_s
         end_lon, end_lat, _ = GEOD.fwd(tracks.lon, tracks.lat, tracks.course_deg, distance)
         paths = shapely.linestrings(
-            np.stack([np.column_stack([tracks.lon, tracks.lat]),
-                      np.column_stack([end_lon, end_lat])], axis=1)
+            np.stack(
+                [np.column_stack([tracks.lon, tracks.lat]), np.column_stack([end_lon, end_lat])],
+                axis=1,
+            )
         )
+        still = distance == 0.0  # a stationary track's path is its position
+        paths[still] = shapely.points(tracks.lon[still], tracks.lat[still])
         found: dict[tuple[int, int], float] = {}
         track_ids, zone_ids = self.tree.query(paths, predicate="intersects")
         for t, z in zip(track_ids.tolist(), zone_ids.tolist(), strict=True):
@@ -219,7 +245,11 @@ class Reference:
                 coords = shapely.get_coordinates(part)
                 if not len(coords):
                     continue
-                fractions = [path.project(shapely.Point(c), normalized=True) for c in coords]
+                fractions = (
+                    [path.project(shapely.Point(c), normalized=True) for c in coords]
+                    if path.geom_type == "LineString"
+                    else [0.0, 1.0]
+                )
                 t0, t1 = min(fractions) * horizon, max(fractions) * horizon
                 if max(t0, w0) <= min(t1, w1):
                     entry = min(entry, max(t0, w0))

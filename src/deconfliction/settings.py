@@ -46,6 +46,13 @@ class Settings:
     stale_after_s: float = setting(
         30.0, "s", "A track not updated for this long drops out of detection."
     )
+    # Zones
+    zone_max_vertices: int = setting(
+        10_000, "vertices", "Most positions in one zone's geometry; more are refused (422)."
+    )
+    zone_max_area_m2: float = setting(
+        500_000e6, "m2", "Largest area of one zone (after radius and buffer); larger is refused."
+    )
     # Streams
     stream_backlog_limit: int = setting(
         10_000, "events", "Most stored events a reconnecting stream replays in one go."

@@ -1,7 +1,9 @@
 """Exact phase: when a straight path is inside a disc, a capsule or a convex piece.
 
-All functions work on columns (one row per path–part pair) in the part's local frame. The
-path is ``p(u) = s + u·d`` for ``u`` in [0, 1]; each function returns, per row, the interval
+:func:`part_intervals` places each track's path in the local frame of each candidate part
+and dispatches by kind. The other functions work on columns (one row per path–part pair)
+in the part's local frame. The path is ``p(u) = s + u·d`` for ``u`` in [0, 1]; each
+function returns, per row, the interval
 ``[u0, u1]`` of the whole line ``u ∈ ℝ`` that lies inside the part (closed: touching
 counts), with ``u0 = +inf, u1 = -inf`` where the line misses it. Callers clip to [0, 1].
 A path with ``d = 0`` (a stationary track) is inside for every ``u`` or for none.
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+
+from deconfliction.detect.zone_index import Primitives
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -127,3 +131,63 @@ def piece_interval(
     u1 = np.minimum.reduceat(upper, first)
     _empty_where(u0 > u1, u0, u1)
     return u0, u1
+
+
+def part_intervals(
+    prims: Primitives, start: FloatArray, delta: FloatArray, track: IntArray, part: IntArray
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The pairs whose path meets their part within [0, 1], and the line interval inside.
+
+    ``start``/``delta``: (n, 3) ECEF of each track's start and displacement over its
+    lookahead. Returns ``rows`` (indices into ``track``/``part``), ``u0``, ``u1``.
+    """
+    frame = np.take(prims.frame, part, axis=0)
+    s = np.take(start, track, axis=0)
+    d = np.take(delta, track, axis=0)
+    sx = frame[:, 0] * s[:, 0] + frame[:, 1] * s[:, 1] - frame[:, 5]
+    sy = frame[:, 2] * s[:, 0] + frame[:, 3] * s[:, 1] + frame[:, 4] * s[:, 2] - frame[:, 6]
+    dx = frame[:, 0] * d[:, 0] + frame[:, 1] * d[:, 1]
+    dy = frame[:, 2] * d[:, 0] + frame[:, 3] * d[:, 1] + frame[:, 4] * d[:, 2]
+
+    # Bounding circle: the point of the path nearest the part's origin.
+    d2 = dx * dx + dy * dy
+    moving = d2 > 0.0
+    u = np.clip(-(sx * dx + sy * dy) / np.where(moving, d2, 1.0), 0.0, 1.0)
+    u[~moving] = 0.0
+    cx, cy = sx + u * dx, sy + u * dy
+    bound = prims.bound_m[part]
+    near = np.flatnonzero(cx * cx + cy * cy <= bound * bound)
+
+    kinds = part[near]
+    groups = (
+        near[kinds < prims.capsule_from],
+        near[(kinds >= prims.capsule_from) & (kinds < prims.piece_from)],
+        near[kinds >= prims.piece_from],
+    )
+    rows_out, u0_out, u1_out = [], [], []
+    for code, rows in enumerate(groups):
+        if not len(rows):
+            continue
+        p = part[rows]
+        args = (sx[rows], sy[rows], dx[rows], dy[rows])
+        if code == 0:
+            u0, u1 = disc_interval(*args, prims.radius_m[p])
+        elif code == 1:
+            a, b = np.take(prims.a, p, axis=0), np.take(prims.b, p, axis=0)
+            u0, u1 = capsule_interval(*args, a[:, 0], a[:, 1], b[:, 0], b[:, 1], prims.radius_m[p])
+        else:
+            u0, u1 = piece_interval(
+                *args,
+                prims.edge_start[p],
+                prims.edge_count[p],
+                prims.edge_nx,
+                prims.edge_ny,
+                prims.edge_c,
+            )
+        hit = (u0 <= u1) & (u1 >= 0.0) & (u0 <= 1.0)
+        rows_out.append(rows[hit])
+        u0_out.append(u0[hit])
+        u1_out.append(u1[hit])
+    if not rows_out:
+        return np.empty(0, dtype=np.intp), np.empty(0), np.empty(0)
+    return np.concatenate(rows_out), np.concatenate(u0_out), np.concatenate(u1_out)

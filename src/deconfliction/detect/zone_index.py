@@ -40,24 +40,31 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 DISC, CAPSULE, PIECE = 0, 1, 2
-LEVEL_SIZES_DEG = (1 / 16, 1 / 8, 1 / 4, 1 / 2, 1.0, 2.0, 4.0, 8.0)
+# A level's cells: rows of ``size * ROWS`` degrees, columns of ``size * COLUMNS`` degrees
+# on the ground at the parts' typical latitude (coarser if the table would be too large).
+ROWS = 1.0
+COLUMNS = 0.25
+MIN_ROW_DEG = 0.25
+MIN_LEVEL_SHARE = 0.05  # a level with fewer of the parts joins the next coarser one
+LEVEL_SIZES_DEG = (1 / 8, 1 / 4, 1 / 2, 1.0, 2.0, 4.0, 8.0)
 MAX_LEVEL_CELLS = 4_000_000  # a level whose table would be larger hands its parts up
 _BOX_MARGIN = 1.001  # boxes grow by 0.1 % (orthographic shrink) plus 10 m
-_BOX_PAD_M = 10.0
+_BOX_PAD_M = 20.0
 
 
 @dataclass(frozen=True, eq=False)
 class Primitives:
     """Every part of every zone, as columns (see the module docs).
 
+    A point with ECEF ``X`` is at ``east = f[0]·X₀ + f[1]·X₁ - f[5]``,
+    ``north = f[2]·X₀ + f[3]·X₁ + f[4]·X₂ - f[6]`` in the frame ``f`` of its part.
     ``a``/``b``: (n, 2) local end points of capsules (discs: the origin). ``edge_*``: the
     edges of pieces, flat; piece ``p`` owns ``edge_start[p]:edge_start[p] + edge_count[p]``.
     """
 
     kind: npt.NDArray[np.int8]
     zone: IntArray
-    origin: FloatArray  # (n, 3) ECEF of the frame origin
-    axes: FloatArray  # (n, 5) tangent axes (see geo.frames.tangent_axes)
+    frame: FloatArray  # (n, 7): tangent axes at the origin, then axes·origin (east, north)
     lon: FloatArray  # box centre, in [-180, 180)
     lat: FloatArray
     half_lon: FloatArray  # box half extents (degrees)
@@ -71,6 +78,8 @@ class Primitives:
     edge_nx: FloatArray
     edge_ny: FloatArray
     edge_c: FloatArray
+    capsule_from: int  # parts are ordered discs, capsules, pieces: where each kind starts
+    piece_from: int
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -101,6 +110,7 @@ class GridLevel:
     first: npt.NDArray[np.int32]
     order: IntArray
 
+
 @dataclass(frozen=True, eq=False)
 class ZoneIndex:
     """Zones prepared for detection; rebuild it when the zones change.
@@ -121,7 +131,9 @@ class ZoneIndex:
     everywhere: IntArray  # primitives checked against every track
     part_count: IntArray  # parts per zone
     prim_box: FloatArray  # Primitives.box, computed once
-    zone_limits: FloatArray  # (zones, 5): owner code, alt lower, alt upper, valid from, valid to
+    prim_owner: IntArray  # owner code of each part's zone
+    prim_limited: npt.NDArray[np.bool_]  # the part's zone has an altitude band or validity
+    zone_limits: FloatArray  # (zones, 4): alt lower, alt upper, valid from, valid to
 
     def __len__(self) -> int:
         return len(self.zones)
@@ -155,6 +167,10 @@ class ZoneIndex:
         alt_upper = column([z.alt_upper_m for z in zones], math.inf)
         valid_from = column([z.valid_from_s for z in zones], -math.inf)
         valid_to = column([z.valid_to_s for z in zones], math.inf)
+        limits = np.column_stack([alt_lower, alt_upper, valid_from, valid_to]).reshape(
+            len(zones), 4
+        )
+        limited = ~np.all(np.isinf(limits), axis=1)
         return cls(
             zones=zones,
             owner_code=owner_code,
@@ -168,16 +184,18 @@ class ZoneIndex:
             everywhere=everywhere,
             part_count=np.bincount(prims.zone, minlength=len(zones)).astype(np.intp),
             prim_box=prims.box,
-            zone_limits=np.column_stack(
-                [owner_code.astype(np.float64), alt_lower, alt_upper, valid_from, valid_to]
-            ).reshape(len(zones), 5),
+            prim_owner=owner_code[prims.zone],
+            prim_limited=limited[prims.zone],
+            zone_limits=limits,
         )
 
 
 def _primitives(parts_per_zone: Sequence[RegionParts]) -> Primitives:
     parts = RegionParts.concat(list(parts_per_zone))
     zone_of = {
-        "disc": np.repeat(np.arange(len(parts_per_zone)), [len(p.disc_lon) for p in parts_per_zone]),
+        "disc": np.repeat(
+            np.arange(len(parts_per_zone)), [len(p.disc_lon) for p in parts_per_zone]
+        ),
         "capsule": np.repeat(
             np.arange(len(parts_per_zone)), [len(p.capsule_lon) for p in parts_per_zone]
         ),
@@ -245,22 +263,24 @@ def _primitives(parts_per_zone: Sequence[RegionParts]) -> Primitives:
         edge_count[pieces] = piece_sizes
         bound[pieces] = np.maximum.reduceat(np.hypot(vertex[:, 0], vertex[:, 1]), starts)
 
-    per_lat, _ = metres_per_degree(lat0)
-    reach = bound * _BOX_MARGIN + _BOX_PAD_M
-    half_lat = reach / per_lat
-    far = np.minimum(np.abs(lat0) + half_lat, 90.0)
-    _, per_lon_far = metres_per_degree(far)
-    with np.errstate(divide="ignore"):
-        half_lon = np.where(far >= 89.9, 180.0, reach / np.maximum(per_lon_far, 1e-9))
+    box = _boxes(parts, n_disc, n_caps, radius)
+    frame = np.column_stack(
+        [
+            axes,
+            axes[:, 0] * origin[:, 0] + axes[:, 1] * origin[:, 1],
+            axes[:, 2] * origin[:, 0] + axes[:, 3] * origin[:, 1] + axes[:, 4] * origin[:, 2],
+        ]
+    ).reshape(n, 7)
     return Primitives(
         kind=np.repeat(np.array([DISC, CAPSULE, PIECE], dtype=np.int8), [n_disc, n_caps, n_piece]),
-        zone=np.concatenate([zone_of["disc"], zone_of["capsule"], zone_of["piece"]]).astype(np.intp),
-        origin=origin,
-        axes=axes,
-        lon=wrap_lon(lon0),
-        lat=lat0,
-        half_lon=np.minimum(half_lon, 180.0),
-        half_lat=half_lat,
+        zone=np.concatenate([zone_of["disc"], zone_of["capsule"], zone_of["piece"]]).astype(
+            np.intp
+        ),
+        frame=frame,
+        lon=box[:, 0],
+        lat=box[:, 1],
+        half_lon=box[:, 2],
+        half_lat=box[:, 3],
         bound_m=bound,
         radius_m=radius,
         a=a,
@@ -270,7 +290,41 @@ def _primitives(parts_per_zone: Sequence[RegionParts]) -> Primitives:
         edge_nx=edge_nx,
         edge_ny=edge_ny,
         edge_c=edge_c,
+        capsule_from=n_disc,
+        piece_from=n_disc + n_caps,
     )
+
+
+def _boxes(parts: RegionParts, n_disc: int, n_caps: int, radius: FloatArray) -> FloatArray:
+    """(n, 4) longitude/latitude boxes (centre, half extents) that hold each part."""
+    sizes = np.diff(parts.piece_offsets)
+    if len(sizes):
+        starts = parts.piece_offsets[:-1]
+        piece_west = np.minimum.reduceat(parts.piece_lon, starts)
+        piece_east = np.maximum.reduceat(parts.piece_lon, starts)
+        piece_south = np.minimum.reduceat(parts.piece_lat, starts)
+        piece_north = np.maximum.reduceat(parts.piece_lat, starts)
+    else:
+        piece_west = piece_east = piece_south = piece_north = np.empty(0)
+    west = np.concatenate([parts.disc_lon, parts.capsule_lon.min(axis=1), piece_west])
+    east = np.concatenate([parts.disc_lon, parts.capsule_lon.max(axis=1), piece_east])
+    south = np.concatenate([parts.disc_lat, parts.capsule_lat.min(axis=1), piece_south])
+    north = np.concatenate([parts.disc_lat, parts.capsule_lat.max(axis=1), piece_north])
+    # Discs and capsules reach their radius beyond their points (pieces: 0); the pad covers
+    # the frame's orthographic shrink and straight-edge sag (a few metres).
+    reach = (
+        np.concatenate([parts.disc_radius_m, parts.capsule_radius_m, np.zeros(len(sizes))])
+        * _BOX_MARGIN
+        + _BOX_PAD_M
+    )
+    mid_lat = 0.5 * (south + north)
+    per_lat, _ = metres_per_degree(mid_lat)
+    half_lat = 0.5 * (north - south) + reach / per_lat
+    far = np.minimum(np.maximum(np.abs(south), np.abs(north)) + reach / per_lat, 90.0)
+    _, per_lon_far = metres_per_degree(np.minimum(far, 89.99))
+    half_lon = 0.5 * (east - west) + reach / np.maximum(per_lon_far, 1e-9)
+    half_lon = np.where((far >= 89.9) | (half_lon >= 180.0), 180.0, half_lon)
+    return np.column_stack([wrap_lon(0.5 * (west + east)), mid_lat, half_lon, half_lat])
 
 
 def _grid(prims: Primitives) -> tuple[tuple[GridLevel, ...], IntArray]:
@@ -284,9 +338,15 @@ def _grid(prims: Primitives) -> tuple[tuple[GridLevel, ...], IntArray]:
     level_of = np.searchsorted(sizes, extent)  # first level at least as wide as the box
     levels: list[GridLevel] = []
     carry = np.empty(0, dtype=np.intp)
+    # Every level costs a pass over all tracks, so a level with few parts hands them up.
+    counts = np.bincount(level_of, minlength=len(sizes) + 1)
+    last = int(np.flatnonzero(counts[: len(sizes)])[-1]) if counts[: len(sizes)].any() else -1
     for k, size in enumerate(LEVEL_SIZES_DEG):
         members = np.concatenate([carry, np.flatnonzero(level_of == k)]).astype(np.intp)
         if not len(members):
+            continue
+        if k < last and len(members) < MIN_LEVEL_SHARE * len(prims):
+            carry = members
             continue
         level = _level(size, aspect, members, prims)
         if level is None:
@@ -301,9 +361,9 @@ def _grid(prims: Primitives) -> tuple[tuple[GridLevel, ...], IntArray]:
 def _level(size: float, aspect: float, members: IntArray, prims: Primitives) -> GridLevel | None:
     """A level for parts at most ``size`` wide, with cells as fine as the memory cap allows."""
     lat = prims.lat[members]
-    for rows_per_size, cols_per_size in ((2, 4), (2, 2), (1, 1)):
-        cell_lat = size / rows_per_size
-        nx = math.ceil(360.0 * aspect * cols_per_size / size)
+    for coarsen in (1, 2, 4, 8):
+        cell_lat = max(size * ROWS, MIN_ROW_DEG)
+        nx = math.ceil(360.0 * aspect / (size * COLUMNS * coarsen))
         cell_lon = 360.0 / nx
         row = np.floor((lat + 90.0) / cell_lat).astype(np.intp)
         row0 = int(row.min())

@@ -35,9 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from deconfliction.detect.zone_exact import capsule_interval, disc_interval, piece_interval
-from deconfliction.detect.zone_index import CAPSULE, DISC, PIECE, GridLevel, ZoneIndex
-from deconfliction.geo.frames import WGS84_A_M, WGS84_E2, to_tangent, wrap_lon
+from deconfliction.detect.zone_broad import candidate_pairs
+from deconfliction.detect.zone_exact import part_intervals
+from deconfliction.detect.zone_index import ZoneIndex
+from deconfliction.geo.frames import WGS84_A_M, WGS84_E2, wrap_lon
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -100,15 +101,13 @@ class TrackPaths:
     """Each track's straight path over its lookahead (see the module's motion model).
 
     ``start``: (n, 3) ECEF of the track now; ``delta``: (n, 3) ECEF displacement over its
-    lookahead, in its tangent plane. ``sweep``: (n, 6) the path on the map for the broad
-    phase: start lon (in [-180, 180)), start lat, change of lon, change of lat (first
-    order), and margins in lon and lat (degrees) that the path on the ground never leaves:
-    it stays within the margins of the straight map segment from start to start + change.
+    lookahead, in its tangent plane. ``box``: (n, 4) a longitude/latitude box that holds the
+    whole path on the ground (centre lon, centre lat, half extents, degrees).
     """
 
     start: FloatArray
     delta: FloatArray
-    sweep: FloatArray
+    box: FloatArray
 
 
 def track_paths(
@@ -118,7 +117,7 @@ def track_paths(
     course_deg: FloatArray,
     lookahead_s: FloatArray,
 ) -> TrackPaths:
-    """The straight path of each track over its lookahead, and where it runs on the map.
+    """The straight path of each track over its lookahead, and a box around it on the map.
 
     >>> import numpy as np
     >>> paths = track_paths(np.array([35.0]), np.array([40.0]), np.array([10.0]),
@@ -132,7 +131,11 @@ def track_paths(
     w2 = 1.0 - WGS84_E2 * sin_lat * sin_lat
     normal = WGS84_A_M / np.sqrt(w2)
     start = np.column_stack(
-        [normal * cos_lat * cos_lon, normal * cos_lat * sin_lon, normal * (1.0 - WGS84_E2) * sin_lat]
+        [
+            normal * cos_lat * cos_lon,
+            normal * cos_lat * sin_lon,
+            normal * (1.0 - WGS84_E2) * sin_lat,
+        ]
     )
     distance = gs_mps * lookahead_s
     course = np.radians(course_deg)
@@ -145,31 +148,30 @@ def track_paths(
         ]
     )
 
-    # On the map: the first-order end, and margins for what first order misses (the
-    # path's curvature on the map, about d²·tan|φ|/R; taken generously).
+    # The box: the start and a first-order end, grown by a generous bound on what first
+    # order misses (the path's curvature on the map, about d²·tan|φ|/R).
     per_lat = np.radians(WGS84_A_M * (1.0 - WGS84_E2) / (w2 * np.sqrt(w2)))
-    per_lon = np.maximum(np.radians(normal * cos_lat), 1e-3)
+    safe_cos = np.maximum(cos_lat, 1e-6)
+    per_lon = np.radians(normal * safe_cos)
     dlat = north / per_lat
     dlon = east / per_lon
-    slope = np.abs(sin_lat) / np.maximum(cos_lat, 1e-6)
+    slope = np.abs(sin_lat) / safe_cos
     margin_lat = (distance * distance * (1.0 + slope) / 6.3e6 + 20.0) / per_lat
-    # cos(|φ| + δ) ≥ cos φ (1 - δ²/2) - |sin φ| δ bounds the shortest degree of longitude.
+    half_lat = 0.5 * np.abs(dlat) + margin_lat
+    # cos(|φ| + δ) ≥ cos φ (1 - δ²/2) - |sin φ| δ: the shortest degree of longitude reached.
     reach = np.radians(np.abs(dlat) + 2.0 * margin_lat)
-    cos_far = cos_lat * (1.0 - 0.5 * reach * reach) - np.abs(sin_lat) * reach
-    margin_lon = margin_lat * per_lat / (per_lon * np.maximum(cos_far, 0.01) / np.maximum(cos_lat, 1e-6))
-    margin_lon += 0.5 * np.abs(dlon) * (1.0 - np.maximum(cos_far, 0.01) / np.maximum(cos_lat, 1e-6))
-    polar = (cos_far <= 0.01) | (np.abs(dlon) + 2.0 * margin_lon >= 360.0)
-    sweep = np.column_stack(
+    shrink = np.maximum(1.0 - 0.5 * reach * reach - slope * reach, 0.01)
+    half_lon = (0.5 * np.abs(dlon) + margin_lat * per_lat / per_lon) / shrink
+    polar = (shrink <= 0.01) | (half_lon >= 180.0)
+    box = np.column_stack(
         [
-            wrap_lon(lon),
-            lat,
-            np.where(polar, 0.0, dlon),
-            dlat,
-            np.where(polar, 180.0, margin_lon),
-            margin_lat,
+            wrap_lon(np.where(polar, lon, lon + 0.5 * dlon)),
+            lat + 0.5 * dlat,
+            np.where(polar, 180.0, half_lon),
+            half_lat,
         ]
     )
-    return TrackPaths(start=start, delta=delta, sweep=sweep)
+    return TrackPaths(start=start, delta=delta, box=box)
 
 
 def find_incursions(
@@ -229,200 +231,63 @@ def find_incursions(
 
     lon_a, alt_a, gs_a = column(lon), column(alt_m), column(gs_mps)
     course_a, vs_a, horizon = column(course_deg), column(vs_mps), column(lookahead_s)
-    party_a = column(party)
+    party_a = np.ascontiguousarray(np.broadcast_to(np.asarray(party, dtype=np.intp), n))
     if n == 0 or len(index.prims) == 0:
         return Incursions.empty()
     paths = track_paths(lat_a, lon_a, gs_a, course_a, horizon)
-    track, prim = _broad_phase(index, paths)
+    found: list[tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]] = []
+    for track, part in candidate_pairs(index, paths.box):
+        # Owner, validity window and altitude band first: cheap, and they drop many pairs.
+        keep = index.prim_owner[part] != party_a[track]
+        track, part = track[keep], part[keep]
+        lookahead = horizon[track]
+        w0 = np.zeros(len(track))
+        w1 = lookahead.copy()
+        limited = np.flatnonzero(index.prim_limited[part])
+        if len(limited):
+            t = track[limited]
+            limits = np.take(index.zone_limits, index.prims.zone[part[limited]], axis=0)
+            w0[limited], w1[limited] = _window(limits, alt_a[t], vs_a[t], lookahead[limited], now_s)
+            keep = w0 <= w1
+            track, part, w0, w1, lookahead = (
+                track[keep],
+                part[keep],
+                w0[keep],
+                w1[keep],
+                lookahead[keep],
+            )
+        rows, u0, u1 = part_intervals(index.prims, paths.start, paths.delta, track, part)
+        horizon_r = lookahead[rows]
+        t0 = np.maximum(np.maximum(u0, 0.0) * horizon_r, w0[rows])
+        t1 = np.minimum(np.minimum(u1, 1.0) * horizon_r, w1[rows])
+        inside = t0 <= t1
+        rows = rows[inside]
+        found.append(
+            (track[rows], index.prims.zone[part[rows]], t0[inside], t1[inside], horizon_r[inside])
+        )
+    if not found:
+        return Incursions.empty()
+    return _merge(index, *(np.concatenate(column) for column in zip(*found, strict=True)))
 
-    # Owner, validity window and altitude band: cheap, and they drop many pairs.
-    zone = index.prims.zone[prim]
-    limits = index.zone_limits[zone]
-    state = np.column_stack([party_a, alt_a, vs_a, horizon])[track]
-    w0, w1 = _window(limits, state, now_s)
-    keep = (limits[:, 0] != state[:, 0]) & (w0 <= w1)
-    track, prim, zone, w0, w1 = track[keep], prim[keep], zone[keep], w0[keep], w1[keep]
-    lookahead = state[keep, 3]
 
-    u0, u1 = _exact_phase(index, paths, track, prim)
-    t0 = np.maximum(np.maximum(u0, 0.0) * lookahead, w0)
-    t1 = np.minimum(np.minimum(u1, 1.0) * lookahead, w1)
-    inside = t0 <= t1
-    return _merge(
-        index, track[inside], zone[inside], t0[inside], t1[inside], lookahead[inside]
-    )
-
-
-def _window(limits: FloatArray, state: FloatArray, now_s: float) -> tuple[FloatArray, FloatArray]:
+def _window(
+    limits: FloatArray, alt_m: FloatArray, vs_mps: FloatArray, lookahead: FloatArray, now_s: float
+) -> tuple[FloatArray, FloatArray]:
     """Times within the lookahead when the zone is valid and the track inside its band.
 
-    ``limits``: per pair, the zone's owner code, band and validity (``ZoneIndex.zone_limits``);
-    ``state``: per pair, the track's party code, altitude, vertical speed and lookahead.
+    ``limits``: per pair, the zone's band and validity (``ZoneIndex.zone_limits``).
     """
-    alt, vs, lookahead = state[:, 1], state[:, 2], state[:, 3]
-    w0 = np.maximum(0.0, limits[:, 3] - now_s)
-    w1 = np.minimum(lookahead, limits[:, 4] - now_s)
-    level = vs == 0.0
-    rate = np.where(level, 1.0, vs)
+    w0 = np.maximum(0.0, limits[:, 2] - now_s)
+    w1 = np.minimum(lookahead, limits[:, 3] - now_s)
+    level = vs_mps == 0.0
+    rate = np.where(level, 1.0, vs_mps)
     with np.errstate(invalid="ignore"):
-        ta = (limits[:, 1] - alt) / rate
-        tb = (limits[:, 2] - alt) / rate
+        ta = (limits[:, 0] - alt_m) / rate
+        tb = (limits[:, 1] - alt_m) / rate
     in_band = (ta <= 0.0) & (tb >= 0.0)  # meaningful for level flight only
     band0 = np.where(level, np.where(in_band, -np.inf, np.inf), np.minimum(ta, tb))
     band1 = np.where(level, np.where(in_band, np.inf, -np.inf), np.maximum(ta, tb))
     return np.maximum(w0, band0), np.minimum(w1, band1)
-
-
-def _broad_phase(index: ZoneIndex, paths: TrackPaths) -> tuple[IntArray, IntArray]:
-    """(track, part) pairs where the part's box meets the track's path on the map."""
-    tracks: list[IntArray] = []
-    parts: list[IntArray] = []
-    for level in index.levels:
-        t, p = _query_level(level, paths.sweep)
-        keep = _sweep_meets_box(paths.sweep[t], index.prim_box[p])
-        tracks.append(t[keep])
-        parts.append(p[keep])
-    if len(index.everywhere):
-        n = len(paths.sweep)
-        t = np.repeat(np.arange(n), len(index.everywhere))
-        p = np.tile(index.everywhere, n)
-        keep = _sweep_meets_box(paths.sweep[t], index.prim_box[p])
-        tracks.append(t[keep])
-        parts.append(p[keep])
-    return np.concatenate(tracks), np.concatenate(parts)
-
-
-def _sweep_meets_box(sweep: FloatArray, box: FloatArray) -> BoolArray:
-    """Whether the map segment of each path, grown by its margins, meets each box.
-
-    ``box``: centre lon, centre lat, half extents (degrees). The segment is
-    ``start + p·change`` for p in [0, 1]; both boxes' half extents are added and the slabs
-    in lon and lat intersected (Liang–Barsky).
-    """
-    x = box[:, 0] - sweep[:, 0]
-    x -= 360.0 * np.round(x / 360.0)  # across the antimeridian
-    y = box[:, 1] - sweep[:, 1]
-    hx = box[:, 2] + sweep[:, 4]
-    hy = box[:, 3] + sweep[:, 5]
-    lo, hi = _slab_range(x, hx, sweep[:, 2])
-    lo_y, hi_y = _slab_range(y, hy, sweep[:, 3])
-    result: BoolArray = np.maximum(np.maximum(lo, lo_y), 0.0) <= np.minimum(
-        np.minimum(hi, hi_y), 1.0
-    )
-    return result
-
-
-def _slab_range(centre: FloatArray, half: FloatArray, change: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """The p with |p·change - centre| ≤ half (empty: lo > hi)."""
-    moving = change != 0.0
-    step = np.where(moving, change, 1.0)
-    a = (centre - half) / step
-    b = (centre + half) / step
-    inside = np.abs(centre) <= half
-    lo = np.where(moving, np.minimum(a, b), np.where(inside, -np.inf, np.inf))
-    hi = np.where(moving, np.maximum(a, b), np.where(inside, np.inf, -np.inf))
-    return lo, hi
-
-
-def _expand(counts: IntArray) -> tuple[IntArray, IntArray]:
-    """For ranges of the given lengths: the range of each item and its position in it."""
-    owner = np.repeat(np.arange(len(counts)), counts)
-    position = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
-    return owner, position
-
-
-def _query_level(level: GridLevel, sweep: FloatArray) -> tuple[IntArray, IntArray]:
-    """(track, part) pairs for the parts of one level whose centres may be near a path.
-
-    For each row of cells the path's map segment crosses (grown by its margins and by the
-    level's largest half extent), the run of cells it spans in that row.
-    """
-    lon, lat, dlon, dlat = sweep[:, 0], sweep[:, 1], sweep[:, 2], sweep[:, 3]
-    grow_lon = sweep[:, 4] + level.grow_lon
-    grow_lat = sweep[:, 5] + level.grow_lat
-    south = np.minimum(lat, lat + dlat) - grow_lat
-    north = np.maximum(lat, lat + dlat) + grow_lat
-    r0 = np.maximum(np.floor((south + 90.0) / level.cell_lat).astype(np.intp) - level.row0, 0)
-    r1 = np.minimum(
-        np.floor((north + 90.0) / level.cell_lat).astype(np.intp) - level.row0, level.nrows - 1
-    )
-    track, offset = _expand(np.maximum(r1 - r0 + 1, 0))
-    row = r0[track] + offset
-    # The part of the segment whose latitude, grown, reaches this row's band.
-    band_south = (row + level.row0) * level.cell_lat - 90.0 - grow_lat[track]
-    band_north = band_south + level.cell_lat + 2.0 * grow_lat[track]
-    lo, hi = _slab_range(
-        0.5 * (band_south + band_north) - lat[track], 0.5 * (band_north - band_south), dlat[track]
-    )
-    lo = np.clip(lo, 0.0, 1.0)
-    hi = np.clip(hi, 0.0, 1.0)
-    change = dlon[track]
-    west = lon[track] + np.minimum(lo * change, hi * change) - grow_lon[track]
-    east = lon[track] + np.maximum(lo * change, hi * change) + grow_lon[track]
-    nx = level.nx
-    c0 = np.floor((west + 180.0) / level.cell_lon).astype(np.intp)
-    c1 = np.floor((east + 180.0) / level.cell_lon).astype(np.intp)
-    width = np.minimum(c1 - c0 + 1, nx)
-    col = c0 % nx
-    base = row * nx
-    reach = col + width
-    start = level.first[base + col].astype(np.intp)
-    stop = level.first[base + np.minimum(reach, nx)].astype(np.intp)
-    wraps = reach > nx  # the run passes the antimeridian: the rest of it from column 0
-    if wraps.any():
-        track = np.concatenate([track, track[wraps]])
-        start = np.concatenate([start, level.first[base[wraps]].astype(np.intp)])
-        stop = np.concatenate(
-            [stop, level.first[base[wraps] + reach[wraps] - nx].astype(np.intp)]
-        )
-    entry, position = _expand(stop - start)
-    return track[entry], level.order[start[entry] + position]
-
-
-def _exact_phase(
-    index: ZoneIndex, paths: TrackPaths, track: IntArray, prim: IntArray
-) -> tuple[FloatArray, FloatArray]:
-    """The interval of the path's line parameter inside each part (empty: u0 > u1)."""
-    prims = index.prims
-    axes = prims.axes[prim]
-    start = paths.start[track] - prims.origin[prim]
-    delta = paths.delta[track]
-    sx, sy = to_tangent(start[:, 0], start[:, 1], start[:, 2], axes)
-    dx, dy = to_tangent(delta[:, 0], delta[:, 1], delta[:, 2], axes)
-
-    # Bounding circle: the closest point of the path to the part's origin.
-    d2 = dx * dx + dy * dy
-    moving = d2 > 0.0
-    u = np.clip(-(sx * dx + sy * dy) / np.where(moving, d2, 1.0), 0.0, 1.0)
-    u = np.where(moving, u, 0.0)
-    cx, cy = sx + u * dx, sy + u * dy
-    bound = prims.bound_m[prim]
-    near = cx * cx + cy * cy <= bound * bound
-
-    u0 = np.full(len(prim), np.inf)
-    u1 = np.full(len(prim), -np.inf)
-    kind = prims.kind[prim]
-    for code in (DISC, CAPSULE, PIECE):
-        rows = np.flatnonzero(near & (kind == code))
-        if not len(rows):
-            continue
-        p = prim[rows]
-        args = (sx[rows], sy[rows], dx[rows], dy[rows])
-        if code == DISC:
-            a, b = disc_interval(*args, prims.radius_m[p])
-        elif code == CAPSULE:
-            ends_a, ends_b = prims.a[p], prims.b[p]
-            a, b = capsule_interval(
-                *args, ends_a[:, 0], ends_a[:, 1], ends_b[:, 0], ends_b[:, 1], prims.radius_m[p]
-            )
-        else:
-            a, b = piece_interval(
-                *args, prims.edge_start[p], prims.edge_count[p],
-                prims.edge_nx, prims.edge_ny, prims.edge_c,
-            )
-        u0[rows] = a
-        u1[rows] = b
-    return u0, u1
 
 
 def _merge(

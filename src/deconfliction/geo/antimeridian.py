@@ -63,7 +63,7 @@ def unwrap_ring(ring: Sequence[Position], *, label: str, where: str) -> list[Pos
 
 
 def shift_near(positions: Sequence[Position], reference_lon: float) -> list[Position]:
-    """Positions shifted by a multiple of 360° so their first longitude is near ``reference_lon``."""
+    """Positions shifted by a multiple of 360° so the first longitude is near ``reference_lon``."""
     if not positions:
         return []
     turns = round((reference_lon - positions[0][0]) / 360.0)

@@ -77,11 +77,10 @@ def read_geometry(geojson: Any, *, label: str, max_vertices: int) -> SourceGeome
     kind = geojson.get("type")
     if kind == "GeometryCollection" or kind not in GEOMETRY_TYPES:
         raise InvalidInput(
-            f"{label}: geometry type {kind!r} is not supported; use "
-            + ", ".join(GEOMETRY_TYPES)
+            f"{label}: geometry type {kind!r} is not supported; use " + ", ".join(GEOMETRY_TYPES)
         )
     if "coordinates" not in geojson:
-        raise InvalidInput(f"{label}: the {kind} has no \"coordinates\"")
+        raise InvalidInput(f'{label}: the {kind} has no "coordinates"')
     coordinates = geojson["coordinates"]
     count = _count_positions(coordinates, _DEPTH[kind])
     if count > max_vertices:

@@ -49,9 +49,7 @@ def tangent_axes(lat_deg: FloatArray, lon_deg: FloatArray) -> FloatArray:
     lon = np.radians(lon_deg)
     sin_lat, cos_lat = np.sin(lat), np.cos(lat)
     sin_lon, cos_lon = np.sin(lon), np.cos(lon)
-    return np.stack(
-        [-sin_lon, cos_lon, -sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat], axis=-1
-    )
+    return np.stack([-sin_lon, cos_lon, -sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat], axis=-1)
 
 
 def to_tangent(

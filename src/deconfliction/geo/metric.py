@@ -14,6 +14,7 @@ lie on its boundary, so they lie slightly inside it).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -56,9 +57,9 @@ def edge_length_m(a: Position, b: Position) -> float:
 
 
 def densify(positions: Sequence[Position]) -> list[Position]:
-    """Extra positions along each straight lon/lat edge so no edge is longer than :func:`max_edge_m`."""
+    """Positions added along straight lon/lat edges so none is longer than :func:`max_edge_m`."""
     out: list[Position] = [positions[0]]
-    for a, b in zip(positions[:-1], positions[1:], strict=True):
+    for a, b in itertools.pairwise(positions):
         limit = max_edge_m(max(abs(a[1]), abs(b[1])))
         steps = max(1, math.ceil(edge_length_m(a, b) / limit))
         for k in range(1, steps):
@@ -117,7 +118,7 @@ def _chunks(line: list[Position]) -> list[list[Position]]:
     chunks: list[list[Position]] = []
     current: list[Position] = [line[0]]
     length = 0.0
-    for a, b in zip(line[:-1], line[1:], strict=True):
+    for a, b in itertools.pairwise(line):
         step = edge_length_m(a, b)
         if length + step > CHUNK_M and len(current) > 1:
             chunks.append(current)

@@ -22,6 +22,7 @@ are continuous (they may pass ±180).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -124,7 +125,7 @@ def capsules(lines: Sequence[Sequence[Position]], radius_m: float) -> RegionPart
         points = _without_repeats(densify(line))
         if len(points) == 1:
             lone.append(points[0])
-        ends.extend(zip(points[:-1], points[1:], strict=True))
+        ends.extend(itertools.pairwise(points))
     empty = RegionParts.empty()
     lone_parts = discs(lone, radius_m)
     return RegionParts(

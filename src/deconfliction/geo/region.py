@@ -77,7 +77,7 @@ class RegionKind(StrEnum):
 
 @dataclass(frozen=True)
 class GeometryLimits:
-    """Limits on submitted geometry (from the settings ``zone_max_vertices``, ``zone_max_area_m2``)."""
+    """Limits on submitted geometry (settings ``zone_max_vertices``, ``zone_max_area_m2``)."""
 
     max_vertices: int = 10_000
     max_area_m2: float = 500_000e6
@@ -96,7 +96,7 @@ class Region:
     vertex_count: int
 
     def geojson(self) -> dict[str, Any]:
-        """The outline as a GeoJSON geometry (RFC 7946: split at ±180, outer rings counter-clockwise)."""
+        """The outline as GeoJSON (RFC 7946: split at ±180, outer rings counter-clockwise)."""
         oriented = shapely.orient_polygons(self.shape)
         result: dict[str, Any] = json.loads(shapely.to_geojson(oriented))
         return result
@@ -109,9 +109,7 @@ class Region:
         """The points the outlines share (a polygon, or a line or point where they only touch)."""
         return shapely.intersection(self.shape, other.shape)
 
-    def contains(
-        self, lon: npt.ArrayLike, lat: npt.ArrayLike
-    ) -> npt.NDArray[np.bool_]:
+    def contains(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
         """Whether each point is inside or on the outline (within 5 m of the exact region)."""
         lon_array = (np.asarray(lon, dtype=np.float64) + 180.0) % 360.0 - 180.0
         return np.asarray(
@@ -199,7 +197,9 @@ def _distance(value: float | None, name: str, what: str, label: str) -> float:
     if not math.isfinite(number):
         raise InvalidInput(f"{label}: {name} must be a finite number of metres, got {value!r}")
     if number < 0:
-        raise InvalidInput(f"{label}: {name} is {fmt(number)}; {what} is a distance of 0 metres or more")
+        raise InvalidInput(
+            f"{label}: {name} is {fmt(number)}; {what} is a distance of 0 metres or more"
+        )
     if number > MAX_REACH_M:
         raise InvalidInput(
             f"{label}: {name} is {number:,.0f} m; the largest supported is {MAX_REACH_M:,.0f} m"

@@ -144,21 +144,22 @@ class Zone:
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             got = feature.get("type") if isinstance(feature, dict) else type(feature).__name__
             raise InvalidInput(
-                f"a zone must be a GeoJSON Feature (with \"type\": \"Feature\"), got {got!r}"
+                f'a zone must be a GeoJSON Feature (with "type": "Feature"), got {got!r}'
             )
         zid = _zone_id(feature, zone_id)
         label = f"zone {zid!r}"
         props = feature.get("properties")
         if not isinstance(props, dict):
             raise InvalidInput(
-                f"{label}: the feature has no \"properties\" object; a zone needs at least "
-                "\"rule\""
+                f'{label}: the feature has no "properties" object; a zone needs at least "rule"'
             )
         _check_property_names(props, label)
         rule = _rule(props.get("rule"), label)
         name = props.get("name")
         if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME_LENGTH):
-            raise InvalidInput(f"{label}: name must be text of at most {MAX_NAME_LENGTH} characters")
+            raise InvalidInput(
+                f"{label}: name must be text of at most {MAX_NAME_LENGTH} characters"
+            )
         lower = _altitude(props, "alt_lower_m", -math.inf, label)
         upper = _altitude(props, "alt_upper_m", math.inf, label)
         if upper <= lower:
@@ -225,7 +226,7 @@ def zones_from_collection(
         raise InvalidInput("zones must come as a GeoJSON FeatureCollection")
     features = collection.get("features")
     if not isinstance(features, list):
-        raise InvalidInput("the FeatureCollection has no \"features\" list")
+        raise InvalidInput('the FeatureCollection has no "features" list')
     zones: list[Zone] = []
     problems: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -260,12 +261,14 @@ def to_collection(zones: Iterable[Zone]) -> dict[str, Any]:
 
 def _zone_id(feature: dict[str, Any], given: str | None) -> str:
     fid = feature.get("id")
-    name = feature.get("properties", {}).get("name") if isinstance(
-        feature.get("properties"), dict
-    ) else None
+    name = (
+        feature.get("properties", {}).get("name")
+        if isinstance(feature.get("properties"), dict)
+        else None
+    )
     if fid is None and given is None:
         called = f" (named {name!r})" if isinstance(name, str) else ""
-        raise InvalidInput(f"a zone feature{called} has no \"id\"; give every zone an id")
+        raise InvalidInput(f'a zone feature{called} has no "id"; give every zone an id')
     if fid is not None and given is not None and fid != given:
         raise InvalidInput(f"zone {given!r}: the feature's id is {fid!r}; they must be the same")
     zid = given if given is not None else fid
@@ -288,7 +291,7 @@ def _check_property_names(props: dict[str, Any], label: str) -> None:
 def _rule(value: Any, label: str) -> ZoneRule:
     rules = ", ".join(rule.value for rule in ZoneRule)
     if value is None:
-        raise InvalidInput(f"{label}: the property \"rule\" is missing; use one of {rules}")
+        raise InvalidInput(f'{label}: the property "rule" is missing; use one of {rules}')
     if value == "owner_only":
         raise InvalidInput(
             f"{label}: rule 'owner_only' is written 'no_entry' (no track of another party "
@@ -323,7 +326,7 @@ def _shared_with(value: Any, label: str) -> tuple[frozenset[str], bool]:
         return frozenset(), True
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidInput(
-            f"{label}: shared_with must be \"all\" or a list of party names, got {value!r}"
+            f'{label}: shared_with must be "all" or a list of party names, got {value!r}'
         )
     for party in value:
         try:

@@ -1,0 +1,1 @@
+"""Conflict detection: pure functions over arrays and regions (the benchmarked hot path)."""
