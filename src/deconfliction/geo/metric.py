@@ -28,26 +28,28 @@ from deconfliction.geo.frames import gaussian_radius_m, metres_per_degree
 
 TOLERANCE_M = 5.0  # largest gap between an outline made here and the exact region
 EDGE_SAG_M = 5.0  # largest gap between a straight lon/lat edge and the geodesic
+BUFFER_SAG_M = 1.0  # the same, for edges about to be buffered in a projection
 MAX_EDGE_M = 50_000.0
-CHUNK_M = 500_000.0
+CHUNK_M = 200_000.0
+_VERTEX_SAG_M = 0.8 * TOLERANCE_M  # polygons inscribed in arcs: the rest is for projections
 
 
 def _geod() -> pyproj.Geod:
     return pyproj.Geod(ellps="WGS84")
 
 
-def max_edge_m(lat_deg: float) -> float:
+def max_edge_m(lat_deg: float, sag_m: float = EDGE_SAG_M) -> float:
     """Longest edge, at this latitude, whose straight lon/lat line stays near the geodesic.
 
     A straight line in longitude/latitude and the geodesic between the same ends differ by
     at most about L²·tan|φ|/(8R) in the middle; this is the L that keeps that below
-    :data:`EDGE_SAG_M`.
+    ``sag_m``.
     """
     slope = abs(math.tan(math.radians(min(abs(lat_deg), 89.0))))
     if slope < 1e-9:
         return MAX_EDGE_M
     radius = float(gaussian_radius_m(np.array(lat_deg)))
-    return min(MAX_EDGE_M, math.sqrt(8.0 * radius * EDGE_SAG_M / slope))
+    return min(MAX_EDGE_M, math.sqrt(8.0 * radius * sag_m / slope))
 
 
 def edge_length_m(a: Position, b: Position) -> float:
@@ -56,11 +58,11 @@ def edge_length_m(a: Position, b: Position) -> float:
     return math.hypot((b[0] - a[0]) * float(per_lon), (b[1] - a[1]) * float(per_lat))
 
 
-def densify(positions: Sequence[Position]) -> list[Position]:
+def densify(positions: Sequence[Position], sag_m: float = EDGE_SAG_M) -> list[Position]:
     """Positions added along straight lon/lat edges so none is longer than :func:`max_edge_m`."""
     out: list[Position] = [positions[0]]
     for a, b in itertools.pairwise(positions):
-        limit = max_edge_m(max(abs(a[1]), abs(b[1])))
+        limit = max_edge_m(max(abs(a[1]), abs(b[1])), sag_m)
         steps = max(1, math.ceil(edge_length_m(a, b) / limit))
         for k in range(1, steps):
             f = k / steps
@@ -71,9 +73,9 @@ def densify(positions: Sequence[Position]) -> list[Position]:
 
 def circle_vertex_count(radius_m: float) -> int:
     """Vertices of a polygon inscribed in a circle that stays within :data:`TOLERANCE_M`."""
-    if radius_m <= TOLERANCE_M:
+    if radius_m <= _VERTEX_SAG_M:
         return 16
-    half_angle = math.acos(1.0 - TOLERANCE_M / radius_m)
+    half_angle = math.acos(1.0 - _VERTEX_SAG_M / radius_m)
     return int(min(720, max(16, math.ceil(math.pi / half_angle))))
 
 
@@ -94,9 +96,9 @@ def geodesic_circle(lon: float, lat: float, radius_m: float) -> list[Position]:
 
 
 def _quad_segs(radius_m: float) -> int:
-    if radius_m <= TOLERANCE_M:
+    if radius_m <= _VERTEX_SAG_M:
         return 2
-    half_angle = math.acos(1.0 - TOLERANCE_M / radius_m)
+    half_angle = math.acos(1.0 - _VERTEX_SAG_M / radius_m)
     return int(min(90, max(2, math.ceil((math.pi / 4.0) / half_angle))))
 
 
@@ -109,7 +111,7 @@ def buffer_lines(lines: Sequence[Sequence[Position]], buffer_m: float) -> BaseGe
     """
     polygons: list[BaseGeometry] = []
     for line in lines:
-        for chunk in _chunks(densify(line)):
+        for chunk in _chunks(densify(line, BUFFER_SAG_M)):
             polygons.append(_buffer_chunk(chunk, buffer_m))
     return shapely.union_all(polygons)
 

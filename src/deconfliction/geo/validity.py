@@ -2,7 +2,7 @@
 
 Rings are checked in unwrapped longitudes (see :mod:`deconfliction.geo.antimeridian`), so a
 ring drawn across the antimeridian is judged as drawn. Places are reported as
-``(lon, lat)`` with the longitude brought back into [-180, 180).
+``(lon, lat)`` with the longitude brought back into [-180, 180].
 
 Parts of a MultiPolygon may overlap or touch: the region is their union.
 """
@@ -53,7 +53,10 @@ def _place(reason: str) -> str:
     match = _REASON.match(reason)
     if not match:
         return ""
-    lon = (float(match.group("x")) + 180.0) % 360.0 - 180.0
+    x = float(match.group("x"))
+    lon = (x + 180.0) % 360.0 - 180.0
+    if lon == -180.0 and x > 0.0:
+        lon = 180.0  # the antimeridian, as reached from the east
     lat = float(match.group("y"))
     return f" near ({fmt(lon)}, {fmt(lat)})"
 

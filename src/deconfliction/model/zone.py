@@ -283,9 +283,15 @@ def _check_property_names(props: dict[str, Any], label: str) -> None:
     for key in props:
         if key in ZONE_PROPERTIES:
             continue
-        close = difflib.get_close_matches(key, ZONE_PROPERTIES, n=1, cutoff=0.8)
+        if key.startswith("valid"):
+            close = ["valid_from", "valid_to"]
+        elif key.startswith("alt"):
+            close = ["alt_lower_m", "alt_upper_m"]
+        else:
+            close = difflib.get_close_matches(key, ZONE_PROPERTIES, n=1, cutoff=0.75)
         if close:
-            raise InvalidInput(f"{label}: unknown property {key!r}; did you mean {close[0]!r}?")
+            meant = " or ".join(repr(name) for name in close)
+            raise InvalidInput(f"{label}: unknown property {key!r}; did you mean {meant}?")
 
 
 def _rule(value: Any, label: str) -> ZoneRule:

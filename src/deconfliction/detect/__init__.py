@@ -1,1 +1,0 @@
-"""Conflict detection: pure functions over arrays and regions (the benchmarked hot path)."""
