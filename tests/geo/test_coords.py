@@ -73,7 +73,9 @@ def test_unclosed_ring_says_where_it_starts_and_ends() -> None:
 
 def test_ring_with_fewer_than_three_distinct_points() -> None:
     ring = [[0, 0], [1, 1], [1, 1], [0, 0]]
-    message = refusal({"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [0, 1], [0, 0]]], [ring]]})
+    message = refusal(
+        {"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [0, 1], [0, 0]]], [ring]]}
+    )
     assert message == (
         "zone 'river-line': ring 1 of polygon 2 has 2 distinct points; a ring needs at least 3"
     )
@@ -97,21 +99,33 @@ def test_more_vertices_than_the_limit() -> None:
     ("geometry", "expected"),
     [
         ("POINT (1 2)", "the geometry must be a GeoJSON object, got str"),
-        ({"type": "Circle"}, "geometry type 'Circle' is not supported; use Point, MultiPoint, "
-         "LineString, MultiLineString, Polygon, MultiPolygon"),
-        ({"type": "GeometryCollection", "geometries": []}, "geometry type 'GeometryCollection' "
-         "is not supported; use Point, MultiPoint, LineString, MultiLineString, Polygon, "
-         "MultiPolygon"),
+        (
+            {"type": "Circle"},
+            "geometry type 'Circle' is not supported; use Point, MultiPoint, "
+            "LineString, MultiLineString, Polygon, MultiPolygon",
+        ),
+        (
+            {"type": "GeometryCollection", "geometries": []},
+            "geometry type 'GeometryCollection' "
+            "is not supported; use Point, MultiPoint, LineString, MultiLineString, Polygon, "
+            "MultiPolygon",
+        ),
         ({"type": "Point"}, 'the Point has no "coordinates"'),
-        ({"type": "Point", "coordinates": [1]}, "the point must be a position [lon, lat] (two "
-         "numbers), got [1]"),
+        (
+            {"type": "Point", "coordinates": [1]},
+            "the point must be a position [lon, lat] (two numbers), got [1]",
+        ),
         ({"type": "Point", "coordinates": ["1", 2]}, "the point must hold numbers, got ['1', 2]"),
         ({"type": "Point", "coordinates": [True, 2]}, "the point must hold numbers, got [True, 2]"),
-        ({"type": "Point", "coordinates": [float("nan"), 2]}, "the point must hold finite "
-         "numbers, got [nan, 2]"),
+        (
+            {"type": "Point", "coordinates": [float("nan"), 2]},
+            "the point must hold finite numbers, got [nan, 2]",
+        ),
         ({"type": "Polygon", "coordinates": []}, "polygon 1 has no rings"),
-        ({"type": "MultiPoint", "coordinates": 5}, "the MultiPoint must be a list of points, "
-         "got int"),
+        (
+            {"type": "MultiPoint", "coordinates": 5},
+            "the MultiPoint must be a list of points, got int",
+        ),
     ],
 )
 def test_malformed_geometry(geometry: Any, expected: str) -> None:

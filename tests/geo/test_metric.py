@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -28,7 +29,7 @@ def distance_to_line_m(lon: float, lat: float, line: list[tuple[float, float]]) 
     """Shortest geodesic distance from a point to a line (straight in lon/lat), by sampling:
     coarsely along each edge, then finely around the nearest sample."""
     best = math.inf
-    for a, b in zip(line[:-1], line[1:], strict=True):
+    for a, b in itertools.pairwise(line):
         lo, hi = 0.0, 1.0
         for _ in range(3):
             f = np.linspace(lo, hi, 2001)
@@ -64,7 +65,9 @@ def test_circle_across_the_antimeridian_is_one_continuous_ring() -> None:
 def test_line_buffer_boundary_is_at_the_buffer_distance() -> None:
     shape = buffer_lines([EUPHRATES_LINE], EUPHRATES_BUFFER_M)
     boundary = np.array(shape.exterior.coords)[::7]
-    errors = [abs(distance_to_line_m(x, y, EUPHRATES_LINE) - EUPHRATES_BUFFER_M) for x, y in boundary]
+    errors = [
+        abs(distance_to_line_m(x, y, EUPHRATES_LINE) - EUPHRATES_BUFFER_M) for x, y in boundary
+    ]
     assert max(errors) < TOLERANCE_M
 
 
@@ -110,5 +113,5 @@ def test_densify_keeps_the_points_and_shortens_the_edges() -> None:
     dense = densify(EUPHRATES_LINE)
     for point in EUPHRATES_LINE:
         assert point in dense
-    for a, b in zip(dense[:-1], dense[1:], strict=True):
+    for a, b in itertools.pairwise(dense):
         assert edge_length_m(a, b) <= max_edge_m(max(abs(a[1]), abs(b[1]))) * 1.0001

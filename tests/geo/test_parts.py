@@ -22,7 +22,10 @@ def pieces_of(parts: RegionParts) -> list[shapely.Polygon]:
     return [
         shapely.Polygon(
             np.column_stack(
-                [parts.piece_lon[offsets[k] : offsets[k + 1]], parts.piece_lat[offsets[k] : offsets[k + 1]]]
+                [
+                    parts.piece_lon[offsets[k] : offsets[k + 1]],
+                    parts.piece_lat[offsets[k] : offsets[k + 1]],
+                ]
             )
         )
         for k in range(parts.piece_count)

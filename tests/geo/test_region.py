@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -16,7 +17,10 @@ from tests.scenarios import CIRCLE_CENTRE, CIRCLE_RADIUS_M, EUPHRATES_BUFFER_M, 
 
 LINE = {"type": "LineString", "coordinates": [list(p) for p in EUPHRATES_LINE]}
 POINT = {"type": "Point", "coordinates": list(CIRCLE_CENTRE)}
-SQUARE = {"type": "Polygon", "coordinates": [[[40, 35], [40.2, 35], [40.2, 35.2], [40, 35.2], [40, 35]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[40, 35], [40.2, 35], [40.2, 35.2], [40, 35.2], [40, 35]]],
+}
 LABEL = "zone 'river-line'"
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -31,15 +35,16 @@ def test_kinds_and_sizes() -> None:
     line = parse_geometry(LINE, buffer_m=EUPHRATES_BUFFER_M)
     circle = parse_geometry(POINT, radius_m=CIRCLE_RADIUS_M)
     area = parse_geometry(SQUARE)
-    assert (line.kind, circle.kind, area.kind) == (RegionKind.LINE, RegionKind.CIRCLE, RegionKind.AREA)
+    assert (line.kind, circle.kind, area.kind) == (
+        RegionKind.LINE,
+        RegionKind.CIRCLE,
+        RegionKind.AREA,
+    )
     assert line.buffer_m == EUPHRATES_BUFFER_M
     assert circle.radius_m == CIRCLE_RADIUS_M
     assert line.vertex_count == 4
     assert circle.area_m2 == pytest.approx(math.pi * CIRCLE_RADIUS_M**2, rel=1e-3)
-    length = sum(
-        GEOD.inv(a[0], a[1], b[0], b[1])[2]
-        for a, b in zip(EUPHRATES_LINE, EUPHRATES_LINE[1:], strict=False)
-    )
+    length = sum(GEOD.inv(a[0], a[1], b[0], b[1])[2] for a, b in itertools.pairwise(EUPHRATES_LINE))
     # Two 5 km sides along the line and two half-disc ends (bends overlap a little).
     expected = 2 * EUPHRATES_BUFFER_M * length + math.pi * EUPHRATES_BUFFER_M**2
     assert line.area_m2 == pytest.approx(expected, rel=0.02)
@@ -71,15 +76,21 @@ def test_negative_radius() -> None:
 @pytest.mark.parametrize(
     ("geometry", "kwargs", "expected"),
     [
-        (LINE, {}, "a LineString needs buffer_m greater than 0 metres (the distance on each "
-         "side of the line)"),
+        (
+            LINE,
+            {},
+            "a LineString needs buffer_m greater than 0 metres (the distance on each "
+            "side of the line)",
+        ),
         (POINT, {}, "a Point needs radius_m (or buffer_m) greater than 0 metres"),
-        (LINE, {"radius_m": 10.0, "buffer_m": 10.0}, "radius_m applies to Point geometries "
-         "only; to widen a LineString use buffer_m"),
+        (
+            LINE,
+            {"radius_m": 10.0, "buffer_m": 10.0},
+            "radius_m applies to Point geometries only; to widen a LineString use buffer_m",
+        ),
         (POINT, {"radius_m": "5km"}, "radius_m must be a number of metres, got '5km'"),
         (POINT, {"radius_m": math.inf}, "radius_m must be a finite number of metres, got inf"),
-        (POINT, {"radius_m": 3e6}, "radius_m is 3,000,000 m; the largest supported is "
-         "2,000,000 m"),
+        (POINT, {"radius_m": 3e6}, "radius_m is 3,000,000 m; the largest supported is 2,000,000 m"),
     ],
 )
 def test_sizes_that_do_not_fit_the_geometry(geometry: Any, kwargs: Any, expected: str) -> None:
@@ -96,8 +107,10 @@ def test_area_larger_than_the_limit() -> None:
 
 def test_vertex_limit_comes_from_the_limits() -> None:
     message = refusal(LINE, buffer_m=10.0, limits=GeometryLimits(max_vertices=3))
-    assert message.endswith("the geometry has 4 positions, more than the limit of 3; simplify "
-                            "it or split it into several objects")
+    assert message.endswith(
+        "the geometry has 4 positions, more than the limit of 3; simplify "
+        "it or split it into several objects"
+    )
 
 
 def test_region_queries() -> None:

@@ -40,7 +40,10 @@ def test_hole_outside_its_polygon() -> None:
     outer = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
     hole = [[2, 2], [3, 2], [3, 3], [2, 2]]
     message = refusal([outer, hole])
-    assert message == "zone 'field': a hole of polygon 1 lies outside its outer ring (ring 1) near (2.0, 2.0)"
+    assert (
+        message
+        == "zone 'field': a hole of polygon 1 lies outside its outer ring (ring 1) near (2.0, 2.0)"
+    )
 
 
 def test_hole_crossing_the_outer_ring() -> None:

@@ -86,7 +86,7 @@ def test_active_and_visible() -> None:
 
 def test_not_a_feature() -> None:
     assert refusal({"type": "Point", "coordinates": [0, 0]}) == (
-        "a zone must be a GeoJSON Feature (with \"type\": \"Feature\"), got 'Point'"
+        'a zone must be a GeoJSON Feature (with "type": "Feature"), got \'Point\''
     )
 
 
@@ -112,7 +112,7 @@ def test_missing_properties() -> None:
     item = feature()
     del item["properties"]
     assert refusal(item) == (
-        "zone 'site-1': the feature has no \"properties\" object; a zone needs at least \"rule\""
+        'zone \'site-1\': the feature has no "properties" object; a zone needs at least "rule"'
     )
 
 
@@ -125,7 +125,8 @@ def test_missing_rule() -> None:
 
 def test_unknown_rule() -> None:
     assert refusal(feature(rule="keep_out")) == (
-        "zone 'site-1': unknown rule 'keep_out'; use one of no_entry, notify_before_entry, protected"
+        "zone 'site-1': unknown rule 'keep_out'; use one of no_entry, notify_before_entry, "
+        "protected"
     )
 
 
@@ -144,8 +145,7 @@ def test_misspelled_time_property() -> None:
 
 def test_misspelled_altitude_property() -> None:
     assert refusal(feature(altitude_m=3000)) == (
-        "zone 'site-1': unknown property 'altitude_m'; did you mean 'alt_lower_m' or "
-        "'alt_upper_m'?"
+        "zone 'site-1': unknown property 'altitude_m'; did you mean 'alt_lower_m' or 'alt_upper_m'?"
     )
 
 
@@ -156,7 +156,9 @@ def test_misspelled_property_suggests_the_right_one() -> None:
 
 
 def test_other_properties_are_kept_and_ignored() -> None:
-    styled = feature(stroke="#ff0000", description="a clinic", **{"stroke-width": 2, "fill": "#f00"})
+    styled = feature(
+        stroke="#ff0000", description="a clinic", **{"stroke-width": 2, "fill": "#f00"}
+    )
     zone = Zone.from_feature(styled, owner="east")
     assert zone.to_feature()["properties"]["stroke-width"] == 2
 
@@ -216,9 +218,12 @@ def test_already_expired_when_now_is_given() -> None:
     ("shared", "expected"),
     [
         ("everyone", "shared_with must be \"all\" or a list of party names, got 'everyone'"),
-        ([1, 2], "shared_with must be \"all\" or a list of party names, got [1, 2]"),
-        (["west side"], "shared_with: party name 'west side' is not allowed: use 1 to 64 "
-         "letters, digits, '_', '.' or '-', starting with a letter or digit"),
+        ([1, 2], 'shared_with must be "all" or a list of party names, got [1, 2]'),
+        (
+            ["west side"],
+            "shared_with: party name 'west side' is not allowed: use 1 to 64 "
+            "letters, digits, '_', '.' or '-', starting with a letter or digit",
+        ),
     ],
 )
 def test_shared_with(shared: Any, expected: str) -> None:
@@ -244,7 +249,9 @@ def test_geometry_errors_name_the_zone() -> None:
 
 def test_limits_apply() -> None:
     message = refusal(feature(radius_m=55_000), limits=GeometryLimits(max_area_m2=1e9))
-    assert message.startswith("zone 'site-1': its area is 9,502 km², more than the limit of 1,000 km²")
+    assert message.startswith(
+        "zone 'site-1': its area is 9,502 km², more than the limit of 1,000 km²"
+    )
 
 
 def test_feature_must_be_plain_json() -> None:
@@ -270,7 +277,11 @@ def test_collection_errors_list_every_bad_feature() -> None:
             "reason": "zone 'euphrates-line': unknown rule 'nope'; use one of no_entry, "
             "notify_before_entry, protected",
         },
-        {"index": 2, "id": "southern-circle", "reason": "zone 'southern-circle': the id is used twice"},
+        {
+            "index": 2,
+            "id": "southern-circle",
+            "reason": "zone 'southern-circle': the id is used twice",
+        },
     ]
 
 
@@ -278,7 +289,7 @@ def test_collection_errors_list_every_bad_feature() -> None:
     ("collection", "expected"),
     [
         ({"type": "Feature"}, "zones must come as a GeoJSON FeatureCollection"),
-        ({"type": "FeatureCollection"}, "the FeatureCollection has no \"features\" list"),
+        ({"type": "FeatureCollection"}, 'the FeatureCollection has no "features" list'),
     ],
 )
 def test_not_a_collection(collection: Any, expected: str) -> None:

@@ -126,7 +126,9 @@ def piece_interval(
     leaving = den > 0.0
     lower = np.where(entering, ratio, -_INF)
     upper = np.where(leaving, ratio, _INF)
-    upper[(den == 0.0) & (num < 0.0)] = -_INF  # parallel and outside this edge
+    outside = (den == 0.0) & (num < 0.0)  # parallel to this edge and beyond it
+    lower[outside] = _INF
+    upper[outside] = -_INF
     u0 = np.maximum.reduceat(lower, first)
     u1 = np.minimum.reduceat(upper, first)
     _empty_where(u0 > u1, u0, u1)

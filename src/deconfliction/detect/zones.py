@@ -43,7 +43,9 @@ from deconfliction.geo.frames import WGS84_A_M, WGS84_E2, wrap_lon
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
-MERGE_GAP_S = 1e-3  # parts of one zone whose intervals are this close are one stretch
+# Intervals of one zone's parts closer than this along the path are one stretch: adjacent
+# parts are tested in different local frames, which may disagree by a few metres.
+MERGE_GAP_M = 10.0
 
 
 @dataclass(frozen=True)
@@ -267,7 +269,10 @@ def find_incursions(
         )
     if not found:
         return Incursions.empty()
-    return _merge(index, *(np.concatenate(column) for column in zip(*found, strict=True)))
+    track, zone, t0, t1, lookahead = (np.concatenate(c) for c in zip(*found, strict=True))
+    with np.errstate(divide="ignore"):
+        gap = np.where(gs_a > 0.0, MERGE_GAP_M / gs_a, 0.0)[track]
+    return _merge(index, track, zone, t0, t1, lookahead, gap)
 
 
 def _window(
@@ -297,8 +302,12 @@ def _merge(
     t0: FloatArray,
     t1: FloatArray,
     lookahead: FloatArray,
+    gap: FloatArray,
 ) -> Incursions:
     """First entry and its exit per (track, zone) from the time intervals of its parts.
+
+    ``gap``: per row, the longest break (s) between two parts' intervals that still counts
+    as one stretch.
 
     A zone of one part (a circle, a site, a convex area) has one interval per track: it
     is the answer. The intervals of a zone of several parts are sorted and merged.
@@ -310,16 +319,16 @@ def _merge(
     single = index.part_count[zone] == 1
     several = ~single
     if several.any():
-        k, a, b, h = key[several], t0[several], t1[several], lookahead[several]
+        k, a, b, h, g = key[several], t0[several], t1[several], lookahead[several], gap[several]
         span = float(np.max(h)) + 2.0
         order = np.argsort(k.astype(np.float64) * span + a)  # by pair, then by entry time
-        k, a, b, h = k[order], a[order], b[order], h[order]
+        k, a, b, h, g = k[order], a[order], b[order], h[order], g[order]
         group_start = np.ones(len(k), dtype=np.bool_)
         group_start[1:] = k[1:] != k[:-1]
         group = np.cumsum(group_start) - 1
         reach = np.maximum.accumulate(b + group * span) - group * span  # latest end so far
         is_new = group_start.copy()
-        is_new[1:] |= a[1:] > reach[:-1] + MERGE_GAP_S
+        is_new[1:] |= a[1:] > reach[:-1] + g[1:]
         new_at = np.flatnonzero(is_new)
         stretch_end = np.maximum.reduceat(b, new_at)
         firsts = np.flatnonzero(group_start)

@@ -29,7 +29,7 @@ from deconfliction.geo.frames import gaussian_radius_m, metres_per_degree
 TOLERANCE_M = 5.0  # largest gap between an outline made here and the exact region
 EDGE_SAG_M = 5.0  # largest gap between a straight lon/lat edge and the geodesic
 BUFFER_SAG_M = 1.0  # the same, for edges about to be buffered in a projection
-MAX_EDGE_M = 50_000.0
+MAX_EDGE_M = 20_000.0  # chords of longer edges sag more than 8 m below the ground
 CHUNK_M = 200_000.0
 _VERTEX_SAG_M = 0.8 * TOLERANCE_M  # polygons inscribed in arcs: the rest is for projections
 
