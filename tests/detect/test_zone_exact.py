@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import shapely
 
-from deconfliction.detect.zone_exact import capsule_interval, disc_interval, piece_interval
+from deconfliction.detect.zone_exact import capsule_interval, disc_interval, piece_intervals
 
 U = np.linspace(-2.0, 3.0, 50_001)  # the line's parameter, finely
 
@@ -83,55 +84,88 @@ def test_capsule(
     check(u0[0], u1[0], inside)
 
 
-def edges(vertices: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def ring(vertices: list[tuple[float, float]]) -> np.ndarray:
     v = np.array(vertices, dtype=float)
-    d = np.roll(v, -1, axis=0) - v
-    n = np.column_stack([d[:, 1], -d[:, 0]]) / np.hypot(d[:, 0], d[:, 1])[:, None]
-    return n[:, 0], n[:, 1], n[:, 0] * v[:, 0] + n[:, 1] * v[:, 1]
+    return np.column_stack([v, np.roll(v, -1, axis=0)])
 
 
 HEXAGON = [(100, 0), (50, 87), (-50, 87), (-100, 0), (-50, -87), (50, -87)]
+U_SHAPE = [(0, 0), (300, 0), (300, 200), (200, 200), (200, 50), (100, 50), (100, 200), (0, 200)]
 
 
+def inside_polygon(
+    px: np.ndarray, py: np.ndarray, vertices: list[tuple[float, float]]
+) -> np.ndarray:
+    polygon = shapely.Polygon(vertices)
+    return np.asarray(shapely.intersects_xy(polygon, px, py))
+
+
+@pytest.mark.parametrize(
+    "vertices", [HEXAGON, U_SHAPE[::-1], U_SHAPE], ids=["hexagon", "u-cw", "u"]
+)
 @pytest.mark.parametrize(
     ("sx", "sy", "dx", "dy"),
     [
         (-300, 10, 600, 0),
         (-300, 100, 600, 0),
-        (0, 0, 0, 0),
+        (1, 1, 0, 0),
+        (150, 120, 0, 0),
         (300, 300, 0, 0),
         (-200, -200, 400, 380),
         (-300, 87, 600, 0),
+        (-50, 120, 400, 0),
+        (150, 300, 0, -400),
     ],
 )
-def test_piece(sx: float, sy: float, dx: float, dy: float) -> None:
-    nx, ny, c = edges(HEXAGON)
-    u0, u1 = piece_interval(
-        *columns(sx, sy, dx, dy), np.array([0]), np.array([len(HEXAGON)]), nx, ny, c
+def test_piece(
+    vertices: list[tuple[float, float]], sx: float, sy: float, dx: float, dy: float
+) -> None:
+    rows, u0, u1 = piece_intervals(
+        *columns(sx, sy, dx, dy), np.array([0]), np.array([len(vertices)]), ring(vertices)
     )
     px, py = sx + U * dx, sy + U * dy
-    inside = np.all(np.outer(px, nx) + np.outer(py, ny) <= c + 1e-9, axis=1)
+    inside = inside_polygon(px, py, vertices)
     if dx == dy == 0:
-        assert (u0[0] <= u1[0]) == bool(inside[0])
+        assert (len(rows) == 1) == bool(inside[0])
+        if len(rows):
+            assert (u0[0], u1[0]) == (-np.inf, np.inf)
         return
-    check(u0[0], u1[0], inside)
+    assert set(rows.tolist()) <= {0}
+    covered = np.zeros(len(U), dtype=bool)
+    for a, b in zip(u0, u1, strict=True):
+        assert a <= b
+        covered |= np.greater_equal(U, a) & np.less_equal(U, b)
+    # Every sample inside is covered, and every covered sample is inside or an edge away.
+    assert np.all(covered[inside])
+    near = np.zeros(len(U), dtype=bool)
+    for offset in (-1, 0, 1):
+        near |= np.roll(inside, offset)
+    assert np.all(near[covered])
+
+
+def test_a_line_through_a_u_gets_two_intervals() -> None:
+    rows, u0, u1 = piece_intervals(
+        *columns(-100, 120, 500, 0), np.array([0]), np.array([8]), ring(U_SHAPE)
+    )
+    assert rows.tolist() == [0, 0]
+    assert u0.tolist() == pytest.approx([0.2, 0.6])
+    assert u1.tolist() == pytest.approx([0.4, 0.8])
 
 
 def test_several_pieces_in_one_call() -> None:
-    nx, ny, c = edges(HEXAGON)
-    tri_nx, tri_ny, tri_c = edges([(0, 0), (10, 0), (0, 10)])
-    all_nx, all_ny, all_c = (np.concatenate(p) for p in ((nx, tri_nx), (ny, tri_ny), (c, tri_c)))
-    u0, u1 = piece_interval(
-        np.array([-300.0, -5.0]),
-        np.array([10.0, 2.0]),
-        np.array([600.0, 20.0]),
-        np.array([0.0, 0.0]),
-        np.array([0, 6]),
-        np.array([6, 3]),
-        all_nx,
-        all_ny,
-        all_c,
+    triangle = [(0, 0), (10, 0), (0, 10)]
+    edges = np.concatenate([ring(HEXAGON), ring(triangle)])
+    rows, u0, u1 = piece_intervals(
+        np.array([-300.0, -5.0, 500.0]),
+        np.array([10.0, 2.0, 0.0]),
+        np.array([600.0, 20.0, 1.0]),
+        np.array([0.0, 0.0, 0.0]),
+        np.array([0, 6, 0]),
+        np.array([6, 3, 6]),
+        edges,
     )
+    assert rows.tolist() == [0, 1, 2]
+    assert (u0[2], u1[2]) == pytest.approx((-600.0, -400.0))  # behind the third start
     assert u0[1] == pytest.approx(0.25)
     assert u1[1] == pytest.approx(0.65)
     assert u0[0] == pytest.approx((300 - 94.2265) / 600, abs=1e-3)

@@ -119,8 +119,10 @@ def test_bounds_hold_every_vertex(index: ZoneIndex) -> None:
     prims = index.prims
     for p in range(prims.piece_from, len(prims)):
         start, count = prims.edge_start[p], prims.edge_count[p]
-        # Each edge line n·x = c is at most the bound from the origin.
-        assert np.all(np.abs(prims.edge_c[start : start + count]) <= prims.bound_m[p] + 1e-6)
+        ends = prims.edges[start : start + count]
+        assert np.all(np.hypot(ends[:, 0], ends[:, 1]) <= prims.bound_m[p] + 1e-6)
+        assert np.array_equal(ends[1:, :2], ends[:-1, 2:])  # a closed ring
+        assert np.array_equal(ends[0, :2], ends[-1, 2:])
     caps = slice(prims.capsule_from, prims.piece_from)
     ends = np.maximum(np.hypot(*prims.a[caps].T), np.hypot(*prims.b[caps].T))
     assert np.all(ends + prims.radius_m[caps] <= prims.bound_m[caps] + 1e-6)

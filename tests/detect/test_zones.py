@@ -548,3 +548,24 @@ def test_entries_agree_with_geodesic_positions_checked_against_the_outlines() ->
                 if before >= 0:
                     assert not deep_inside[t, before], (t, z, row)
     assert checked > 30
+
+
+def test_long_straight_edge_at_high_latitude_is_followed() -> None:
+    # The northern edge runs along the parallel 55°N for 100 km: straight in lon/lat, so a
+    # curve in any local frame. A track coming down a meridian enters exactly at 55°N.
+    box = [[10.0, 54.5], [11.6, 54.5], [11.6, 55.0], [10.0, 55.0], [10.0, 54.5]]
+    zone = Zone.from_feature(
+        {
+            "type": "Feature",
+            "id": "box",
+            "properties": {"rule": "no_entry"},
+            "geometry": {"type": "Polygon", "coordinates": [box]},
+        },
+        owner=ZONES_OWNER,
+    )
+    index = ZoneIndex.build([zone], ZONE_PARTY_CODES)
+    starts = [(10.1, 55.05), (10.8, 55.05), (11.5, 55.05)]
+    found = rows(detect(index, [track(*start, course=180.0, gs=10.0) for start in starts]))
+    for i, start in enumerate(starts):
+        expected = distance_m(start, (start[0], 55.0)) / 10.0
+        assert found[(i, 0)].t_entry_s == pytest.approx(expected, abs=0.6)

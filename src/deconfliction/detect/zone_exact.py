@@ -1,11 +1,12 @@
-"""Exact phase: when a straight path is inside a disc, a capsule or a convex piece.
+"""Exact phase: when a straight path is inside a disc, a capsule or a polygonal piece.
 
 :func:`part_intervals` places each track's path in the local frame of each candidate part
 and dispatches by kind. The other functions work on columns (one row per path–part pair)
-in the part's local frame. The path is ``p(u) = s + u·d`` for ``u`` in [0, 1]; each
-function returns, per row, the interval
-``[u0, u1]`` of the whole line ``u ∈ ℝ`` that lies inside the part (closed: touching
-counts), with ``u0 = +inf, u1 = -inf`` where the line misses it. Callers clip to [0, 1].
+in the part's local frame. The path is ``p(u) = s + u·d`` for ``u`` in [0, 1]; discs and
+capsules are convex, so each row gets one interval ``[u0, u1]`` of the whole line
+``u ∈ ℝ`` inside the part (closed: touching counts; ``u0 = +inf, u1 = -inf`` where the
+line misses it); a piece may give a row several intervals (see :func:`piece_intervals`).
+Callers clip to [0, 1].
 A path with ``d = 0`` (a stationary track) is inside for every ``u`` or for none.
 
 >>> import numpy as np
@@ -98,41 +99,78 @@ def capsule_interval(
     return u0, u1
 
 
-def piece_interval(
+def piece_intervals(
     sx: FloatArray,
     sy: FloatArray,
     dx: FloatArray,
     dy: FloatArray,
     edge_start: IntArray,
     edge_count: IntArray,
-    edge_nx: FloatArray,
-    edge_ny: FloatArray,
-    edge_c: FloatArray,
-) -> tuple[FloatArray, FloatArray]:
-    """Where the line is inside a convex piece given by its edges ``n·p ≤ c`` (Cyrus–Beck)."""
+    edges: FloatArray,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Where the line is inside a polygonal piece: between successive crossings of its edges.
+
+    ``edges``: (m, 4) the two ends of every edge; row ``i`` owns
+    ``edges[edge_start[i]:edge_start[i] + edge_count[i]]``, a closed ring. The line is
+    inside between the first and second crossing, the third and fourth, and so on (an
+    edge crosses when its ends are on opposite sides, an end on the line counting as the
+    left side, so a line through a vertex is counted once). This is exact for any simple
+    ring, convex or not: a straight lon/lat edge, densified, is slightly bent in a local
+    frame, and a half-plane test would cut into the piece along it.
+
+    Returns ``(row, u0, u1)``, one entry per interval: none for a row whose line misses the
+    piece, several for a line that leaves and re-enters it. A stationary path (``d = 0``)
+    gets ``(-inf, inf)`` if its point is inside.
+    """
     rows = len(sx)
     if rows == 0:
-        return np.empty(0), np.empty(0)
+        return np.empty(0, dtype=np.intp), np.empty(0), np.empty(0)
+    still = (dx == 0.0) & (dy == 0.0)
+    dx = np.where(still, 1.0, dx)  # a stationary point is tested along an eastward line
+    dy = np.where(still, 0.0, dy)
     total = int(edge_count.sum())
     row = np.repeat(np.arange(rows), edge_count)
     first = np.cumsum(edge_count) - edge_count
     edge = np.repeat(edge_start - first, edge_count) + np.arange(total)
-    nx, ny = edge_nx[edge], edge_ny[edge]
-    num = edge_c[edge] - (nx * sx[row] + ny * sy[row])
-    den = nx * dx[row] + ny * dy[row]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = num / den
-    entering = den < 0.0
-    leaving = den > 0.0
-    lower = np.where(entering, ratio, -_INF)
-    upper = np.where(leaving, ratio, _INF)
-    outside = (den == 0.0) & (num < 0.0)  # parallel to this edge and beyond it
-    lower[outside] = _INF
-    upper[outside] = -_INF
-    u0 = np.maximum.reduceat(lower, first)
-    u1 = np.minimum.reduceat(upper, first)
-    _empty_where(u0 > u1, u0, u1)
-    return u0, u1
+    ends = np.take(edges, edge, axis=0)
+    ax, ay = ends[:, 0] - sx[row], ends[:, 1] - sy[row]
+    bx, by = ends[:, 2] - sx[row], ends[:, 3] - sy[row]
+    rdx, rdy = dx[row], dy[row]
+    side_a = rdx * ay - rdy * ax
+    side_b = rdx * by - rdy * bx
+    hit = np.flatnonzero((side_a >= 0.0) != (side_b >= 0.0))
+    f = side_a[hit] / (side_a[hit] - side_b[hit])  # where along the edge the line crosses it
+    px = ax[hit] + f * (bx[hit] - ax[hit])
+    py = ay[hit] + f * (by[hit] - ay[hit])
+    h_dx, h_dy = rdx[hit], rdy[hit]
+    u = (px * h_dx + py * h_dy) / (h_dx * h_dx + h_dy * h_dy)
+    owner = row[hit]  # crossings come grouped by row, rows in order
+    count = np.bincount(owner, minlength=rows)
+    at = np.cumsum(count) - count
+
+    # Most lines cross a piece twice: the interval is between the two crossings.
+    two = np.flatnonzero(count == 2)
+    out_row = [two]
+    out_u0 = [np.minimum(u[at[two]], u[at[two] + 1])]
+    out_u1 = [np.maximum(u[at[two]], u[at[two] + 1])]
+    many = np.flatnonzero(count >= 4)
+    if len(many):
+        taken = np.concatenate([np.arange(at[r], at[r] + count[r]) for r in many.tolist()])
+        order = taken[np.lexsort((u[taken], owner[taken]))]
+        out_row.append(owner[order[0::2]])
+        out_u0.append(u[order[0::2]])
+        out_u1.append(u[order[1::2]])
+    row_out = np.concatenate(out_row)
+    u0 = np.concatenate(out_u0)
+    u1 = np.concatenate(out_u1)
+    if still.any():  # a stationary point: inside if its own spot, u = 0, is in an interval
+        is_still = still[row_out]
+        contains = is_still & (u0 <= 0.0) & (u1 >= 0.0)
+        keep = ~is_still | contains
+        row_out, u0, u1 = row_out[keep], u0[keep], u1[keep]
+        u0[contains[keep]] = -_INF
+        u1[contains[keep]] = _INF
+    return row_out, u0, u1
 
 
 def part_intervals(
@@ -141,7 +179,8 @@ def part_intervals(
     """The pairs whose path meets their part within [0, 1], and the line interval inside.
 
     ``start``/``delta``: (n, 3) ECEF of each track's start and displacement over its
-    lookahead. Returns ``rows`` (indices into ``track``/``part``), ``u0``, ``u1``.
+    lookahead. Returns ``rows`` (indices into ``track``/``part``), ``u0``, ``u1``; a row
+    appears more than once when its line enters a piece more than once.
     """
     frame = np.take(prims.frame, part, axis=0)
     s = np.take(start, track, axis=0)
@@ -178,14 +217,10 @@ def part_intervals(
             a, b = np.take(prims.a, p, axis=0), np.take(prims.b, p, axis=0)
             u0, u1 = capsule_interval(*args, a[:, 0], a[:, 1], b[:, 0], b[:, 1], prims.radius_m[p])
         else:
-            u0, u1 = piece_interval(
-                *args,
-                prims.edge_start[p],
-                prims.edge_count[p],
-                prims.edge_nx,
-                prims.edge_ny,
-                prims.edge_c,
+            inner, u0, u1 = piece_intervals(
+                *args, prims.edge_start[p], prims.edge_count[p], prims.edges
             )
+            rows = rows[inner]
         hit = (u0 <= u1) & (u1 >= 0.0) & (u0 <= 1.0)
         rows_out.append(rows[hit])
         u0_out.append(u0[hit])

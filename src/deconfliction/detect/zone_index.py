@@ -7,7 +7,7 @@ query on purpose: everything a query would otherwise recompute is done here.
 Each part of each zone's region (:class:`~deconfliction.geo.parts.RegionParts`) becomes a
 *primitive* with its own local frame: the tangent plane at its centre (see
 :mod:`deconfliction.geo.frames`). In that frame a disc is a centre and a radius, a capsule
-two end points and a radius, a convex piece a list of edges ``n·p ≤ c``. A primitive also
+two end points and a radius, a piece the list of its edges. A primitive also
 has a bounding radius and a box in longitude/latitude.
 
 The grid is a *loose* multi-level grid over longitude/latitude: a primitive is stored once,
@@ -58,8 +58,8 @@ class Primitives:
 
     A point with ECEF ``X`` is at ``east = f[0]·X₀ + f[1]·X₁ - f[5]``,
     ``north = f[2]·X₀ + f[3]·X₁ + f[4]·X₂ - f[6]`` in the frame ``f`` of its part.
-    ``a``/``b``: (n, 2) local end points of capsules (discs: the origin). ``edge_*``: the
-    edges of pieces, flat; piece ``p`` owns ``edge_start[p]:edge_start[p] + edge_count[p]``.
+    ``a``/``b``: (n, 2) local end points of capsules (discs: the origin). ``edges``: the
+    edges of pieces, flat; piece ``p`` owns ``edges[edge_start[p]:][:edge_count[p]]``.
     """
 
     kind: npt.NDArray[np.int8]
@@ -75,9 +75,7 @@ class Primitives:
     b: FloatArray
     edge_start: IntArray
     edge_count: IntArray
-    edge_nx: FloatArray
-    edge_ny: FloatArray
-    edge_c: FloatArray
+    edges: FloatArray  # (edges, 4): the two ends of each piece edge, in the piece's frame
     capsule_from: int  # parts are ordered discs, capsules, pieces: where each kind starts
     piece_from: int
 
@@ -130,6 +128,7 @@ class ZoneIndex:
     levels: tuple[GridLevel, ...]
     everywhere: IntArray  # primitives checked against every track
     part_count: IntArray  # parts per zone
+    one_interval: npt.NDArray[np.bool_]  # one disc or capsule: a path is inside it at most once
     prim_box: FloatArray  # Primitives.box, computed once
     prim_owner: IntArray  # owner code of each part's zone
     prim_limited: npt.NDArray[np.bool_]  # the part's zone has an altitude band or validity
@@ -171,6 +170,7 @@ class ZoneIndex:
             len(zones), 4
         )
         limited = ~np.all(np.isinf(limits), axis=1)
+        part_count = np.bincount(prims.zone, minlength=len(zones)).astype(np.intp)
         return cls(
             zones=zones,
             owner_code=owner_code,
@@ -182,7 +182,9 @@ class ZoneIndex:
             prims=prims,
             levels=levels,
             everywhere=everywhere,
-            part_count=np.bincount(prims.zone, minlength=len(zones)).astype(np.intp),
+            part_count=part_count,
+            one_interval=(part_count == 1)
+            & (np.bincount(prims.zone[prims.kind == PIECE], minlength=len(zones)) == 0),
             prim_box=prims.box,
             prim_owner=owner_code[prims.zone],
             prim_limited=limited[prims.zone],
@@ -243,21 +245,14 @@ def _primitives(parts_per_zone: Sequence[RegionParts]) -> Primitives:
 
     edge_start = np.zeros(n, dtype=np.intp)
     edge_count = np.zeros(n, dtype=np.intp)
-    edge_nx = edge_ny = edge_c = np.empty(0)
+    edges = np.empty((0, 4))
     if n_piece:
         first_piece = n_disc + n_caps
         vertex = local(parts.piece_lon, parts.piece_lat, first_piece + piece_of_vertex)
         starts = parts.piece_offsets[:-1]
         following = np.arange(len(vertex)) + 1
         following[parts.piece_offsets[1:] - 1] = starts  # the last vertex closes onto the first
-        d = vertex[following] - vertex
-        twice_area = np.add.reduceat(vertex[:, 0] * d[:, 1] - vertex[:, 1] * d[:, 0], starts)
-        turn = np.where(twice_area >= 0.0, 1.0, -1.0)[piece_of_vertex]  # outward for any winding
-        length = np.hypot(d[:, 0], d[:, 1])
-        length[length == 0.0] = np.inf  # a repeated vertex: no constraint
-        edge_nx = turn * d[:, 1] / length
-        edge_ny = -turn * d[:, 0] / length
-        edge_c = edge_nx * vertex[:, 0] + edge_ny * vertex[:, 1]
+        edges = np.column_stack([vertex, vertex[following]])
         pieces = np.arange(first_piece, n)
         edge_start[pieces] = starts
         edge_count[pieces] = piece_sizes
@@ -287,9 +282,7 @@ def _primitives(parts_per_zone: Sequence[RegionParts]) -> Primitives:
         b=b,
         edge_start=edge_start,
         edge_count=edge_count,
-        edge_nx=edge_nx,
-        edge_ny=edge_ny,
-        edge_c=edge_c,
+        edges=edges,
         capsule_from=n_disc,
         piece_from=n_disc + n_caps,
     )

@@ -309,14 +309,14 @@ def _merge(
     ``gap``: per row, the longest break (s) between two parts' intervals that still counts
     as one stretch.
 
-    A zone of one part (a circle, a site, a convex area) has one interval per track: it
-    is the answer. The intervals of a zone of several parts are sorted and merged.
+    A zone of one disc or capsule (a circle, a site) has at most one interval per track: it
+    is the answer. The intervals of any other zone are sorted and merged.
     """
     if not len(track):
         return Incursions.empty()
     n_zones = len(index)
     key = track * n_zones + zone
-    single = index.part_count[zone] == 1
+    single = index.one_interval[zone]
     several = ~single
     if several.any():
         k, a, b, h, g = key[several], t0[several], t1[several], lookahead[several], gap[several]

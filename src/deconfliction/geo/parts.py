@@ -1,4 +1,4 @@
-"""A region as a union of small convex parts: discs, capsules and convex pieces.
+"""A region as a union of small parts: discs, capsules and polygonal pieces.
 
 Detection tests a moving point against a region many thousand times a second; it cannot
 afford a polygon of hundreds of vertices per test. So every region also carries this exact
@@ -7,9 +7,11 @@ decomposition, whose union *is* the region (not an approximation of it):
 - a **disc**: the points within ``radius_m`` of a centre (a circle, a site);
 - a **capsule**: the points within ``radius_m`` of a segment (a piece of a buffered line, or
   of the buffer around an outline: ``P ⊕ disc = P ∪ (∂P ⊕ disc)``);
-- a **piece**: a convex polygon with at most :data:`MAX_PIECE_VERTICES` vertices,
+- a **piece**: a polygon with at most :data:`MAX_PIECE_VERTICES` vertices,
   counter-clockwise, from a constrained Delaunay triangulation whose triangles are merged
-  while they stay convex (Hertel–Mehlhorn).
+  while they stay convex in longitude/latitude (Hertel–Mehlhorn). Small and convex pieces
+  keep detection cheap (a path crosses a piece's outline about twice), but detection
+  does not rely on convexity: a straight lon/lat edge is slightly bent in a local frame.
 
 Segments and piece edges are short enough (:func:`~deconfliction.geo.metric.densify`) that
 they are straight to within 5 m in any local frame near them. Longitudes inside one part
@@ -40,7 +42,7 @@ MAX_PIECE_VERTICES = 32
 
 @dataclass(frozen=True, eq=False)
 class RegionParts:
-    """Discs, capsules and convex pieces whose union is a region (see the module docs).
+    """Discs, capsules and polygonal pieces whose union is a region (see the module docs).
 
     ``capsule_lon``/``capsule_lat`` are (n, 2): the two ends of each segment. The pieces are
     stored flat: piece ``k`` has the vertices ``piece_lon[piece_offsets[k]:piece_offsets[k+1]]``.
@@ -142,7 +144,7 @@ def capsules(lines: Sequence[Sequence[Position]], radius_m: float) -> RegionPart
 
 
 def convex_pieces(rings: Sequence[Sequence[Position]]) -> RegionParts:
-    """Convex pieces covering a polygon (outer ring, then holes; unwrapped, valid)."""
+    """Pieces, convex in lon/lat, that tile a polygon (outer ring, then holes; unwrapped)."""
     dense = [_without_repeats(densify(ring)) for ring in rings]
     polygon = shapely.Polygon(dense[0], dense[1:])
     pieces = _hertel_mehlhorn(polygon)

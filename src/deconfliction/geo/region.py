@@ -24,7 +24,7 @@ A :class:`Region` has two exact-enough descriptions of the same set of points:
   polygons whose vertices lie on the exact boundary, within 5 m of it
   (:data:`~deconfliction.geo.metric.TOLERANCE_M`). Use it to intersect regions (zone
   overlaps, operation volumes), to draw them and for their area.
-- ``parts``: the exact union of discs, capsules and convex pieces
+- ``parts``: the exact union of discs, capsules and small polygonal pieces
   (:class:`~deconfliction.geo.parts.RegionParts`) that detection tests tracks against.
 
 >>> region = parse_geometry({"type": "Point", "coordinates": [38.66, 33.5]}, radius_m=55_000,
