@@ -7,18 +7,20 @@ import pytest
 
 from deconfliction.detect import zone_broad
 from deconfliction.detect.zone_broad import boxes_overlap, candidate_pairs
-from deconfliction.detect.zone_index import ZoneIndex
+from deconfliction.detect.zone_index import BOX_SLACK_DEG, ZoneIndex
 from deconfliction.detect.zones import track_paths
 from tests.detect.test_zone_index import MIXED
 from tests.detect.test_zones import random_zones
 from tests.scenarios import ZONE_PARTY_CODES
 
 
-def all_pairs(index: ZoneIndex, box: np.ndarray) -> set[tuple[int, int]]:
+def all_pairs(index: ZoneIndex, box: np.ndarray, grow: float = 0.0) -> set[tuple[int, int]]:
     n, m = len(box), len(index.prims)
     track = np.repeat(np.arange(n), m)
     part = np.tile(np.arange(m), n)
-    keep = boxes_overlap(index.prim_box[part], box[track])
+    grown = box.copy()
+    grown[:, 2:] += grow
+    keep = boxes_overlap(index.prim_box[part], grown[track])
     return set(zip(track[keep].tolist(), part[keep].tolist(), strict=True))
 
 
@@ -43,13 +45,28 @@ def tracks_box(rng: np.random.Generator, n: int) -> np.ndarray:
     return track_paths(lat, lon, gs, course, np.full(len(lat), 300.0)).box
 
 
-def test_pairs_are_exactly_the_overlapping_boxes_once_each(index: ZoneIndex) -> None:
+def test_pairs_are_the_overlapping_boxes_once_each(index: ZoneIndex) -> None:
     box = tracks_box(np.random.default_rng(1), 400)
     pairs = found(index, box)
     assert len(pairs) == len(set(pairs))
-    expected = all_pairs(index, box)
-    assert set(pairs) == expected
-    assert len(expected) > 500
+    overlapping = all_pairs(index, box)
+    # Every overlapping pair, and nothing beyond the single-precision slack on both boxes.
+    assert overlapping <= set(pairs) <= all_pairs(index, box, grow=2 * BOX_SLACK_DEG + 1e-6)
+    assert len(overlapping) > 500
+
+
+def test_own_zones_are_left_out(index: ZoneIndex) -> None:
+    box = tracks_box(np.random.default_rng(3), 100)
+    party = np.full(len(box), ZONE_PARTY_CODES["aid"])
+    pairs = []
+    for track, part in candidate_pairs(index, box, party):
+        pairs.extend(zip(track.tolist(), part.tolist(), strict=True))
+    owners = {int(index.prim_owner[p]) for _, p in pairs}
+    assert owners
+    assert ZONE_PARTY_CODES["aid"] not in owners
+    assert set(pairs) == {
+        pair for pair in found(index, box) if index.prim_owner[pair[1]] != party[0]
+    }
 
 
 def test_chunking_does_not_change_the_pairs(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from deconfliction.detect.zone_index import GridLevel, ZoneIndex
+from deconfliction.detect.zone_index import GridLevel, ZoneIndex, single_boxes
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -39,11 +39,18 @@ class Runs:
     order: IntArray
 
 
-def candidate_pairs(index: ZoneIndex, box: FloatArray) -> Iterator[tuple[IntArray, IntArray]]:
+def candidate_pairs(
+    index: ZoneIndex, box: FloatArray, party: IntArray | None = None
+) -> Iterator[tuple[IntArray, IntArray]]:
     """(track, part) pairs whose boxes overlap, in chunks of about :data:`PAIR_CHUNK`.
 
     ``box``: (n, 4) per track, the centre lon and lat and half extents (degrees) of its path.
+    ``party``: each track's party code; if given, parts of that party's own zones are left
+    out. Boxes are compared in single precision, each grown a little (see
+    :func:`~deconfliction.detect.zone_index.single_boxes`), so a pair whose boxes are
+    within about 20 m of touching may come out too: the exact phase decides.
     """
+    box32 = single_boxes(box)
     runs = [level_runs(level, box) for level in index.levels]
     if len(index.everywhere):
         n = len(box)
@@ -59,11 +66,16 @@ def candidate_pairs(index: ZoneIndex, box: FloatArray) -> Iterator[tuple[IntArra
         counts = run.stop - run.start
         for lo, hi in _chunks(counts):
             track, part = _gather(run.track[lo:hi], run.start[lo:hi], counts[lo:hi], run.order)
-            keep = boxes_overlap(np.take(index.prim_box, part, axis=0), np.take(box, track, axis=0))
+            keep = boxes_overlap(
+                np.take(index.prim_box32, part, axis=0), np.take(box32, track, axis=0)
+            )
+            if party is not None:
+                keep &= index.prim_owner[part] != party[track]
             yield track[keep], part[keep]
 
 
-def boxes_overlap(a: FloatArray, b: FloatArray) -> BoolArray:
+
+def boxes_overlap(a: npt.NDArray[np.floating], b: npt.NDArray[np.floating]) -> BoolArray:
     """Whether boxes (centre lon, centre lat, half lon, half lat) overlap, across ±180 too."""
     dlon = np.abs(a[:, 0] - b[:, 0])
     dlon = np.minimum(dlon, 360.0 - dlon)

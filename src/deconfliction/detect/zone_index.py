@@ -50,6 +50,7 @@ LEVEL_SIZES_DEG = (1 / 8, 1 / 4, 1 / 2, 1.0, 2.0, 4.0, 8.0)
 MAX_LEVEL_CELLS = 4_000_000  # a level whose table would be larger hands its parts up
 _BOX_MARGIN = 1.001  # boxes grow by 0.1 % (orthographic shrink) plus 10 m
 _BOX_PAD_M = 20.0
+BOX_SLACK_DEG = 1e-4  # about 11 m: more than float32 rounding of a box, for the broad phase
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,6 +131,7 @@ class ZoneIndex:
     part_count: IntArray  # parts per zone
     one_interval: npt.NDArray[np.bool_]  # one disc or capsule: a path is inside it at most once
     prim_box: FloatArray  # Primitives.box, computed once
+    prim_box32: npt.NDArray[np.float32]  # the same in single precision, half extents grown
     prim_owner: IntArray  # owner code of each part's zone
     prim_limited: npt.NDArray[np.bool_]  # the part's zone has an altitude band or validity
     zone_limits: FloatArray  # (zones, 4): alt lower, alt upper, valid from, valid to
@@ -186,10 +188,21 @@ class ZoneIndex:
             one_interval=(part_count == 1)
             & (np.bincount(prims.zone[prims.kind == PIECE], minlength=len(zones)) == 0),
             prim_box=prims.box,
+            prim_box32=single_boxes(prims.box),
             prim_owner=owner_code[prims.zone],
             prim_limited=limited[prims.zone],
             zone_limits=limits,
         )
+
+
+def single_boxes(box: FloatArray) -> npt.NDArray[np.float32]:
+    """Boxes in single precision, half extents grown by :data:`BOX_SLACK_DEG`.
+
+    Float32 keeps about 2 m at ±180°; the slack makes sure rounding never loses an overlap.
+    """
+    grown = box.astype(np.float32)
+    grown[:, 2:] += np.float32(BOX_SLACK_DEG)
+    return grown
 
 
 def _primitives(parts_per_zone: Sequence[RegionParts]) -> Primitives:

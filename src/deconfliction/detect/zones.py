@@ -238,10 +238,8 @@ def find_incursions(
         return Incursions.empty()
     paths = track_paths(lat_a, lon_a, gs_a, course_a, horizon)
     found: list[tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]] = []
-    for track, part in candidate_pairs(index, paths.box):
-        # Owner, validity window and altitude band first: cheap, and they drop many pairs.
-        keep = index.prim_owner[part] != party_a[track]
-        track, part = track[keep], part[keep]
+    for track, part in candidate_pairs(index, paths.box, party_a):
+        # Validity window and altitude band first: cheap, and they drop many pairs.
         lookahead = horizon[track]
         w0 = np.zeros(len(track))
         w1 = lookahead.copy()
