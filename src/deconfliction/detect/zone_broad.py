@@ -74,7 +74,6 @@ def candidate_pairs(
             yield track[keep], part[keep]
 
 
-
 def boxes_overlap(a: npt.NDArray[np.floating], b: npt.NDArray[np.floating]) -> BoolArray:
     """Whether boxes (centre lon, centre lat, half lon, half lat) overlap, across ±180 too."""
     dlon = np.abs(a[:, 0] - b[:, 0])
