@@ -42,8 +42,8 @@ IntArray = npt.NDArray[np.intp]
 DISC, CAPSULE, PIECE = 0, 1, 2
 # A level's cells: rows of ``size * ROWS`` degrees, columns of ``size * COLUMNS`` degrees
 # on the ground at the parts' typical latitude (coarser if the table would be too large).
-ROWS = 1.0
-COLUMNS = 0.25
+ROWS = 0.5
+COLUMNS = 0.125
 MIN_ROW_DEG = 0.25
 MIN_LEVEL_SHARE = 0.05  # a level with fewer of the parts joins the next coarser one
 LEVEL_SIZES_DEG = (1 / 8, 1 / 4, 1 / 2, 1.0, 2.0, 4.0, 8.0)
