@@ -11,9 +11,10 @@ two end points and a radius, a piece the list of its edges. A primitive also
 has a bounding radius and a box in longitude/latitude.
 
 The grid is a *loose* multi-level grid over longitude/latitude: a primitive is stored once,
-in the cell of its centre, at the finest level whose cells are at least as wide as its box;
-so a query box grown by half a cell finds it without duplicates. Primitives too large for
-any level (or near a pole) are checked against every track.
+in the cell of its box centre, at the level for its size (levels double in size; a level
+with few primitives hands them to the next); a query box grown by the level's largest half
+extent finds it, without duplicates. Primitives too large for any level (or near a pole)
+are checked against every track.
 """
 
 from __future__ import annotations
