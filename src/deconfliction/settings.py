@@ -75,6 +75,13 @@ class Settings:
         "s",
         "How often the hub signs a checkpoint of the journal's head (only if it moved).",
     )
+    # Zones
+    zone_max_vertices: int = setting(
+        10_000, "vertices", "Most positions in one zone's geometry; more are refused (422)."
+    )
+    zone_max_area_m2: float = setting(
+        500_000e6, "m2", "Largest area of one zone (after radius and buffer); larger is refused."
+    )
     # Streams
     stream_backlog_limit: int = setting(
         10_000, "events", "Most stored events a reconnecting stream replays in one go."

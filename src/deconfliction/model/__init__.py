@@ -32,6 +32,7 @@ from deconfliction.model.report import (
 )
 from deconfliction.model.states import AlertState, IncidentState, MessageState, OperationState
 from deconfliction.model.validate import check_report, validate_reports
+from deconfliction.model.zone import Zone, ZoneRule
 
 __all__ = [
     "DEFAULT_MINIMA",
@@ -63,6 +64,8 @@ __all__ = [
     "StepKind",
     "TrackRef",
     "Volume",
+    "Zone",
+    "ZoneRule",
     "acknowledge",
     "check_object_id",
     "check_party_name",
