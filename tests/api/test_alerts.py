@@ -26,7 +26,7 @@ def fly(d: Deployment, seconds: int) -> None:
             "/v1/reports",
             json=[
                 {
-                    "track": "b1",
+                    "track": "BLUE-JET-1",
                     "time": now,
                     "lat": blue_lat,
                     "lon": blue_lon,
@@ -40,7 +40,7 @@ def fly(d: Deployment, seconds: int) -> None:
             "/v1/reports",
             json=[
                 {
-                    "track": "r1",
+                    "track": "RED-JET-1",
                     "time": now,
                     "lat": r_lat,
                     "lon": r_lon,
@@ -73,7 +73,10 @@ def test_collision_course_alerts_both_resolves_and_does_not_flicker(
     ):
         fly(d, 230)  # passing at 150 s; 5 NM apart again at ~173 s; + hysteresis
         blue, red = alert_events(blue_ws), alert_events(red_ws)
-    for events, own, other, other_track in ((blue, "b1", "red", "r1"), (red, "r1", "blue", "b1")):
+    for events, own, other, other_track in (
+        (blue, "BLUE-JET-1", "red", "RED-JET-1"),
+        (red, "RED-JET-1", "blue", "BLUE-JET-1"),
+    ):
         kinds = [e["kind"] for e in events]
         assert kinds[0] == "alert.opened" and kinds[-1] == "alert.resolved"
         assert kinds.count("alert.opened") == 1  # no flicker

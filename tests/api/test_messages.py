@@ -280,3 +280,24 @@ def test_expected_crossings_are_listed_for_both_sides(d: Deployment) -> None:
     assert (crossing["tracks"], crossing["zones"]) == (["FF-21"], ["z-1"])
     assert (crossing["start"], crossing["end"]) == ("2026-11-23T10:10:00Z", "2026-11-23T10:40:00Z")
     assert d.client("green").get("/v1/hotline/crossings").json() == []
+
+
+def test_sending_and_acknowledging_answer_with_receipts(
+    deploy: Callable[..., Deployment],
+) -> None:
+    d = deploy("blue", "red")
+    d.client("admin").put("/v1/agreements", json={"parties": ["blue", "red"]})
+    sent = d.client("blue").post(
+        "/v1/messages",
+        json={"to": "red", "channel": "air", "priority": "urgent", "text": "climbing to FL120"},
+    )
+    receipt = sent.json()["receipt"]
+    entries = {e.seq: e for e in d.hub.store.journal_entries()}
+    assert entries[receipt["seq"]].hash == receipt["hash"]
+    assert entries[receipt["seq"]].party == "blue"
+    acked = d.client("red").post(f"/v1/messages/{sent.json()['id']}/ack").json()
+    entries = {e.seq: e for e in d.hub.store.journal_entries()}
+    acknowledgement = entries[acked["receipt"]["seq"]]
+    assert (acknowledgement.party, acknowledgement.hash) == ("red", acked["receipt"]["hash"])
+    again = d.client("red").post(f"/v1/messages/{sent.json()['id']}/ack").json()
+    assert again["receipt"] is None

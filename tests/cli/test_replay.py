@@ -17,8 +17,12 @@ HEADER = "time,party,track,lat,lon,alt_m,gs_mps,course_deg,vs_mps\n"
 def test_head_on_pair_is_alerted_to_both_and_resolved(tmp_path: Path) -> None:
     rows = [HEADER]
     for second in range(0, 240, 5):  # 60 km apart at 400 m/s closing; they pass at 150 s
-        rows.append(f"{1000 + second},blue,b1,45.0,{5.0 + 0.002541 * second},9000,200,90,0\n")
-        rows.append(f"{1000 + second},red,r1,45.0,{5.762 - 0.002541 * second},9000,200,270,0\n")
+        rows.append(
+            f"{1000 + second},blue,BLUE-JET-1,45.0,{5.0 + 0.002541 * second},9000,200,90,0\n"
+        )
+        rows.append(
+            f"{1000 + second},red,RED-JET-1,45.0,{5.762 - 0.002541 * second},9000,200,270,0\n"
+        )
     path = tmp_path / "headon.csv"
     path.write_text("".join(rows))
     result = CliRunner().invoke(main, ["replay", str(path), "--as-fast-as-possible"])
@@ -32,7 +36,7 @@ def test_head_on_pair_is_alerted_to_both_and_resolved(tmp_path: Path) -> None:
         ["blue", "resolved"],
         ["red", "resolved"],
     ]
-    assert "vs red" in lines[0] and "b1" in lines[0] and "r1" not in lines[0]
+    assert "vs red" in lines[0] and "BLUE-JET-1" in lines[0] and "RED-JET-1" not in lines[0]
     assert "replayed 48 snapshots, 96 reports (0 rejected) of 2 tracks" in result.stderr
 
 

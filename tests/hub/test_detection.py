@@ -41,9 +41,9 @@ def report(
 
 def head_on(hub: Hub, clock: ManualClock, gap_m: float = 60_000.0) -> None:
     """Blue flies east, red west, on the same parallel, ``gap_m`` apart, at T0."""
-    hub.submit_reports("blue", [report("b1", 45.0, 5.0, 90.0, clock.now())])
+    hub.submit_reports("blue", [report("BLUE-JET-1", 45.0, 5.0, 90.0, clock.now())])
     lat, lon = at(45.0, 5.0, 90.0, gap_m)
-    hub.submit_reports("red", [report("r1", lat, lon, 270.0, clock.now())])
+    hub.submit_reports("red", [report("RED-JET-1", lat, lon, 270.0, clock.now())])
 
 
 def test_a_predicted_conflict_opens_with_the_time_to_loss(hub: Hub, clock: ManualClock) -> None:
@@ -56,9 +56,9 @@ def test_a_predicted_conflict_opens_with_the_time_to_loss(hub: Hub, clock: Manua
     assert blue.severity is Severity.PREDICTED
     # 60 km apart, closing at 400 m/s, 9,260 m minimum: loss in (60000 - 9260) / 400 s
     assert abs(blue.view["geometry"]["t_in_s"] - 126.85) < 1.0
-    assert blue.view["own"]["track"] == "b1"
+    assert blue.view["own"]["track"] == "BLUE-JET-1"
     assert blue.view["other"]["party"] == "red"
-    assert "r1" not in json.dumps(blue.to_json())
+    assert "RED-JET-1" not in json.dumps(blue.to_json())
 
 
 def test_tracks_are_extrapolated_to_the_cycle_time(hub: Hub, clock: ManualClock) -> None:
@@ -75,7 +75,7 @@ def test_same_party_pairs_are_not_conflicts(hub: Hub, clock: ManualClock) -> Non
     hub.add_party("blue")
     lat, lon = at(45.0, 5.0, 90.0, 60_000)
     hub.submit_reports(
-        "blue", [report("b1", 45.0, 5.0, 90.0, T0), report("b2", lat, lon, 270.0, T0)]
+        "blue", [report("BLUE-JET-1", 45.0, 5.0, 90.0, T0), report("b2", lat, lon, 270.0, T0)]
     )
     assert hub.run_cycle().conflicts == 0
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from deconfliction.api.schemas import ReceiptOut
+
 ChannelName = Literal["air", "ground", "command"]
 PriorityName = Literal["routine", "urgent", "flash"]
 MessageStateName = Literal["sent", "delivered", "overdue", "escalated", "acknowledged"]
@@ -120,6 +122,11 @@ class MessageOut(_Model):
     history: list[StepOut] = Field(description="Every step of its life, in order.")
     rendered: RenderedOut = Field(
         description="The whole message in the caller's language, with UTC and local times."
+    )
+    receipt: ReceiptOut | None = Field(
+        None,
+        description="On sending or acknowledging: the journal receipt of that write (null "
+        "when nothing was written, e.g. a second acknowledgement).",
     )
 
 

@@ -7,8 +7,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 
 from deconfliction.api.deps import HubDep, PartyDep
+from deconfliction.api.receipts import with_receipt
 from deconfliction.api.schemas import AlertOut, ErrorOut
-from deconfliction.hub.context import recording
 
 router = APIRouter(tags=["alerts"], responses={401: {"model": ErrorOut}, 404: {"model": ErrorOut}})
 
@@ -47,9 +47,7 @@ def acknowledge_alert(alert_id: str, hub: HubDep, caller: PartyDep) -> dict[str,
     """Acknowledge one of the caller's alerts (the other parties involved are told). An
     alert already resolved or expired cannot be acknowledged (409); acknowledging twice
     changes nothing. The answer carries the journal receipt of the acknowledgement."""
-    with recording() as written:
-        answer = hub.acknowledge_alert(caller.name, alert_id).to_json()
-    entry = written.first(caller.name)
-    if entry is not None:
-        answer["receipt"] = hub.journal.receipt(entry).to_json()
-    return answer
+    alert, receipt = with_receipt(
+        hub, caller.name, lambda: hub.acknowledge_alert(caller.name, alert_id)
+    )
+    return {**alert.to_json(), "receipt": receipt}

@@ -15,6 +15,7 @@ from deconfliction.api.hotline_schemas import (
     MessagePageOut,
     SentOut,
 )
+from deconfliction.api.receipts import with_receipt
 from deconfliction.api.schemas import ErrorOut
 from deconfliction.units import parse_time
 
@@ -32,22 +33,27 @@ def send_message(body: MessageIn, hub: HubDep, caller: PartyDep) -> dict[str, An
     (default by priority); past that it escalates to the recipient's `command` channel and
     is repeated there until acknowledged. You hear every step on your stream. The answer
     says how many desks of the recipient are connected and whether it has a webhook."""
-    message = hub.send_message(
+    message, receipt = with_receipt(
+        hub,
         caller.name,
-        to=body.to,
-        channel=body.channel,
-        priority=body.priority,
-        text=body.text,
-        text_language=body.text_language,
-        template=body.template,
-        fields=body.fields,
-        ack_within_s=body.ack_within_s,
-        places=[place.model_dump(exclude_none=True) for place in body.places or ()],
-        reply_to=body.reply_to,
+        lambda: hub.send_message(
+            caller.name,
+            to=body.to,
+            channel=body.channel,
+            priority=body.priority,
+            text=body.text,
+            text_language=body.text_language,
+            template=body.template,
+            fields=body.fields,
+            ack_within_s=body.ack_within_s,
+            places=[place.model_dump(exclude_none=True) for place in body.places or ()],
+            reply_to=body.reply_to,
+        ),
     )
     presence = hub.hotline.presence.of(body.to)
     return {
         **hub.message_view(message, caller.name),
+        "receipt": receipt,
         "recipient_desks": presence.desks,
         "recipient_webhook": hub.hotline.webhooks.get(body.to) is not None,
     }
@@ -90,7 +96,10 @@ def acknowledge_message(message_id: str, hub: HubDep, caller: PartyDep) -> dict[
     Its escalation stops and the sender is told. Acknowledging twice changes nothing.
     Acknowledging the hub's message about an alert acknowledges the alert too, and a
     crossing notice you acknowledge makes the crossing expected in your zones."""
-    return hub.message_view(hub.acknowledge_message(caller.name, message_id), caller.name)
+    message, receipt = with_receipt(
+        hub, caller.name, lambda: hub.acknowledge_message(caller.name, message_id)
+    )
+    return {**hub.message_view(message, caller.name), "receipt": receipt}
 
 
 @router.get("/hotline/stats", response_model=list[ChannelStatsOut])
