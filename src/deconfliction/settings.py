@@ -44,7 +44,15 @@ class Settings:
         8 * 1024 * 1024, "bytes", "Largest request body the API reads; larger ones get 413."
     )
     # Live picture and detection
-    cycle_s: float = setting(1.0, "s", "Cadence of the detection cycle over the live picture.")
+    cycle_s: float = setting(
+        1.0, "s", "Longest time between two detection cycles over the live picture."
+    )
+    cycle_min_s: float = setting(
+        0.2,
+        "s",
+        "Shortest time between two cycles: new reports start the next cycle early, but not "
+        "sooner than this after the previous one (so alerts follow reports quickly).",
+    )
     stale_after_s: float = setting(
         30.0, "s", "A track not updated for this long drops out of detection."
     )

@@ -78,6 +78,8 @@ class Hub:
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self._lock = threading.RLock()
+        # Set when reports are stored: the runner then starts the next cycle early.
+        self.reports_arrived = threading.Event()
         # The journal's key: None makes a throwaway one (fine for a hub that never restarts).
         self.journal = HubJournal(
             store, key or generate_hub_key(), checkpoint_every_s=settings.journal_checkpoint_s
@@ -201,7 +203,10 @@ class Hub:
         if not len(batch):
             return IngestResult(0, 0, rejected, None)
         with self.write() as unit:
-            return self.tracks.ingest(unit, batch, rejected)
+            result = self.tracks.ingest(unit, batch, rejected)
+        if result.accepted:
+            self.reports_arrived.set()
+        return result
 
     def tracks_for(self, party: str) -> list[Report]:
         """The current picture as ``party`` may see it."""

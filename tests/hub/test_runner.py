@@ -1,0 +1,30 @@
+"""The runner: cycles at least every cycle_s, earlier when reports arrive."""
+
+import time
+from pathlib import Path
+
+from deconfliction.hub import Hub, Runner
+from deconfliction.settings import Settings
+from deconfliction.store import SQLiteStore
+from tests.scenarios import report
+
+
+def test_reports_start_the_next_cycle_early(tmp_path: Path) -> None:
+    hub = Hub(Settings(cycle_s=30.0, cycle_min_s=0.05), SQLiteStore(tmp_path / "hub.db"))
+    hub.add_party("blue")
+    runner = Runner(hub)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 5
+        while hub.last_cycle is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        first = hub.last_cycle
+        assert first is not None
+        hub.submit_reports("blue", [report("a", time=time.time())])
+        while hub.last_cycle is first and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert hub.last_cycle is not first  # long before the 30 s cadence
+        assert hub.last_cycle.tracks == 1
+    finally:
+        runner.stop()
+        hub.close()
