@@ -221,6 +221,16 @@ class HealthOut(_Model):
     time: str = Field(description="The hub's clock, RFC 3339.")
     tracks_live: int = Field(description="Tracks in detection now.")
     schema_version: int = Field(description="Version of the database schema.")
+    cycle: CycleOut | None = Field(
+        None, description="The last detection cycle (null before the first)."
+    )
+
+
+class CycleOut(_Model):
+    time: str = Field(description="The cycle's time, RFC 3339.")
+    tracks: int = Field(description="Live tracks it checked.")
+    conflicts: int = Field(description="Track–track conflicts it found.")
+    duration_ms: float = Field(description="How long it took, milliseconds.")
 
 
 class VersionOut(_Model):

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from deconfliction import __version__
 from deconfliction.api.deps import HubDep
-from deconfliction.api.schemas import HealthOut, VersionOut
+from deconfliction.api.schemas import CycleOut, HealthOut, VersionOut
 from deconfliction.units import format_time
 
 router = APIRouter(tags=["meta"])
@@ -16,11 +16,23 @@ router = APIRouter(tags=["meta"])
 def health(hub: HubDep) -> HealthOut:
     """Whether the hub serves requests, with a few live figures."""
     now = hub.clock.now()
+    last = hub.last_cycle
+    cycle = (
+        None
+        if last is None
+        else CycleOut(
+            time=format_time(last.time_s),
+            tracks=last.tracks,
+            conflicts=last.conflicts,
+            duration_ms=round(last.duration_s * 1000, 1),
+        )
+    )
     return HealthOut(
         status="ok",
         time=format_time(now),
         tracks_live=len(hub.picture.live_rows(now, hub.settings.stale_after_s)),
         schema_version=hub.store.schema_version(),
+        cycle=cycle,
     )
 
 

@@ -1,0 +1,303 @@
+"""Latency benchmark: from a report's arrival to the alert on the other party's stream.
+
+    python -m bench.latency [--tracks 25000] [--seconds 60] [--triggers 60]
+
+A real hub runs in a subprocess (``serve`` on a temporary SQLite file, default settings).
+25,000 tracks of 20 parties over 35–60°N × 10°W–30°E report at 1 Hz (altitudes 3–12.5 km,
+100–250 m/s, 30 % climbing or descending at 10 m/s: the *dense* workload of
+``bench/detect.py``), posted as batches of 1,000 spread over each second. Two more parties
+fly trigger pairs: B follows A 40 km behind at the same speed and level (no conflict); at a
+chosen second A turns back towards B, and that report makes a new predicted conflict. The
+latency of a trigger is from the start of the POST carrying A's turn to the moment B's
+party receives ``alert.opened`` on its WebSocket. The reference measured in the same run is
+the echo: from the start of the POST of B's own batch to its ``reports.accepted`` event on
+the same stream — what delivery costs without detection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import httpx
+import numpy as np
+import orjson
+
+EARTH_M = 6_371_000.0
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+PARTIES = 20
+
+
+class Fleet:
+    """Tracks moving on straight courses (small-step spherical dead reckoning)."""
+
+    def __init__(
+        self,
+        lat: np.ndarray,
+        lon: np.ndarray,
+        alt: np.ndarray,
+        gs: np.ndarray,
+        course: np.ndarray,
+        vs: np.ndarray,
+    ) -> None:
+        self.lat, self.lon, self.alt, self.gs, self.course, self.vs = lat, lon, alt, gs, course, vs
+
+    def step(self, dt_s: float) -> None:
+        d = self.gs * dt_s / EARTH_M
+        c = np.radians(self.course)
+        self.lat = self.lat + np.degrees(d * np.cos(c))
+        self.lon = (
+            self.lon + np.degrees(d * np.sin(c) / np.cos(np.radians(self.lat))) + 180.0
+        ) % 360.0 - 180.0
+        self.alt = np.clip(self.alt + self.vs * dt_s, 0.0, 20_000.0)
+
+    def items(self, ids: list[str], rows: np.ndarray, now: float) -> list[dict[str, Any]]:
+        return [
+            {
+                "track": ids[i],
+                "time": now,
+                "lat": float(self.lat[i]),
+                "lon": float(self.lon[i]),
+                "alt_m": float(self.alt[i]),
+                "gs_mps": float(self.gs[i]),
+                "course_deg": float(self.course[i]),
+                "vs_mps": float(self.vs[i]),
+            }
+            for i in rows.tolist()
+        ]
+
+
+def dense(tracks: int, seed: int = 1) -> Fleet:
+    rng = np.random.default_rng(seed)
+    vs = np.where(rng.random(tracks) < 0.3, rng.choice([-10.0, 10.0], tracks), 0.0)
+    return Fleet(
+        rng.uniform(35, 60, tracks),
+        rng.uniform(-10, 30, tracks),
+        rng.uniform(3000, 12500, tracks),
+        rng.uniform(100, 250, tracks),
+        rng.uniform(0, 360, tracks),
+        vs,
+    )
+
+
+def trigger_pairs(pairs: int, seed: int = 2) -> Fleet:
+    """A (even rows) flies ahead, B (odd rows) 40 km behind on the same course."""
+    rng = np.random.default_rng(seed)
+    lat_a = rng.uniform(40, 55, pairs)
+    lon_a = rng.uniform(-5, 25, pairs)
+    course = rng.uniform(0, 360, pairs)
+    back = np.radians(course + 180.0)
+    d = 40_000.0 / EARTH_M
+    lat_b = lat_a + np.degrees(d * np.cos(back))
+    lon_b = lon_a + np.degrees(d * np.sin(back) / np.cos(np.radians(lat_a)))
+    alt = rng.uniform(4000, 11000, pairs)
+    interleave = lambda a, b: np.column_stack([a, b]).ravel()  # noqa: E731
+    return Fleet(
+        interleave(lat_a, lat_b),
+        interleave(lon_a, lon_b),
+        np.repeat(alt, 2),
+        np.full(2 * pairs, 200.0),
+        np.repeat(course, 2),
+        np.zeros(2 * pairs),
+    )
+
+
+def _run(*args: str, env: dict[str, str]) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "deconfliction", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Listener(threading.Thread):
+    """Follows one party's stream and notes when events arrive."""
+
+    def __init__(self, url: str, token: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.token = url, token
+        self.opened: dict[str, float] = {}  # own track -> first alert.opened vs trigger-a
+        self.echoes: dict[int, float] = {}  # journal seq of our batch -> arrival
+        self.stop = threading.Event()
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        from websockets.sync.client import connect
+
+        ws_url = self.url.replace("http", "ws", 1) + "/v1/stream"
+        with connect(
+            ws_url, additional_headers={"Authorization": f"Bearer {self.token}"}, max_size=None
+        ) as ws:
+            self.ready.set()
+            while not self.stop.is_set():
+                try:
+                    frame = ws.recv(timeout=0.2)
+                except TimeoutError:
+                    continue
+                now = time.perf_counter()
+                event = orjson.loads(frame)
+                data = event["data"]
+                if (
+                    event["kind"] == "alert.opened"
+                    and data.get("other", {}).get("party") == "trigger-a"
+                ):
+                    self.opened.setdefault(data["own"]["track"], now)
+                elif event["kind"] == "reports.accepted":
+                    self.echoes[data["journal_seq"]] = now
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__)
+    parser.add_argument("--tracks", type=int, default=25_000)
+    parser.add_argument("--seconds", type=int, default=60, help="measured seconds")
+    parser.add_argument("--warmup", type=int, default=20, help="seconds before triggers")
+    parser.add_argument("--triggers", type=int, default=60)
+    args = parser.parse_args(argv)
+
+    fleet, pairs = dense(args.tracks), trigger_pairs(args.triggers)
+    ids = [f"t{i:06d}" for i in range(args.tracks)]
+    pair_ids = [f"{'A' if i % 2 == 0 else 'B'}{i // 2:03d}" for i in range(2 * args.triggers)]
+    batches = np.array_split(np.arange(args.tracks), max(1, args.tracks // 1000))
+    party_of_batch = [f"party{k % PARTIES:02d}" for k in range(len(batches))]
+    a_rows, b_rows = np.arange(0, 2 * args.triggers, 2), np.arange(1, 2 * args.triggers, 2)
+    flip_at = {
+        args.warmup + int(k * args.seconds / max(1, args.triggers)): k for k in range(args.triggers)
+    }
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = str(Path(folder) / "hub.db")
+        env = {**os.environ, "PYTHONPATH": SRC}
+        tokens = {
+            f"party{p:02d}": _run("party", "add", f"party{p:02d}", "--db", db, env=env)
+            for p in range(PARTIES)
+        }
+        for name in ("trigger-a", "trigger-b"):
+            tokens[name] = _run("party", "add", name, "--db", db, env=env)
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "deconfliction", "serve", "--db", db, "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        listener = Listener(url, tokens["trigger-b"])
+        sent_trigger: dict[str, float] = {}
+        sent_echo: dict[int, float] = {}
+        lag: list[float] = []
+        try:
+            for _ in range(300):
+                try:
+                    httpx.get(url + "/v1/health", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            listener.start()
+            listener.ready.wait(10)
+            client = httpx.Client(base_url=url, timeout=30)
+
+            def post(party: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+                answer = client.post(
+                    "/v1/reports",
+                    content=orjson.dumps(items),
+                    headers={
+                        "Authorization": f"Bearer {tokens[party]}",
+                        "Content-Type": "application/json",
+                    },
+                )
+                return dict(answer.json())
+
+            total = args.warmup + args.seconds
+            slot = 1.0 / (len(batches) + 2)
+            start = time.perf_counter()
+            for second in range(total):
+                tick = start + second
+                now = time.time()
+                k = flip_at.get(second)
+                if k is not None:  # A of pair k turns back towards B
+                    pairs.course[a_rows[k]] = (pairs.course[a_rows[k]] + 180.0) % 360.0
+                t = time.perf_counter()
+                post("trigger-a", pairs.items(pair_ids, a_rows, now))
+                if k is not None:
+                    sent_trigger[pair_ids[b_rows[k]]] = t
+                t = time.perf_counter()
+                answer = post("trigger-b", pairs.items(pair_ids, b_rows, now))
+                if "receipt" in answer:
+                    sent_echo[answer["receipt"]["seq"]] = t
+                for j, rows in enumerate(batches):
+                    delay = tick + (j + 2) * slot - time.perf_counter()
+                    if delay > 0:
+                        time.sleep(delay)
+                    post(party_of_batch[j], fleet.items(ids, rows, now))
+                lag.append(time.perf_counter() - (tick + 1.0))
+                fleet.step(1.0)
+                pairs.step(1.0)
+                wait = tick + 1.0 - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+            time.sleep(3.0)
+            health = client.get("/v1/health").json()
+        finally:
+            listener.stop.set()
+            server.send_signal(signal.SIGTERM)
+            server.wait(30)
+
+    latencies = [listener.opened[b] - t for b, t in sent_trigger.items() if b in listener.opened]
+    missed = len(sent_trigger) - len(latencies)
+    echoes = [listener.echoes[s] - t for s, t in sent_echo.items() if s in listener.echoes]
+
+    def describe(values: list[float]) -> str:
+        if not values:
+            return "none"
+        q = np.quantile(values, [0.5, 0.95, 0.99])
+        return (
+            f"p50 {q[0] * 1000:6.0f} ms  p95 {q[1] * 1000:6.0f} ms  p99 {q[2] * 1000:6.0f} ms"
+            f"  max {max(values) * 1000:6.0f} ms  (n={len(values)})"
+        )
+
+    print(
+        f"latency: {args.tracks} tracks at 1 Hz + {args.triggers} trigger pairs, "
+        f"{args.warmup} s warm-up + {args.seconds} s"
+    )
+    print(f"  report -> alert on the other party's stream  {describe(latencies)}")
+    print(f"  reference: report -> own stream echo          {describe(echoes)}")
+    if latencies and echoes:
+        print(
+            f"  ratio p99 alert / p99 echo: "
+            f"{np.quantile(latencies, 0.99) / np.quantile(echoes, 0.99):.1f}"
+        )
+    print(
+        f"  triggers without an alert: {missed}; load generator behind schedule: "
+        f"median {statistics.median(lag) * 1000:.0f} ms, max {max(lag) * 1000:.0f} ms"
+    )
+    print(
+        f"  hub at the end: {health.get('tracks_live')} live tracks; last cycle "
+        f"{health.get('cycle')}"
+    )
+    return 0 if not missed and latencies and not math.isnan(latencies[0]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
