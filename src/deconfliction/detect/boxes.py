@@ -28,7 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from deconfliction.detect.earth import MIN_CURVATURE_RADIUS_M, WGS84_E2, Motion
+from deconfliction.detect.earth import (
+    COARSE_ERROR_M,
+    COARSE_TURN,
+    MIN_CURVATURE_RADIUS_M,
+    WGS84_E2,
+    Motion,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -159,6 +165,8 @@ def swept_boxes(
     velocity = motion.velocity_mps
     gs = np.sqrt(velocity[0] * velocity[0] + velocity[1] * velocity[1] + velocity[2] * velocity[2])
     radius = 0.5 * horizontal_m + curvature_margin_m(gs, horizontal_m, lookahead_s) + _SLACK_M
+    if motion.coarse:
+        radius = radius + COARSE_ERROR_M + COARSE_TURN * gs * lookahead_s
     alt_end = alt_m + vs_mps * lookahead_s
     half_band = 0.5 * vertical_m
     return SweptBoxes(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from deconfliction.detect.earth import Motion, course_from_vector, from_ecef
+from deconfliction.detect.earth import Motion, surface_point_and_course
 from deconfliction.errors import InvalidInput
 from deconfliction.model.party import DOMAINS, Domain
 
@@ -211,8 +211,7 @@ def extrapolate(
         raise InvalidInput("extrapolate: dt_s must be finite")
     new_time = time_s if time_s is not None else snapshot.time_s + (float(dt) if scalar else 0.0)
     motion = snapshot.motion()
-    lat, lon, _ = from_ecef(motion.at(dt), refinements=1)  # lines rise metres: µm-accurate
-    course = course_from_vector(motion.velocity_mps, lat, lon)
+    lat, lon, course = surface_point_and_course(motion.at(dt), motion.velocity_mps)
     still = (dt == 0.0) | (snapshot.gs_mps == 0.0)
     course = np.where(snapshot.gs_mps == 0.0, snapshot.course_deg, course)
     lat = np.where(still, snapshot.lat, np.clip(lat, -90.0, 90.0))
