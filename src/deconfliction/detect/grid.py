@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from deconfliction.detect.boxes import SweptBoxes
+from deconfliction.detect.earth import RealArray
 
 IntArray = npt.NDArray[np.intp]
 Int64Array = npt.NDArray[np.int64]
@@ -234,8 +235,8 @@ def grid_pairs(
         cell_alt_m = chosen_alt if cell_alt_m is None else cell_alt_m
     origin = boxes.lo.min(axis=1, keepdims=True)
     inverse = 1.0 / cell_m
-    first = ((boxes.lo - origin) * inverse).astype(np.int64)
-    last = ((boxes.hi - origin) * inverse).astype(np.int64)
+    first = _cells(boxes.lo, origin, inverse)
+    last = _cells(boxes.hi, origin, inverse)
     alt_first, alt_last, n_alt = _altitude_cells(boxes, cell_alt_m)
     sizes = [int(last[axis].max()) + 1 for axis in range(3)] + [n_alt]
     owner_bits = max(1, (n - 1).bit_length())
@@ -263,6 +264,13 @@ def grid_pairs(
     keep = boxes.overlap(a, b)
     a, b = a[keep], b[keep]
     return np.minimum(a, b).astype(np.intp), np.maximum(a, b).astype(np.intp)
+
+
+def _cells(coordinate: RealArray, origin: RealArray, inverse: float) -> Int64Array:
+    """Cell index along each axis of coordinates ``(3, n)`` (all at or above ``origin``)."""
+    scaled = coordinate - origin
+    scaled *= inverse
+    return scaled.astype(np.int64)
 
 
 def _altitude_cells(boxes: SweptBoxes, cell_alt_m: float) -> tuple[Int64Array, Int64Array, int]:
