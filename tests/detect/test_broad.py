@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import deconfliction.detect.tracks as tracks_module
 from deconfliction.detect import MinimaTable, Snapshot, all_pairs, candidate_pairs, candidates
 from deconfliction.detect.boxes import SweptBoxes
 from deconfliction.model.minima import Minima
@@ -17,6 +21,14 @@ TABLES = {
     "agreement": MinimaTable(agreements={("red", "blue"): {"air": Minima(25_000.0, 900.0, 900.0)}}),
     "tight": MinimaTable(defaults={"air": Minima(500.0, 30.0, 60.0)}),
 }
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _always_prune() -> Iterator[None]:
+    """Send even small snapshots through the broad phase, which is what these tests test."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tracks_module, "_SMALL", 0)
+        yield
 
 
 def test_all_pairs() -> None:

@@ -78,6 +78,23 @@ def test_from_columns_names_the_bad_value(column: str, value: float, message: st
         Snapshot.from_columns(0.0, party=["a", "b"], track=["t1", "t2"], **columns)
 
 
+def test_fixed_party_codes() -> None:
+    columns = {
+        "lat": [0, 0],
+        "lon": [0, 0],
+        "alt_m": [0, 0],
+        "gs_mps": [0, 0],
+        "course_deg": [0, 0],
+    }
+    snap = Snapshot.from_columns(
+        0.0, party=["b", "a"], track=["1", "2"], parties=("a", "b", "c"), **columns
+    )
+    assert snap.parties == ("a", "b", "c")
+    assert snap.party.tolist() == [1, 0]
+    with pytest.raises(InvalidInput, match="party 'z' is not in parties"):
+        Snapshot.from_columns(0.0, party=["z", "a"], track=["1", "2"], parties=("a",), **columns)
+
+
 def test_from_columns_refuses_ragged_columns_and_unknown_domains() -> None:
     with pytest.raises(InvalidInput, match="lat"):
         Snapshot.from_columns(

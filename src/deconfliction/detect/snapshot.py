@@ -74,15 +74,23 @@ class Snapshot:
         course_deg: npt.ArrayLike,
         vs_mps: npt.ArrayLike | None = None,
         domain: Sequence[str | Domain | int] | npt.NDArray[np.int8] | None = None,
+        parties: Sequence[str] | None = None,
     ) -> Snapshot:
         """A snapshot from plain sequences, validated (raises ``InvalidInput`` naming the row).
 
         ``vs_mps`` defaults to 0, ``domain`` to air; ``course_deg`` is brought into [0, 360).
+        ``parties`` fixes the party codes (e.g. the same for every cycle of the hub); by
+        default they follow the order of first appearance.
         """
         n = len(track)
         tracks = np.empty(n, dtype=object)
         tracks[:] = list(track)
         index: dict[str, int] = {}
+        if parties is not None:
+            index = {name: code for code, name in enumerate(parties)}
+            unknown = set(party) - index.keys()
+            if unknown:
+                raise InvalidInput(f"snapshot: party {sorted(unknown)[0]!r} is not in parties")
         codes = np.fromiter(
             (index.setdefault(p, len(index)) for p in party), dtype=np.int32, count=len(party)
         )

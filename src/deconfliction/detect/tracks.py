@@ -19,7 +19,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 # Up to this many tracks, every pair goes to the exact phase without a broad phase.
-_SMALL = 32
+_SMALL = 100
 
 
 @dataclass(frozen=True)
