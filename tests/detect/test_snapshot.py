@@ -9,24 +9,10 @@ from pyproj import Geod
 from deconfliction.detect import MinimaTable, Snapshot, detect_conflicts, extrapolate
 from deconfliction.errors import InvalidInput
 from deconfliction.model.party import Domain
-from tests.scenarios import HEAD_ON, OVER_THE_POLE, TrackRow
+from tests.detect.encounters import snapshot_of
+from tests.scenarios import HEAD_ON, OVER_THE_POLE
 
 GEOD = Geod(ellps="WGS84")
-
-
-def snapshot_of(rows: list[TrackRow], time_s: float = 0.0) -> Snapshot:
-    party, track, lat, lon, alt, gs, course, vs = zip(*rows, strict=True)
-    return Snapshot.from_columns(
-        time_s,
-        party=party,
-        track=track,
-        lat=lat,
-        lon=lon,
-        alt_m=alt,
-        gs_mps=gs,
-        course_deg=course,
-        vs_mps=vs,
-    )
 
 
 def test_from_columns_codes_parties_and_fills_defaults() -> None:

@@ -13,10 +13,8 @@ from hypothesis import strategies as st
 import deconfliction.detect.tracks as tracks_module
 from deconfliction.detect import MinimaTable, Snapshot, TrackConflict, detect_conflicts
 from deconfliction.model.minima import Minima
-from tests.detect.encounters import cluster
+from tests.detect.encounters import TABLES, cluster, snapshot_of
 from tests.detect.reference import all_pairs_conflicts
-from tests.detect.test_broad import TABLES
-from tests.detect.test_snapshot import snapshot_of
 from tests.scenarios import (
     HEAD_ON,
     HEAD_ON_ANTIMERIDIAN,
