@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from deconfliction.gateways.snapshot_csv import SnapshotReader
 
 # Inputs at least this large get a progress bar (when stderr is a terminal).
-_PROGRESS_MIN_BYTES = 1 << 20
+_PROGRESS_MIN_BYTES = 256 << 10
 
 
 def _distance(ctx: click.Context, param: click.Parameter, value: str) -> float:

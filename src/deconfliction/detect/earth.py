@@ -1,8 +1,8 @@
 """The Earth and the motion model every detector shares.
 
 Positions are 3-D Earth-centred, Earth-fixed (ECEF) coordinates on the WGS84 ellipsoid, in
-metres; arrays of points or vectors have shape ``(3, n)`` (one row per axis, so that a
-gather ``xyz[:, index]`` moves whole columns at once).
+metres; arrays of points or vectors have shape ``(3, n)``, one row per axis (gather columns
+with ``np.take(xyz, index, axis=1)``, several times faster than ``xyz[:, index]``).
 
 The motion model
 ----------------
