@@ -82,7 +82,8 @@ def test_bad_option_values(scene: Path, option: str, value: str) -> None:
     result = run(str(scene), option, value)
     assert result.exit_code != 0
     assert "Traceback" not in result.output
-    assert option in result.output or "must be positive" in result.output
+    assert result.exit_code == 2
+    assert option in result.stderr
 
 
 def test_same_party(tmp_path: Path) -> None:
@@ -178,7 +179,7 @@ def test_quickstart_matches_the_all_pairs_exact_reference(
 
 
 def check_against_geodesic_sampling(path: Path, found: dict[float, set[Pair]], every: int) -> None:
-    """Same pairs as pyproj geodesics sampled every 0.25 s, except pairs within 1% of a
+    """Same pairs as pyproj geodesics sampled every 0.5 s, except pairs within 1% of a
     minimum or of the lookahead (which sampling and two motion models may see differently)."""
     conflicts = ambiguous = 0
     for k, snap in enumerate(SnapshotReader(path)):
@@ -200,10 +201,11 @@ def check_against_geodesic_sampling(path: Path, found: dict[float, set[Pair]], e
 def test_quickstart_matches_geodesic_sampling_on_a_sample_of_snapshots(
     quickstart_run: tuple[Path, dict[float, set[Pair]]],
 ) -> None:
-    check_against_geodesic_sampling(*quickstart_run, every=40)
+    check_against_geodesic_sampling(*quickstart_run, every=30)
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_quickstart_matches_geodesic_sampling_on_every_snapshot(
     quickstart_run: tuple[Path, dict[float, set[Pair]]],
 ) -> None:

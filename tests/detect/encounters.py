@@ -1,4 +1,5 @@
-"""Hypothesis strategies for snapshots with real encounters anywhere on Earth."""
+"""Snapshots for the tests: from scenario rows, and hypothesis strategies for encounters
+anywhere on Earth; and the minima tables they are checked under."""
 
 from __future__ import annotations
 
@@ -6,9 +7,33 @@ import numpy as np
 from hypothesis import strategies as st
 from pyproj import Geod
 
-from deconfliction.detect import Snapshot
+from deconfliction.detect import MinimaTable, Snapshot
+from deconfliction.model.minima import Minima
+from tests.scenarios import TrackRow
 
 GEOD = Geod(ellps="WGS84")
+
+TABLES = {
+    "default": MinimaTable(),
+    "agreement": MinimaTable(agreements={("red", "blue"): {"air": Minima(25_000.0, 900.0, 900.0)}}),
+    "tight": MinimaTable(defaults={"air": Minima(500.0, 30.0, 60.0)}),
+}
+
+
+def snapshot_of(rows: list[TrackRow], time_s: float = 0.0) -> Snapshot:
+    party, track, lat, lon, alt, gs, course, vs = zip(*rows, strict=True)
+    return Snapshot.from_columns(
+        time_s,
+        party=party,
+        track=track,
+        lat=lat,
+        lon=lon,
+        alt_m=alt,
+        gs_mps=gs,
+        course_deg=course,
+        vs_mps=vs,
+    )
+
 
 # Where on Earth: anywhere, near the poles, or straddling the antimeridian.
 latitudes = st.one_of(

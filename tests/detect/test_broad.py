@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deconfliction.detect import MinimaTable, Snapshot, all_pairs, candidate_pairs, candidates
+import deconfliction.detect.tracks as tracks_module
+from deconfliction.detect import Snapshot, all_pairs, candidate_pairs, candidates
 from deconfliction.detect.boxes import SweptBoxes
-from deconfliction.model.minima import Minima
-from tests.detect.encounters import cluster
+from tests.detect.encounters import TABLES, cluster
 from tests.detect.reference import all_pairs_conflicts, pair_key
 
-TABLES = {
-    "default": MinimaTable(),
-    "agreement": MinimaTable(agreements={("red", "blue"): {"air": Minima(25_000.0, 900.0, 900.0)}}),
-    "tight": MinimaTable(defaults={"air": Minima(500.0, 30.0, 60.0)}),
-}
+
+@pytest.fixture(autouse=True, scope="module")
+def _always_prune() -> Iterator[None]:
+    """Send even small snapshots through the broad phase, which is what these tests test."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tracks_module, "_SMALL", 0)
+        yield
 
 
 def test_all_pairs() -> None:

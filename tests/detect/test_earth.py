@@ -13,6 +13,7 @@ from deconfliction.detect.earth import (
     horizontal_separation_m,
     local_frame,
     midpoint_up,
+    surface_point_and_course,
     to_ecef,
 )
 
@@ -129,3 +130,22 @@ def test_horizontal_separation_ignores_height_difference_along_the_vertical() ->
 def test_midpoint_up_of_antipodes_falls_back_to_the_first() -> None:
     up_a = np.array([[0.0], [0.0], [1.0]])
     assert np.array_equal(midpoint_up(up_a, -up_a), up_a)
+
+
+def test_surface_point_and_course_agree_with_the_general_conversions() -> None:
+    lat, lon = random_points(3000)
+    height = RNG.uniform(-100.0, 5000.0, lat.size)
+    east, north, _ = local_frame(lat, lon)
+    course = RNG.uniform(0.0, 360.0, lat.size)
+    radians = np.radians(course)
+    vector = 150.0 * (np.sin(radians) * east + np.cos(radians) * north)
+    got_lat, got_lon, got_course = surface_point_and_course(to_ecef(lat, lon, height), vector)
+    assert np.abs(got_lat - lat).max() < 1e-9
+    off_pole = np.abs(lat) < 90.0
+    assert np.abs(((got_lon - lon + 180.0) % 360.0 - 180.0)[off_pole]).max() < 1e-9
+    assert np.abs(((got_course - course + 180.0) % 360.0 - 180.0)[off_pole]).max() < 1e-9
+    # Exactly at a pole the longitude is 0 and the course is read in that meridian's frame.
+    pole_lat, pole_lon, pole_course = surface_point_and_course(
+        to_ecef([90.0], [0.0]), local_frame([90.0], [0.0])[0]
+    )
+    assert (pole_lat[0], pole_lon[0], round(float(pole_course[0]), 9)) == (90.0, 0.0, 90.0)

@@ -10,9 +10,8 @@ from hypothesis import given, settings
 
 from deconfliction.detect import MinimaTable, PairConflicts, Snapshot, exact_conflicts
 from deconfliction.model.minima import AIR_MINIMA, GROUND_MINIMA, Minima
-from tests.detect.encounters import encounter
+from tests.detect.encounters import encounter, snapshot_of
 from tests.detect.reference import sampled_encounter
-from tests.detect.test_snapshot import snapshot_of
 from tests.scenarios import (
     HEAD_ON,
     HEAD_ON_ANTIMERIDIAN,

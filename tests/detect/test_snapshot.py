@@ -9,24 +9,10 @@ from pyproj import Geod
 from deconfliction.detect import MinimaTable, Snapshot, detect_conflicts, extrapolate
 from deconfliction.errors import InvalidInput
 from deconfliction.model.party import Domain
-from tests.scenarios import HEAD_ON, OVER_THE_POLE, TrackRow
+from tests.detect.encounters import snapshot_of
+from tests.scenarios import HEAD_ON, OVER_THE_POLE
 
 GEOD = Geod(ellps="WGS84")
-
-
-def snapshot_of(rows: list[TrackRow], time_s: float = 0.0) -> Snapshot:
-    party, track, lat, lon, alt, gs, course, vs = zip(*rows, strict=True)
-    return Snapshot.from_columns(
-        time_s,
-        party=party,
-        track=track,
-        lat=lat,
-        lon=lon,
-        alt_m=alt,
-        gs_mps=gs,
-        course_deg=course,
-        vs_mps=vs,
-    )
 
 
 def test_from_columns_codes_parties_and_fills_defaults() -> None:
@@ -76,6 +62,23 @@ def test_from_columns_names_the_bad_value(column: str, value: float, message: st
     columns[column][1] = value
     with pytest.raises(InvalidInput, match=message):
         Snapshot.from_columns(0.0, party=["a", "b"], track=["t1", "t2"], **columns)
+
+
+def test_fixed_party_codes() -> None:
+    columns = {
+        "lat": [0, 0],
+        "lon": [0, 0],
+        "alt_m": [0, 0],
+        "gs_mps": [0, 0],
+        "course_deg": [0, 0],
+    }
+    snap = Snapshot.from_columns(
+        0.0, party=["b", "a"], track=["1", "2"], parties=("a", "b", "c"), **columns
+    )
+    assert snap.parties == ("a", "b", "c")
+    assert snap.party.tolist() == [1, 0]
+    with pytest.raises(InvalidInput, match="party 'z' is not in parties"):
+        Snapshot.from_columns(0.0, party=["z", "a"], track=["1", "2"], parties=("a",), **columns)
 
 
 def test_from_columns_refuses_ragged_columns_and_unknown_domains() -> None:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import deconfliction.detect.tracks as tracks_module
 from deconfliction.detect import MinimaTable, Snapshot, TrackConflict, detect_conflicts
 from deconfliction.model.minima import Minima
-from tests.detect.encounters import cluster
+from tests.detect.encounters import TABLES, cluster, snapshot_of
 from tests.detect.reference import all_pairs_conflicts
-from tests.detect.test_broad import TABLES
-from tests.detect.test_snapshot import snapshot_of
 from tests.scenarios import (
     HEAD_ON,
     HEAD_ON_ANTIMERIDIAN,
@@ -31,6 +31,14 @@ def conflicts(
     return list(detect_conflicts(snapshot_of(rows), table or MinimaTable(), **kwargs))
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _always_prune() -> Iterator[None]:
+    """Send even small snapshots through the broad phase, which is what these tests test."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tracks_module, "_SMALL", 0)
+        yield
+
+
 @settings(max_examples=300, deadline=None)
 @given(cluster(max_tracks=150), st.sampled_from(sorted(TABLES)), st.booleans())
 def test_same_pairs_and_intervals_as_the_all_pairs_reference(
@@ -40,6 +48,18 @@ def test_same_pairs_and_intervals_as_the_all_pairs_reference(
     found = detect_conflicts(snap, minima, same_party=same_party)
     got = {(c.party_a, c.track_a, c.party_b, c.track_b): (c.t_in_s, c.t_out_s) for c in found}
     assert got == all_pairs_conflicts(snap, minima, same_party=same_party)
+
+
+@settings(max_examples=100, deadline=None)
+@given(cluster(max_tracks=80), st.booleans())
+def test_small_snapshots_skip_the_broad_phase_with_the_same_result(
+    snap: Snapshot, same_party: bool
+) -> None:
+    pruned = detect_conflicts(snap, MinimaTable(), same_party=same_party)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tracks_module, "_SMALL", 10**9)
+        every_pair = detect_conflicts(snap, MinimaTable(), same_party=same_party)
+    assert list(pruned) == list(every_pair)
 
 
 @settings(max_examples=100, deadline=None)

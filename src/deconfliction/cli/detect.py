@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -19,21 +19,26 @@ if TYPE_CHECKING:
     from deconfliction.gateways.snapshot_csv import SnapshotReader
 
 # Inputs at least this large get a progress bar (when stderr is a terminal).
-_PROGRESS_MIN_BYTES = 1 << 20
+_PROGRESS_MIN_BYTES = 256 << 10
+
+
+def _positive(value: str, parse: Callable[[str, str], float], name: str) -> float:
+    try:
+        number = parse(value, name)
+    except InvalidInput as error:
+        # click names the option already.
+        raise click.BadParameter(error.message.removeprefix(f"{name}: ")) from None
+    if number <= 0:
+        raise click.BadParameter(f"{value!r} must be more than 0")
+    return number
 
 
 def _distance(ctx: click.Context, param: click.Parameter, value: str) -> float:
-    try:
-        return parse_distance_m(value, f"--{param.name}")
-    except InvalidInput as error:
-        raise click.BadParameter(error.message) from None
+    return _positive(value, parse_distance_m, f"--{param.name}")
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
-    try:
-        return parse_duration_s(value, f"--{param.name}")
-    except InvalidInput as error:
-        raise click.BadParameter(error.message) from None
+    return _positive(value, parse_duration_s, f"--{param.name}")
 
 
 @contextlib.contextmanager
@@ -76,6 +81,7 @@ def _snapshots(reader: SnapshotReader) -> Iterator[Snapshot]:
     "--horizontal",
     default="5nm",
     show_default=True,
+    metavar="DISTANCE",
     callback=_distance,
     help="Horizontal minimum of air pairs (units: m, km, nm, ft, mi).",
 )
@@ -83,6 +89,7 @@ def _snapshots(reader: SnapshotReader) -> Iterator[Snapshot]:
     "--vertical",
     default="1000ft",
     show_default=True,
+    metavar="DISTANCE",
     callback=_distance,
     help="Vertical minimum of air pairs.",
 )
@@ -90,6 +97,7 @@ def _snapshots(reader: SnapshotReader) -> Iterator[Snapshot]:
     "--lookahead",
     default="300s",
     show_default=True,
+    metavar="DURATION",
     callback=_duration,
     help="How far ahead air pairs are checked (units: s, min, h).",
 )
@@ -108,16 +116,23 @@ def detect(
 ) -> None:
     """Find track–track conflicts in each snapshot of a snapshot CSV.
 
-    IN.csv (or .csv.gz) has the columns time,party,track,lat,lon,alt_m,gs_mps,course_deg,
-    vs_mps (time in unix seconds or RFC 3339; optional domain: air, ground, sea), sorted by
-    time; each distinct time is one snapshot. Each track moves in a straight line at its
-    ground speed, course and vertical rate; two tracks of different parties conflict when
-    they are closer than the horizontal and the vertical minimum at the same moment within
-    the lookahead. Ground pairs use 1 km / 600 s with altitude ignored, sea pairs 1 nm /
-    600 s; mixed domains are not checked.
+    IN.csv (or .csv.gz) is sorted by time and has the columns
 
-    Writes time,track_a,track_b,party_a,party_b,t_in_s,t_out_s,t_cpa_s,d_cpa_m with
-    track_a < track_b, sorted by time then tracks, and a summary line on stderr.
+    \b
+        time,party,track,lat,lon,alt_m,gs_mps,course_deg,vs_mps
+
+    with time in unix seconds or RFC 3339, and optionally a domain column (air, ground,
+    sea; air by default). Each distinct time is one snapshot. Each track moves in a
+    straight line at its ground speed, course and vertical rate; two tracks of different
+    parties (of any, with --same-party) conflict when they are closer than the horizontal
+    and the vertical minimum at the same moment within the lookahead. Ground pairs use
+    1 km / 600 s with altitude ignored, sea pairs 1 nm / 600 s; mixed domains are not
+    checked. The output has the columns
+
+    \b
+        time,track_a,track_b,party_a,party_b,t_in_s,t_out_s,t_cpa_s,d_cpa_m
+
+    with track_a < track_b, rows sorted by time then tracks; a summary line goes to stderr.
     """
     # numpy and the detector load only when the command runs, not for every other verb.
     from deconfliction.detect.minima import MinimaTable

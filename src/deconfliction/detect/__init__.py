@@ -15,6 +15,7 @@ from deconfliction.detect.earth import (
     horizontal_separation_m,
     local_frame,
     midpoint_up,
+    surface_point_and_course,
     to_ecef,
 )
 from deconfliction.detect.exact import VERTICAL_TOLERANCE_M, PairConflicts, exact_conflicts
@@ -45,6 +46,7 @@ __all__ = [
     "horizontal_separation_m",
     "local_frame",
     "midpoint_up",
+    "surface_point_and_course",
     "swept_boxes",
     "to_ecef",
 ]

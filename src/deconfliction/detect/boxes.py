@@ -28,7 +28,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from deconfliction.detect.earth import MIN_CURVATURE_RADIUS_M, WGS84_E2, Motion
+from deconfliction.detect.earth import (
+    COARSE_ERROR_M,
+    COARSE_TURN,
+    MIN_CURVATURE_RADIUS_M,
+    WGS84_E2,
+    Motion,
+    RealArray,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -41,23 +48,26 @@ _ELLIPSOID_K = 0.1 * WGS84_E2 / MIN_CURVATURE_RADIUS_M
 _TURN_K = 0.5 * 1.003 * 1.05 / MIN_CURVATURE_RADIUS_M
 # Rounding of ECEF coordinates (~6.4e6 m) is far below a millimetre; a metre is plenty.
 _SLACK_M = 1.0
+# Rounding of single-precision box arithmetic (coordinates near 6.4e6 m: ulp 0.5 m).
+_COARSE_ROUNDING_M = 4.0
 
 
 @dataclass(frozen=True, eq=False)
 class SweptBoxes:
     """Per track, the box its surface line sweeps over its lookahead and its altitude band.
 
-    ``lo``/``hi`` are ``(3, n)`` in the Cartesian frame ``frame @ ECEF`` (``frame`` is a
+    ``lo``/``hi`` are ``(3, n)`` (float32 when built from a coarse motion) in the Cartesian
+    frame ``frame @ ECEF`` (``frame`` is a
     rotation that puts regional traffic's mean vertical on the third axis, so boxes stay
     thin along it); ``alt_lo``/``alt_hi`` are ``(n,)`` metres (infinite where altitude is
     ignored).
     """
 
-    lo: FloatArray
-    hi: FloatArray
+    lo: RealArray
+    hi: RealArray
     alt_lo: FloatArray
     alt_hi: FloatArray
-    frame: FloatArray
+    frame: RealArray
 
     def __len__(self) -> int:
         return int(self.lo.shape[1])
@@ -86,8 +96,8 @@ class SweptBoxes:
 
 
 def curvature_margin_m(
-    gs_mps: FloatArray, horizontal_m: FloatArray, lookahead_s: FloatArray
-) -> FloatArray:
+    gs_mps: RealArray, horizontal_m: RealArray, lookahead_s: RealArray
+) -> RealArray:
     """Per track, how far (m) the 3-D distance may exceed the horizontal separation at conflict.
 
     See the module docstring for the derivation; ``margin_a + margin_b`` bounds ``|w|`` for
@@ -106,7 +116,7 @@ def curvature_margin_m(
     return np.where(wild, _ELLIPSOID_OFFSET_M + g_t + fastest, refined)
 
 
-def _frame(up: FloatArray) -> FloatArray:
+def _frame(up: RealArray) -> FloatArray:
     """A rotation whose third axis is the mean vertical of regional traffic (else identity)."""
     if up.shape[1] == 0:
         return np.eye(3)
@@ -153,17 +163,31 @@ def swept_boxes(
     >>> float(boxes.alt_lo[0]), float(boxes.alt_hi[0])
     (8847.6, 12152.4)
     """
-    frame = _frame(motion.up)
+    dtype = motion.position_m.dtype
+    frame: RealArray = _frame(motion.up).astype(dtype)
+    horizon = lookahead_s.astype(dtype)
     start = frame @ motion.position_m
-    end = start + (frame @ motion.velocity_mps) * lookahead_s
+    end = frame @ motion.velocity_mps
+    end *= horizon
+    end += start
     velocity = motion.velocity_mps
     gs = np.sqrt(velocity[0] * velocity[0] + velocity[1] * velocity[1] + velocity[2] * velocity[2])
-    radius = 0.5 * horizontal_m + curvature_margin_m(gs, horizontal_m, lookahead_s) + _SLACK_M
+    horizontal = horizontal_m.astype(dtype)
+    # In single precision the margin is off by a millionth of itself, far below the slack.
+    radius = curvature_margin_m(gs, horizontal, horizon)
+    radius += 0.5 * horizontal + _SLACK_M
+    if motion.coarse:
+        # Single-precision positions, and the rounding of the box arithmetic on them.
+        radius += COARSE_ERROR_M + _COARSE_ROUNDING_M + COARSE_TURN * gs * horizon
+    lo = np.minimum(start, end)
+    lo -= radius
+    hi = np.maximum(start, end, out=end)
+    hi += radius
     alt_end = alt_m + vs_mps * lookahead_s
     half_band = 0.5 * vertical_m
     return SweptBoxes(
-        lo=np.minimum(start, end) - radius,
-        hi=np.maximum(start, end) + radius,
+        lo=lo,
+        hi=hi,
         alt_lo=np.minimum(alt_m, alt_end) - half_band,
         alt_hi=np.maximum(alt_m, alt_end) + half_band,
         frame=frame,

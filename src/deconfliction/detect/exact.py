@@ -57,7 +57,8 @@ def _vertical_interval(
     """Open interval of ``t`` where ``|dz + dvz t| < vertical`` (empty as lo >= hi)."""
     limit = vertical_m - VERTICAL_TOLERANCE_M
     moving = dvz != 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # Tiny rates overflow to an infinite bound, which is what they mean.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         first = (-limit - dz) / dvz
         second = (limit - dz) / dvz
     inside = np.abs(dz) < limit

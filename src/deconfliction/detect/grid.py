@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from deconfliction.detect.boxes import SweptBoxes
+from deconfliction.detect.earth import RealArray
 
 IntArray = npt.NDArray[np.intp]
 Int64Array = npt.NDArray[np.int64]
@@ -140,23 +141,87 @@ def _expand(
     return np.concatenate(parts)
 
 
+def _subsets() -> npt.NDArray[np.int64]:
+    """``table[p * 16 + k]``: the k-th subset (as a bit mask) of the axes in bit mask ``p``."""
+    table = np.zeros(16 * 16, dtype=np.int64)
+    for pattern in range(16):
+        subsets = [s for s in range(16) if s & ~pattern == 0]
+        table[pattern * 16 : pattern * 16 + len(subsets)] = subsets
+    return table
+
+
+_SUBSETS = _subsets()
+_SUBSET_COUNT = np.array([1 << bin(p).count("1") for p in range(16)], dtype=np.int64)
+
+
+def _enter(
+    entries: Int64Array, spans: list[Int64Array], strides: list[int], owner_bits: int
+) -> Int64Array:
+    """Every entry of every box: one per cell it touches, flagged where it starts on an axis.
+
+    Boxes touching at most two cells along every axis (most of them, with cells as wide as
+    the boxes) go through a table of the 16 ways to step one cell on some axes; the others
+    are expanded axis by axis.
+    """
+    narrow = (spans[0] <= 2) & (spans[1] <= 2) & (spans[2] <= 2) & (spans[3] <= 2)
+    wide = np.flatnonzero(~narrow)
+    owner_mask = (1 << owner_bits) - 1
+    parts = []
+    if wide.size:
+        expanded = entries[wide]
+        for axis in range(_AXES):
+            flag = 1 << (owner_bits + axis)
+            expanded = _expand(expanded, spans[axis], strides[axis], flag, owner_mask)
+        parts.append(expanded)
+    if wide.size < entries.size:
+        if wide.size:
+            keep = np.flatnonzero(narrow)
+            entries, spans = entries[keep], [span[keep] for span in spans]
+        pattern = (spans[0] - 1) | (spans[1] - 1) << 1 | (spans[2] - 1) << 2 | (spans[3] - 1) << 3
+        count = _SUBSET_COUNT[pattern]
+        starts = np.cumsum(count) - count
+        total = int(starts[-1] + count[-1])
+        step = np.arange(total, dtype=np.int64) - np.repeat(starts, count)
+        subset = _SUBSETS[np.repeat(pattern << 4, count) + step]
+        # For each subset of axes stepped: the key offset and the flags of the axes not stepped.
+        offset = np.array(
+            [sum(strides[a] for a in range(_AXES) if s >> a & 1) for s in range(16)], dtype=np.int64
+        )
+        flags = np.array(
+            [sum(1 << (owner_bits + a) for a in range(_AXES) if not s >> a & 1) for s in range(16)],
+            dtype=np.int64,
+        )
+        parts.append((np.repeat(entries, count) + offset[subset]) | flags[subset])
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 def _shared_cells(entries: Int64Array, shift: int) -> tuple[IntArray, IntArray]:
     """Positions ``(i, j)``, ``i < j``, of every two sorted entries in the same cell."""
     cell = entries >> shift
-    starts = np.flatnonzero(np.diff(cell, prepend=-1))
+    same = cell[1:] == cell[:-1]
+    i = np.flatnonzero(same)
+    if 2 * i.size < cell.size:
+        # Sparse: cells hold few entries. Walk runs by offset; as entries are sorted,
+        # cell[i] == cell[i + d] means every entry between is in that cell too.
+        first, second = [i], [i + 1]
+        offset = 2
+        while i.size:
+            i = i[i < cell.size - offset]
+            i = i[cell[i + offset] == cell[i]]
+            first.append(i)
+            second.append(i + offset)
+            offset += 1
+        return np.concatenate(first), np.concatenate(second)
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
     lengths = np.diff(starts, append=cell.size)
     multi = lengths > 1
     starts, lengths = starts[multi], lengths[multi]
-    if starts.size == 0:
-        empty = np.empty(0, dtype=np.intp)
-        return empty, empty
     ends = np.cumsum(lengths)
-    first = np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]))
-    follow = np.repeat(starts + lengths, lengths) - first - 1
+    first_index = np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]))
+    follow = np.repeat(starts + lengths, lengths) - first_index - 1
     ends = np.cumsum(follow)
-    i = np.repeat(first, follow)
-    j = np.arange(int(ends[-1])) + np.repeat(first + 1 - (ends - follow), follow)
-    return i, j
+    j = np.arange(int(ends[-1])) + np.repeat(first_index + 1 - (ends - follow), follow)
+    return np.repeat(first_index, follow), j
 
 
 def grid_pairs(
@@ -170,8 +235,8 @@ def grid_pairs(
         cell_alt_m = chosen_alt if cell_alt_m is None else cell_alt_m
     origin = boxes.lo.min(axis=1, keepdims=True)
     inverse = 1.0 / cell_m
-    first = ((boxes.lo - origin) * inverse).astype(np.int64)
-    last = ((boxes.hi - origin) * inverse).astype(np.int64)
+    first = _cells(boxes.lo, origin, inverse)
+    last = _cells(boxes.hi, origin, inverse)
     alt_first, alt_last, n_alt = _altitude_cells(boxes, cell_alt_m)
     sizes = [int(last[axis].max()) + 1 for axis in range(3)] + [n_alt]
     owner_bits = max(1, (n - 1).bit_length())
@@ -188,11 +253,8 @@ def grid_pairs(
     strides = [sizes[1] * sizes[2] * sizes[3], sizes[2] * sizes[3], sizes[3], 1]
     cell = first[0] * strides[0] + first[1] * strides[1] + first[2] * strides[2] + alt_first
     entries = (cell << shift) | np.arange(n, dtype=np.int64)
+    entries = _enter(entries, spans, [stride << shift for stride in strides], owner_bits)
     owner_mask = (1 << owner_bits) - 1
-    for axis in range(_AXES):
-        entries = _expand(
-            entries, spans[axis], strides[axis] << shift, 1 << (owner_bits + axis), owner_mask
-        )
     entries.sort()
     flags = (entries >> owner_bits) & _ALL_FLAGS
     i, j = _shared_cells(entries, shift)
@@ -202,6 +264,13 @@ def grid_pairs(
     keep = boxes.overlap(a, b)
     a, b = a[keep], b[keep]
     return np.minimum(a, b).astype(np.intp), np.maximum(a, b).astype(np.intp)
+
+
+def _cells(coordinate: RealArray, origin: RealArray, inverse: float) -> Int64Array:
+    """Cell index along each axis of coordinates ``(3, n)`` (all at or above ``origin``)."""
+    scaled = coordinate - origin
+    scaled *= inverse
+    return scaled.astype(np.int64)
 
 
 def _altitude_cells(boxes: SweptBoxes, cell_alt_m: float) -> tuple[Int64Array, Int64Array, int]:

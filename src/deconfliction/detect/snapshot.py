@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from deconfliction.detect.earth import Motion, course_from_vector, from_ecef
+from deconfliction.detect.earth import Motion, surface_point_and_course
 from deconfliction.errors import InvalidInput
 from deconfliction.model.party import DOMAINS, Domain
 
@@ -74,15 +74,23 @@ class Snapshot:
         course_deg: npt.ArrayLike,
         vs_mps: npt.ArrayLike | None = None,
         domain: Sequence[str | Domain | int] | npt.NDArray[np.int8] | None = None,
+        parties: Sequence[str] | None = None,
     ) -> Snapshot:
         """A snapshot from plain sequences, validated (raises ``InvalidInput`` naming the row).
 
         ``vs_mps`` defaults to 0, ``domain`` to air; ``course_deg`` is brought into [0, 360).
+        ``parties`` fixes the party codes (e.g. the same for every cycle of the hub); by
+        default they follow the order of first appearance.
         """
         n = len(track)
         tracks = np.empty(n, dtype=object)
         tracks[:] = list(track)
         index: dict[str, int] = {}
+        if parties is not None:
+            index = {name: code for code, name in enumerate(parties)}
+            unknown = set(party) - index.keys()
+            if unknown:
+                raise InvalidInput(f"snapshot: party {sorted(unknown)[0]!r} is not in parties")
         codes = np.fromiter(
             (index.setdefault(p, len(index)) for p in party), dtype=np.int32, count=len(party)
         )
@@ -211,8 +219,7 @@ def extrapolate(
         raise InvalidInput("extrapolate: dt_s must be finite")
     new_time = time_s if time_s is not None else snapshot.time_s + (float(dt) if scalar else 0.0)
     motion = snapshot.motion()
-    lat, lon, _ = from_ecef(motion.at(dt), refinements=1)  # lines rise metres: µm-accurate
-    course = course_from_vector(motion.velocity_mps, lat, lon)
+    lat, lon, course = surface_point_and_course(motion.at(dt), motion.velocity_mps)
     still = (dt == 0.0) | (snapshot.gs_mps == 0.0)
     course = np.where(snapshot.gs_mps == 0.0, snapshot.course_deg, course)
     lat = np.where(still, snapshot.lat, np.clip(lat, -90.0, 90.0))

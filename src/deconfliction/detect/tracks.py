@@ -11,7 +11,7 @@ import numpy.typing as npt
 from deconfliction.detect.boxes import swept_boxes
 from deconfliction.detect.broad import all_pairs, candidate_pairs
 from deconfliction.detect.earth import Motion
-from deconfliction.detect.exact import exact_conflicts
+from deconfliction.detect.exact import PairConflicts, exact_conflicts
 from deconfliction.detect.minima import MinimaTable, PairMinima
 from deconfliction.detect.snapshot import Snapshot
 
@@ -19,7 +19,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 # Up to this many tracks, every pair goes to the exact phase without a broad phase.
-_SMALL = 32
+_SMALL = 100
 
 
 @dataclass(frozen=True)
@@ -96,12 +96,12 @@ def candidates(
     out; every pair :func:`detect_conflicts` reports is among the rest. Snapshots of a few
     tracks skip the pruning and give every pair.
     """
-    a, b, _ = _candidates(snapshot, snapshot.motion(), minima, same_party)
+    a, b, _ = _candidates(snapshot, minima, same_party)
     return a, b
 
 
 def _candidates(
-    snapshot: Snapshot, motion: Motion, minima: MinimaTable, same_party: bool
+    snapshot: Snapshot, minima: MinimaTable, same_party: bool
 ) -> tuple[IntArray, IntArray, PairMinima]:
     bounds = minima.track_bounds(snapshot.parties, snapshot.party, snapshot.domain)
     active = np.flatnonzero(bounds.checked)
@@ -109,18 +109,15 @@ def _candidates(
         # A handful of tracks: testing every pair exactly is cheaper than pruning any.
         a, b = all_pairs(active.size)
     else:
-        everyone = active.size == len(snapshot)
-        if not everyone:
-            motion = Motion(
-                *(
-                    np.take(x, active, axis=1)
-                    for x in (motion.position_m, motion.velocity_mps, motion.up)
-                )
-            )
+        tracks = snapshot if active.size == len(snapshot) else snapshot.take(active)
+        # Single precision is plenty for boxes a few kilometres wide (they allow for it).
+        motion = Motion.from_arrays(
+            tracks.lat, tracks.lon, tracks.gs_mps, tracks.course_deg, coarse=True
+        )
         boxes = swept_boxes(
             motion,
-            snapshot.alt_m if everyone else snapshot.alt_m[active],
-            snapshot.vs_mps if everyone else snapshot.vs_mps[active],
+            tracks.alt_m,
+            tracks.vs_mps,
             horizontal_m=bounds.horizontal_m[active],
             vertical_m=bounds.vertical_m[active],
             lookahead_s=bounds.lookahead_s[active],
@@ -149,6 +146,35 @@ def _candidates(
     return a, b, pair
 
 
+def _exact(
+    snapshot: Snapshot, a: IntArray, b: IntArray, pair: PairMinima
+) -> tuple[IntArray, IntArray, PairConflicts]:
+    """The exact phase on candidate pairs, with full-precision motion of their tracks only."""
+    n = len(snapshot)
+    involved = np.zeros(n, dtype=np.bool_)
+    involved[a] = True
+    involved[b] = True
+    index = np.flatnonzero(involved)
+    if 2 * index.size > n:
+        tracks, ia, ib = snapshot, a, b
+    else:
+        tracks = snapshot.take(index)
+        position = np.empty(n, dtype=np.intp)
+        position[index] = np.arange(index.size)
+        ia, ib = position[a], position[b]
+    found = exact_conflicts(
+        tracks.motion(),
+        tracks.alt_m,
+        tracks.vs_mps,
+        ia,
+        ib,
+        pair.horizontal_m,
+        pair.vertical_m,
+        pair.lookahead_s,
+    )
+    return a[found.pair], b[found.pair], found
+
+
 def detect_conflicts(
     snapshot: Snapshot, minima: MinimaTable, *, same_party: bool = False
 ) -> Conflicts:
@@ -173,19 +199,8 @@ def detect_conflicts(
     ...  detect_conflicts(snap, MinimaTable())]
     [('b1', 'r1', 32.5), ('b1', 'r2', 37.2)]
     """
-    motion = snapshot.motion()
-    a, b, pair = _candidates(snapshot, motion, minima, same_party)
-    found = exact_conflicts(
-        motion,
-        snapshot.alt_m,
-        snapshot.vs_mps,
-        a,
-        b,
-        pair.horizontal_m,
-        pair.vertical_m,
-        pair.lookahead_s,
-    )
-    a, b = a[found.pair], b[found.pair]
+    a, b, pair = _candidates(snapshot, minima, same_party)
+    a, b, found = _exact(snapshot, a, b, pair)
     order, a, b = _ordered(snapshot, a, b)
     return Conflicts(
         snapshot=snapshot,
