@@ -37,7 +37,7 @@ class Finding:
     kind: AlertKind
     severity: Severity
     views: Mapping[str, dict[str, Any]]
-    live: dict[str, Any] = field(default_factory=dict)
+    live: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,7 +48,7 @@ class OpenConflict:
     severity: Severity
     alerts: dict[str, Alert]
     last_seen_s: float
-    live: dict[str, Any]
+    live: Mapping[str, Any]
 
 
 class AlertBook:
@@ -145,7 +145,7 @@ class AlertBook:
     def _with_live(alert: Alert, conflict: OpenConflict) -> Alert:
         if not conflict.live:
             return alert
-        return replace(alert, view={**alert.view, "now": conflict.live})
+        return replace(alert, view={**alert.view, "now": dict(conflict.live)})
 
     # -- writing -----------------------------------------------------------------------
 
@@ -155,16 +155,28 @@ class AlertBook:
         kinds: Iterable[AlertKind],
         findings: Iterable[Finding],
         still_live: Callable[[ConflictKey], bool],
-    ) -> None:
-        """Bring the open conflicts of ``kinds`` in line with what was found this cycle."""
+        *,
+        open_at_most: int | None = None,
+    ) -> list[Finding]:
+        """Bring the open conflicts of ``kinds`` in line with what was found this cycle.
+
+        New conflicts are opened here, up to ``open_at_most``; the rest are returned for the
+        caller to open in later writes (:meth:`open_many`), so that a burst of thousands of
+        new conflicts does not hold the hub for seconds in one transaction.
+        """
         now = unit.now_s
         unit.on_rollback(self._reload)
         seen: set[ConflictKey] = set()
+        pending: list[Finding] = []
         for finding in findings:
             seen.add(finding.key)
             conflict = self._open.get(finding.key)
             if conflict is None:
-                self.open(unit, finding)
+                if open_at_most is None or open_at_most > 0:
+                    self.open(unit, finding)
+                    open_at_most = None if open_at_most is None else open_at_most - 1
+                else:
+                    pending.append(finding)
                 continue
             conflict.last_seen_s = now
             conflict.live = finding.live
@@ -182,6 +194,14 @@ class AlertBook:
                 self.close(unit, key, AlertState.EXPIRED)
             elif now - conflict.last_seen_s >= self.hysteresis_s:
                 self.close(unit, key, AlertState.RESOLVED)
+        return pending
+
+    def open_many(self, unit: WriteUnit, findings: list[Finding], at_most: int) -> list[Finding]:
+        """Open the first ``at_most`` of ``findings`` (those still new); return the rest."""
+        for finding in findings[:at_most]:
+            if finding.key not in self._open:
+                self.open(unit, finding)
+        return findings[at_most:]
 
     def open(self, unit: WriteUnit, finding: Finding) -> OpenConflict:
         """Open alerts for a new conflict, one per involved party."""
@@ -248,7 +268,7 @@ class AlertBook:
     def _save(self, unit: WriteUnit, alert: Alert, conflict: OpenConflict) -> None:
         doc = alert.to_doc()
         doc["key"] = list(conflict.key)
-        doc["live"] = conflict.live
+        doc["live"] = dict(conflict.live)
         unit.tx.put_object(
             StoredObject("alert", alert.id, alert.party, 1, alert.state.value, unit.now_s, doc)
         )

@@ -9,7 +9,7 @@ the party's name and the state of its track at alert time (never its track id).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,16 +41,6 @@ class LiveTracks:
 
     def __len__(self) -> int:
         return len(self.snapshot)
-
-    def keys(self) -> set[tuple[str, str]]:
-        parties = self.snapshot.parties
-        return set(
-            zip(
-                (parties[c] for c in self.snapshot.party.tolist()),
-                self.snapshot.track.tolist(),
-                strict=True,
-            )
-        )
 
     def state(self, i: int) -> dict[str, Any]:
         """A track's state at the cycle time, as alerts carry it (no party, no id)."""
@@ -100,6 +90,34 @@ def _figures(conflicts: Conflicts, k: int) -> dict[str, Any]:
     }
 
 
+class Figures(Mapping[str, Any]):
+    """A conflict's live figures, made into a dict only when someone reads them: every cycle
+    refreshes thousands of open conflicts, and few are read before the next."""
+
+    __slots__ = ("_conflicts", "_data", "_k", "_time_s")
+
+    def __init__(self, conflicts: Conflicts, k: int, time_s: float) -> None:
+        self._conflicts, self._k, self._time_s = conflicts, k, time_s
+        self._data: dict[str, Any] | None = None
+
+    def _dict(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = {
+                **_figures(self._conflicts, self._k),
+                "computed": format_time(self._time_s),
+            }
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+
 def track_findings(
     live: LiveTracks,
     conflicts: Conflicts,
@@ -110,19 +128,17 @@ def track_findings(
     (an open one keeps the views it was opened with)."""
     snap = live.snapshot
     parties = snap.parties
-    for k in range(len(conflicts)):
-        i, j = int(conflicts.index_a[k]), int(conflicts.index_b[k])
-        ends = sorted(
-            (
-                (parties[int(snap.party[i])], str(snap.track[i]), i),
-                (parties[int(snap.party[j])], str(snap.track[j]), j),
-            )
-        )
-        (party_a, track_a, i), (party_b, track_b, j) = ends
+    party_codes = snap.party.tolist()
+    tracks = snap.track
+    t_in = conflicts.t_in_s.tolist()
+    pairs = zip(conflicts.index_a.tolist(), conflicts.index_b.tolist(), strict=True)
+    for k, (i, j) in enumerate(pairs):
+        end_i = (parties[party_codes[i]], tracks[i], i)
+        end_j = (parties[party_codes[j]], tracks[j], j)
+        (party_a, track_a, i), (party_b, track_b, j) = sorted((end_i, end_j))
         key: ConflictKey = (TRACK_TRACK, party_a, track_a, party_b, track_b)
-        figures = _figures(conflicts, k)
-        figures["computed"] = format_time(live.time_s)
-        severity = Severity.LOSS if conflicts.t_in_s[k] <= 0.0 else Severity.PREDICTED
+        figures = Figures(conflicts, k, live.time_s)
+        severity = Severity.LOSS if t_in[k] <= 0.0 else Severity.PREDICTED
         if is_open(key):
             yield Finding(key, AlertKind.TRACK_TRACK, severity, {}, figures)
             continue
@@ -151,13 +167,18 @@ def track_findings(
         yield Finding(key, AlertKind.TRACK_TRACK, severity, views, figures)
 
 
-def still_live(live: LiveTracks) -> Callable[[ConflictKey], bool]:
-    """Whether both tracks of a track–track conflict are still in the picture."""
-    keys = live.keys()
+def still_live(live: LiveTracks, picture: LivePicture) -> Callable[[ConflictKey], bool]:
+    """Whether both tracks of a track–track conflict were live in this cycle."""
+    mask = np.zeros(len(picture), dtype=bool)
+    mask[live.rows] = True
+
+    def alive(party: str, track: str) -> bool:
+        row = picture.row_of(party, track)
+        return row is not None and row < mask.size and bool(mask[row])
 
     def check(key: ConflictKey) -> bool:
         _, party_a, track_a, party_b, track_b = key
-        return (party_a, track_a) in keys and (party_b, track_b) in keys
+        return alive(party_a, track_a) and alive(party_b, track_b)
 
     return check
 

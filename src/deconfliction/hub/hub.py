@@ -45,6 +45,8 @@ from deconfliction.model.alert import Alert, AlertKind
 from deconfliction.settings import Settings
 from deconfliction.store import Event, Store
 
+OPEN_PER_WRITE = 200  # new conflicts opened in one write (each costs about a millisecond)
+
 
 @dataclass(frozen=True)
 class CycleStats:
@@ -396,7 +398,16 @@ class Hub:
         conflicts = detection.detect(live, minima)
         with self.write() as unit:
             findings = track_findings(live, conflicts, minima, self.alerts.is_open)
-            self.alerts.reconcile(unit, {AlertKind.TRACK_TRACK}, findings, still_live(live))
+            pending = self.alerts.reconcile(
+                unit,
+                {AlertKind.TRACK_TRACK},
+                findings,
+                still_live(live, self.picture),
+                open_at_most=OPEN_PER_WRITE,
+            )
+        while pending:  # a burst of new conflicts: open them a write at a time
+            with self.write() as unit:
+                pending = self.alerts.open_many(unit, pending, OPEN_PER_WRITE)
         self.last_cycle = CycleStats(now, len(live), len(conflicts), time.perf_counter() - started)
         return self.last_cycle
 

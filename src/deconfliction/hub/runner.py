@@ -16,10 +16,10 @@ class Runner:
 
     New reports start the next cycle early, but never sooner than ``cycle_min_s`` after the
     previous one began: an alert then follows the report that causes it within about
-    ``cycle_min_s`` plus one cycle, instead of waiting up to a whole ``cycle_s``, and a hub
-    under constant load cycles at most every ``cycle_min_s``. A cycle that overruns is
-    followed at once by the next one, never by a burst of catch-up cycles. Times are on the
-    monotonic clock.
+    ``cycle_min_s`` plus one cycle, instead of waiting up to a whole ``cycle_s``. Under
+    constant load the hub cycles at most every ``cycle_min_s``, and never spends more than
+    half its time cycling: the next cycle waits at least as long as the last one took. Times
+    are on the monotonic clock; a late cycle is never followed by a burst of catch-up ones.
     """
 
     def __init__(self, hub: Hub) -> None:
@@ -50,6 +50,9 @@ class Runner:
                 self.hub.tick()
             except Exception:  # keep the cycle alive; the error is in the log
                 log.exception("hub cycle failed")
-            if self._stop.wait(max(0.0, started + shortest - time.monotonic())):
+            # Under load, cycles take at most half the time: never sooner than one cycle's
+            # own duration after it ended.
+            took = time.monotonic() - started
+            if self._stop.wait(max(0.0, started + max(shortest, 2 * took) - time.monotonic())):
                 return
             arrived.wait(max(0.0, started + period - time.monotonic()))
