@@ -61,6 +61,12 @@ class Settings:
         "s",
         "A conflict must stay absent this long before its alert is resolved (no flicker).",
     )
+    alerts_opened_per_cycle: int = setting(
+        100,
+        "alerts",
+        "Most new conflicts one cycle opens, the most urgent first; the rest open in the next "
+        "cycles (a hub starting on a full sky stays responsive).",
+    )
     air_horizontal_m: float = setting(9260.0, "m", "Horizontal minimum between air tracks.")
     air_vertical_m: float = setting(304.8, "m", "Vertical minimum between air tracks.")
     air_lookahead_s: float = setting(300.0, "s", "How far ahead air conflicts are predicted.")
@@ -108,6 +114,12 @@ class Settings:
         120.0,
         "s",
         "An escalated message still unacknowledged is repeated on the command channel this often.",
+    )
+    escalations_per_cycle: int = setting(
+        200,
+        "messages",
+        "Most overdue messages one cycle escalates, the longest overdue first; the rest in "
+        "the next cycles.",
     )
     hotline_alert_loss_s: float = setting(
         30.0, "s", "Acknowledgement deadline of the hub's thread about a lost separation."

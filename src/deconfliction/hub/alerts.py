@@ -51,6 +51,15 @@ class OpenConflict:
     live: Mapping[str, Any]
 
 
+def _urgency(finding: Finding) -> tuple[bool, float]:
+    """Lost separations first, then the soonest predicted loss, then advisories."""
+    t_in = finding.live.get("t_in_s") if finding.live else None
+    return (
+        finding.severity is not Severity.LOSS,
+        float(t_in) if t_in is not None else float("inf"),
+    )
+
+
 class AlertBook:
     """Open conflicts in memory; alerts in the store."""
 
@@ -157,26 +166,24 @@ class AlertBook:
         still_live: Callable[[ConflictKey], bool],
         *,
         open_at_most: int | None = None,
-    ) -> list[Finding]:
+    ) -> int:
         """Bring the open conflicts of ``kinds`` in line with what was found this cycle.
 
-        New conflicts are opened here, up to ``open_at_most``; the rest are returned for the
-        caller to open in later writes (:meth:`open_many`), so that a burst of thousands of
-        new conflicts does not hold the hub for seconds in one transaction.
+        At most ``open_at_most`` new conflicts are opened, the most urgent first (a lost
+        separation, then the soonest loss); the others are found again by the next cycle.
+        A burst of thousands of new conflicts (a hub starting on a full sky) is so spread
+        over several cycles instead of holding the hub for seconds. Returns how many new
+        conflicts are left for later cycles.
         """
         now = unit.now_s
         unit.on_rollback(self._reload)
         seen: set[ConflictKey] = set()
-        pending: list[Finding] = []
+        new: list[Finding] = []
         for finding in findings:
             seen.add(finding.key)
             conflict = self._open.get(finding.key)
             if conflict is None:
-                if open_at_most is None or open_at_most > 0:
-                    self.open(unit, finding)
-                    open_at_most = None if open_at_most is None else open_at_most - 1
-                else:
-                    pending.append(finding)
+                new.append(finding)
                 continue
             conflict.last_seen_s = now
             conflict.live = finding.live
@@ -194,14 +201,11 @@ class AlertBook:
                 self.close(unit, key, AlertState.EXPIRED)
             elif now - conflict.last_seen_s >= self.hysteresis_s:
                 self.close(unit, key, AlertState.RESOLVED)
-        return pending
-
-    def open_many(self, unit: WriteUnit, findings: list[Finding], at_most: int) -> list[Finding]:
-        """Open the first ``at_most`` of ``findings`` (those still new); return the rest."""
-        for finding in findings[:at_most]:
-            if finding.key not in self._open:
-                self.open(unit, finding)
-        return findings[at_most:]
+        if open_at_most is not None and len(new) > open_at_most:
+            new.sort(key=_urgency)
+        for finding in new[:open_at_most]:
+            self.open(unit, finding)
+        return len(new) - len(new[:open_at_most])
 
     def open(self, unit: WriteUnit, finding: Finding) -> OpenConflict:
         """Open alerts for a new conflict, one per involved party."""

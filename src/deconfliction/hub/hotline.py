@@ -377,15 +377,17 @@ class Hotline:
         """Whether a deadline or repeat is due at ``now_s`` (constant time)."""
         return self._next_due_s is not None and now_s >= self._next_due_s
 
-    def escalate(self, unit: WriteUnit) -> int:
-        """Run the due escalations (inside ``unit``); how many messages moved."""
+    def escalate(self, unit: WriteUnit, at_most: int | None = None) -> int:
+        """Run the due escalations (inside ``unit``), the longest overdue first, at most
+        ``at_most`` messages (the rest stay due for the next cycle); how many moved."""
         now = unit.now_s
         repeat_s = self.settings.hotline_repeat_s
         due = [m for m in self._open.values() if m.next_step_s is not None and m.next_step_s <= now]
         moved = 0
         if due:
             unit.on_rollback(self._reload)
-        for message in sorted(due, key=lambda m: (m.created_s, m.id)):
+        due.sort(key=lambda m: (m.next_step_s or 0.0, m.created_s, m.id))
+        for message in due[:at_most]:
             after, steps = escalation_step(message, now, repeat_s)
             if not steps:
                 continue

@@ -45,8 +45,6 @@ from deconfliction.model.alert import Alert, AlertKind
 from deconfliction.settings import Settings
 from deconfliction.store import Event, Store
 
-OPEN_PER_WRITE = 200  # new conflicts opened in one write (each costs about a millisecond)
-
 
 @dataclass(frozen=True)
 class CycleStats:
@@ -380,7 +378,7 @@ class Hub:
         now = self.clock.now() if now_s is None else now_s
         if self.hotline.due(now):
             with self.write() as unit:
-                self.hotline.escalate(unit)
+                self.hotline.escalate(unit, at_most=self.settings.escalations_per_cycle)
         if now >= self._next_checkpoint_s:
             with self.write() as unit:
                 self.tracks.checkpoint(unit)
@@ -398,16 +396,13 @@ class Hub:
         conflicts = detection.detect(live, minima)
         with self.write() as unit:
             findings = track_findings(live, conflicts, minima, self.alerts.is_open)
-            pending = self.alerts.reconcile(
+            self.alerts.reconcile(
                 unit,
                 {AlertKind.TRACK_TRACK},
                 findings,
                 still_live(live, self.picture),
-                open_at_most=OPEN_PER_WRITE,
+                open_at_most=self.settings.alerts_opened_per_cycle,
             )
-        while pending:  # a burst of new conflicts: open them a write at a time
-            with self.write() as unit:
-                pending = self.alerts.open_many(unit, pending, OPEN_PER_WRITE)
         self.last_cycle = CycleStats(now, len(live), len(conflicts), time.perf_counter() - started)
         return self.last_cycle
 

@@ -130,6 +130,29 @@ class LivePicture:
             operation=self.operation[row],
         )
 
+    def batches(self, rows: npt.NDArray[np.intp]) -> dict[str, ReportBatch]:
+        """The latest reports of ``rows`` as one columnar batch per party."""
+        rows = rows[np.isfinite(self.time_s[rows])]
+        out: dict[str, ReportBatch] = {}
+        codes = self.party[rows]
+        for code in np.unique(codes).tolist():
+            mine = rows[codes == code]
+            index = mine.tolist()
+            out[self.parties[code]] = ReportBatch(
+                party=self.parties[code],
+                track=[self.track[r] for r in index],
+                time_s=self.time_s[mine],
+                lat=self.lat[mine],
+                lon=self.lon[mine],
+                alt_m=self.alt_m[mine],
+                gs_mps=self.gs_mps[mine],
+                course_deg=self.course_deg[mine],
+                vs_mps=self.vs_mps[mine],
+                domain=self.domain[mine],
+                operation=[self.operation[r] for r in index],
+            )
+        return out
+
     def reports_of(self, parties: Iterable[str]) -> Iterator[Report]:
         """Latest reports of the tracks of ``parties`` (tracks ever reported and not forgotten)."""
         codes = [self._party_codes[p] for p in parties if p in self._party_codes]
@@ -140,15 +163,15 @@ class LivePicture:
         for row in np.flatnonzero(mask).tolist():
             yield self.report(row)
 
-    def take_dirty(self) -> list[int]:
+    def take_dirty(self) -> npt.NDArray[np.intp]:
         """Rows changed since the last call (for the checkpoint), and forget them."""
         n = len(self.track)
         rows = np.flatnonzero(self.dirty[:n])
         self.dirty[rows] = False
-        return [int(r) for r in rows]
+        return rows
 
-    def mark_dirty(self, rows: Iterable[int]) -> None:
-        self.dirty[list(rows)] = True
+    def mark_dirty(self, rows: npt.NDArray[np.intp]) -> None:
+        self.dirty[rows] = True
 
     def load(self, reports: Iterable[Report]) -> None:
         """Fill the picture from checkpointed latest reports (at start; not dirty)."""

@@ -158,13 +158,8 @@ class Tracks:
     def checkpoint(self, unit: WriteUnit) -> int:
         """Write the tracks changed since the last checkpoint; how many."""
         rows = self.picture.take_dirty()
-        by_party: dict[str, list[Report]] = {}
-        for row in rows:
-            report = self.picture.report(row)
-            if report.time_s > float("-inf"):
-                by_party.setdefault(report.party, []).append(report)
-        for party, reports in by_party.items():
-            unit.tx.upsert_tracks(ReportBatch.from_reports(party, reports))
+        for batch in self.picture.batches(rows).values():
+            unit.tx.upsert_tracks(batch)
         head = unit.tx.journal_head()
         unit.tx.set_meta(TRACKS_SEQ, str(head[0] if head else 0))
         unit.on_rollback(lambda _now: self.picture.mark_dirty(rows))
