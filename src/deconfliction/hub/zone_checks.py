@@ -138,8 +138,8 @@ def zone_findings(
     for k in range(len(found)):
         i, z = int(found.track[k]), int(found.zone[k])
         zone = current(indexed.zones[z].id, indexed.versions[z])
-        if zone is None:
-            continue  # withdrawn or changed since the index was built
+        if zone is None or (zone.valid_to_s is not None and zone.valid_to_s <= live.time_s):
+            continue  # withdrawn or changed since the index was built, or just ended
         party, track = snap.parties[int(snap.party[i])], str(snap.track[i])
         t_entry = max(0.0, float(found.t_entry_s[k]))
         if zone.rule is ZoneRule.NOTIFY_BEFORE_ENTRY:

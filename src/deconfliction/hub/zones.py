@@ -204,9 +204,11 @@ class Zones:
         return None if record is None else record.version
 
     def active(self) -> list[Zone]:
-        """The active zones (those in detection, including any not yet valid)."""
+        """The active zones (those in detection, including any not yet valid), in
+        declaration order."""
         with self._lock:
-            return [r.zone for r in self._records.values() if r.active and r.zone is not None]
+            records = sorted(self._records.values(), key=lambda r: (r.order, r.id))
+        return [r.zone for r in records if r.active and r.zone is not None]
 
     def records_for(self, viewer: str | None, *, ended: bool = False) -> list[ZoneRecord]:
         """The zones ``viewer`` (``None``: the admin) may see, active ones (and with
