@@ -135,6 +135,8 @@ def zone_findings(
     expected crossings of ``notify_before_entry`` zones; views are built only for new
     conflicts (an open one keeps the views it was opened with)."""
     snap = live.snapshot
+    volumes: dict[str, dict[str, Any]] = {}  # one outline per zone, however many tracks
+    computed = format_time(live.time_s)
     for k in range(len(found)):
         i, z = int(found.track[k]), int(found.zone[k])
         zone = current(indexed.zones[z].id, indexed.versions[z])
@@ -152,7 +154,7 @@ def zone_findings(
         figures: dict[str, Any] = {
             "t_in_s": round(t_entry, 1),
             "t_out_s": t_exit,
-            "computed": format_time(live.time_s),
+            "computed": computed,
         }
         severity = Severity.LOSS if bool(found.inside_now[k]) else Severity.PREDICTED
         if is_open(key):
@@ -162,7 +164,7 @@ def zone_findings(
             key,
             AlertKind.TRACK_ZONE,
             severity,
-            _views(live, i, zone, party, track, t_entry, t_exit),
+            _views(live, i, zone, party, track, t_entry, t_exit, volumes),
             figures,
         )
 
@@ -175,8 +177,12 @@ def _views(
     track: str,
     t_entry: float,
     t_exit: float | None,
+    volumes: dict[str, dict[str, Any]],
 ) -> dict[str, dict[str, Any]]:
     state = live.state(i)
+    volume = volumes.get(zone.id)
+    if volume is None:
+        volume = volumes[zone.id] = zone_volume(zone)
     geometry = {
         "time_to_entry_s": round(t_entry, 1),
         "entry_at": format_time(live.time_s + t_entry),
@@ -208,7 +214,7 @@ def _views(
         },
         party: {
             "own": {"track": track, "state": state},
-            "other": {"party": zone.owner, "zone": {**about, **zone_volume(zone)}},
+            "other": {"party": zone.owner, "zone": {**about, **volume}},
             "geometry": geometry,
             "hotline": hotline(track),
         },

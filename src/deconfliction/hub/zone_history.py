@@ -11,6 +11,7 @@ a window and draws each that was in force during it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from deconfliction.errors import InvalidInput
@@ -19,6 +20,7 @@ from deconfliction.hub.unit import WriteUnit
 from deconfliction.model.zone import Zone
 from deconfliction.render.incident import ZoneOutline
 from deconfliction.store import Store, StoredObject
+from deconfliction.units import parse_time
 
 KIND = "zone_version"
 CURRENT = "current"
@@ -71,28 +73,35 @@ class ZoneVersions:
             )
         )
 
-    def states_during(self, start_s: float, end_s: float) -> list[ZoneOutline]:
+    def states_during(
+        self,
+        start_s: float,
+        end_s: float,
+        current: Callable[[str, int], Zone | None] = lambda _id, _version: None,
+    ) -> list[ZoneOutline]:
         """Every declaration in force at some moment of ``[start_s, end_s]``, drawn.
 
         ``state`` is ``active`` if it was still in force at the end of the window, else
-        how it ended inside it (``replaced``, ``withdrawn``, ``expired``).
+        how it ended inside it (``replaced``, ``withdrawn``, ``expired``). ``current`` gives
+        the zone already parsed for a current declaration (``(id, version)``), so that only
+        older declarations are parsed again.
         """
         found: list[tuple[float, str, ZoneOutline]] = []
         for stored in self._store.list_objects(KIND):
             doc = stored.doc
-            try:
-                zone = parse_stored(doc["feature"], stored.owner)
-            except (InvalidInput, KeyError):
-                continue  # a declaration that cannot be read again is left out, not fatal
             until = doc.get("until_s")
             life_end = math.inf if until is None else float(until)
-            valid_to = math.inf if zone.valid_to_s is None else zone.valid_to_s
-            begins = max(
-                float(doc["from_s"]), -math.inf if zone.valid_from_s is None else zone.valid_from_s
-            )
+            valid_from, valid_to = _window(doc["feature"])
+            begins = max(float(doc["from_s"]), valid_from)
             ends = min(life_end, valid_to)
             if begins > end_s or ends < start_s or begins >= ends:
                 continue
+            zone = current(str(doc["zone"]), stored.version)
+            if zone is None:
+                try:
+                    zone = parse_stored(doc["feature"], stored.owner)
+                except (InvalidInput, KeyError):
+                    continue  # a declaration that cannot be read again is left out, not fatal
             if ends > end_s:
                 state = "active"
             elif life_end <= valid_to:
@@ -102,3 +111,16 @@ class ZoneVersions:
             outline = ZoneOutline(zone.id, zone.region.shape, zone.rule.value, zone.owner, state)
             found.append((begins, stored.id, outline))
         return [outline for _, _, outline in sorted(found, key=lambda f: (f[0], f[1]))]
+
+
+def _window(feature: dict[str, Any]) -> tuple[float, float]:
+    """A stored Feature's validity window (unix s; ±inf for none), without its geometry."""
+    props = feature.get("properties") or {}
+    bounds = []
+    for name, default in (("valid_from", -math.inf), ("valid_to", math.inf)):
+        value = props.get(name)
+        try:
+            bounds.append(default if value is None else parse_time(value, name))
+        except InvalidInput:
+            bounds.append(default)
+    return bounds[0], bounds[1]

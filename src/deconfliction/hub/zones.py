@@ -631,7 +631,16 @@ class Zones:
 
     def states_during(self, start_s: float, end_s: float) -> Sequence[ZoneOutline]:
         """Every declaration in force at some moment of the window, as it stood."""
-        return self.versions.states_during(start_s, end_s)
+        with self._lock:
+            records = dict(self._records)
+
+        def current(zone_id: str, version: int) -> Zone | None:
+            record = records.get(zone_id)
+            if record is None or not record.active or record.version != version:
+                return None
+            return record.zone
+
+        return self.versions.states_during(start_s, end_s, current)
 
     def visible_to(self, zone: ZoneOutline, viewer: str) -> bool:
         """Whether ``viewer`` may see a zone of incident evidence: its owner, or a party the
