@@ -258,3 +258,49 @@ CONVOY_SPEED_MPS = 12.0
 CONVOY_OFFSET_M = 10_000.0
 GROUND_LOOKAHEAD_S = 600.0
 AIR_LOOKAHEAD_S = 300.0
+
+
+# Zones in the hub -------------------------------------------------------------------------
+# The Euphrates scenario through the hub: the clock starts at ZONES_NOW_S; "east" declares
+# the line and the circle, "west" drives and flies, "aid" declares protected sites, and
+# "other" is a party nothing is shared with. A clinic of "aid", 300 m round Deir ez-Zor, lies
+# inside east's 5 km line buffer; a camp 40 km west of the line touches nothing of east's.
+ZONE_PARTIES = ("east", "west", "aid", "other")
+DEIR_EZ_ZOR: tuple[float, float] = EUPHRATES_LINE[1]  # (lon, lat)
+PROTECTED_UNTIL = "2023-12-01T00:00:00Z"  # 16 days and 1 h 46 min 40 s after ZONES_NOW_S
+PROTECTED_UNTIL_S = 1_701_388_800.0
+
+
+def euphrates_convoy_start(offset_m: float = CONVOY_OFFSET_M) -> tuple[tuple[float, float], float]:
+    """(lon, lat) ``offset_m`` south-west of the middle of the Raqqa–Deir ez-Zor leg, and the
+    geodesic course from it straight back to that middle."""
+    raqqa, deir = EUPHRATES_LINE[0], EUPHRATES_LINE[1]
+    middle = (0.5 * (raqqa[0] + deir[0]), 0.5 * (raqqa[1] + deir[1]))
+    leg = float(WGS84.inv(middle[0], middle[1], deir[0], deir[1])[0])
+    lon, lat, _ = WGS84.fwd(middle[0], middle[1], leg + 90.0, offset_m)
+    course = float(WGS84.inv(lon, lat, middle[0], middle[1])[0]) % 360.0
+    return (float(lon), float(lat)), course
+
+
+def protected_site(
+    zone_id: str = "clinic",
+    centre: tuple[float, float] = DEIR_EZ_ZOR,
+    radius_m: float = 300.0,
+    **properties: Any,
+) -> dict[str, Any]:
+    """A protected site of ``radius_m`` round ``centre`` (lon, lat) until PROTECTED_UNTIL,
+    shared with east and west unless ``properties`` say otherwise."""
+    props: dict[str, Any] = {
+        "name": f"{zone_id} site",
+        "rule": "protected",
+        "radius_m": radius_m,
+        "valid_to": PROTECTED_UNTIL,
+        "shared_with": ["east", "west"],
+    }
+    props.update(properties)
+    return {
+        "type": "Feature",
+        "id": zone_id,
+        "geometry": {"type": "Point", "coordinates": list(centre)},
+        "properties": {k: v for k, v in props.items() if v is not None},
+    }

@@ -96,6 +96,17 @@ class Settings:
     zone_max_area_m2: float = setting(
         500_000e6, "m2", "Largest area of one zone (after radius and buffer); larger is refused."
     )
+    zone_ack_deadline_s: float = setting(
+        3600.0,
+        "s",
+        "A party a protected zone is shared with that has not acknowledged it this long after "
+        "its declaration gets a hub message on its command channel (0: never).",
+    )
+    zone_expiry_reminder_s: float = setting(
+        86_400.0,
+        "s",
+        "The owner of a protected zone is reminded this long before its valid_to (0: never).",
+    )
     # Streams
     stream_backlog_limit: int = setting(
         10_000, "events", "Most stored events a reconnecting stream replays in one go."

@@ -22,6 +22,7 @@ from deconfliction.api.routes import (
     stream,
     tracks,
     webhooks,
+    zones,
 )
 from deconfliction.api.signatures import PartySignatures
 from deconfliction.hub import Hub, Runner
@@ -78,6 +79,7 @@ def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
         webhooks,
         incidents,
         journal,
+        zones,
         stream,
     )
     for module in routers:

@@ -10,6 +10,7 @@ from deconfliction.cli.party import admin_token, agreement, party
 from deconfliction.cli.replay import replay
 from deconfliction.cli.serve import serve
 from deconfliction.cli.settings_cmd import settings
+from deconfliction.cli.zones import zones
 
 ALL: list[click.Command] = [
     serve,
@@ -19,5 +20,6 @@ ALL: list[click.Command] = [
     detect,
     replay,
     journal,
+    zones,
     settings,
 ]

@@ -111,6 +111,11 @@ class AlertBook:
         wanted = set(kinds) if kinds is not None else None
         return [k for k, c in self._open.items() if wanted is None or c.kind in wanted]
 
+    def views(self, key: ConflictKey) -> dict[str, dict[str, Any]] | None:
+        """The views an open conflict was opened with, by party (None if it is not open)."""
+        conflict = self._open.get(key)
+        return None if conflict is None else {p: a.view for p, a in conflict.alerts.items()}
+
     def active_for(self, party: str) -> list[Alert]:
         """The party's open and acknowledged alerts, with their live figures."""
         alerts = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,16 @@ class LiveTracks:
 
     def __len__(self) -> int:
         return len(self.snapshot)
+
+    def keys(self) -> set[tuple[str, str]]:
+        """The (party, track) of every live track (made once, on first use)."""
+        return self._keys
+
+    @cached_property
+    def _keys(self) -> set[tuple[str, str]]:
+        parties = self.snapshot.parties
+        names = (parties[c] for c in self.snapshot.party.tolist())
+        return set(zip(names, self.snapshot.track.tolist(), strict=True))
 
     def state(self, i: int) -> dict[str, Any]:
         """A track's state at the cycle time, as alerts carry it (no party, no id)."""

@@ -4,7 +4,8 @@ It is synchronous. Writes are serialised by one lock and each is one store trans
 (:meth:`Hub.write`); time comes from an injected clock; timers run when :meth:`Hub.tick` is
 called (by :class:`~deconfliction.hub.runner.Runner` in a server, by hand in tests).
 Services: ``parties``, ``tracks`` (and the live ``picture``), ``alerts``, ``hotline`` (with
-its ``presence``, ``webhooks`` and expected ``crossings``), ``streams``.
+its ``presence``, ``webhooks`` and expected ``crossings``), ``streams``, ``incidents``,
+``zones``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from deconfliction.hub.tracks import IngestResult, Tracks
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.hub.webhook_config import WebhookConfig
 from deconfliction.hub.webhooks import Webhooks
+from deconfliction.hub.zones import Zones
 from deconfliction.journal.signing import generate_hub_key
 from deconfliction.model import Agreement, Message, Party, Report, validate_reports
 from deconfliction.model.alert import Alert, AlertKind
@@ -110,6 +112,18 @@ class Hub:
         self.incidents = Incidents(
             store, self.tracks, self.parties, settings, self.write, self.clock
         )
+        self.zones = Zones(
+            store,
+            settings,
+            self.parties,
+            self.alerts,
+            self.hotline,
+            self.write,
+            self.clock,
+            self._lock,
+        )
+        self.zones.load()
+        self.incidents.zones = self.zones
 
     def close(self) -> None:
         """Stop webhook workers, checkpoint the picture (a faster next start), sign the
@@ -384,6 +398,7 @@ class Hub:
                 self.tracks.checkpoint(unit)
             self.hotline.crossings.prune(now)
             self._next_checkpoint_s = now + self.settings.tracks_checkpoint_s
+        self.zones.run_timers(now)
         self.journal.tick(now)
 
     def run_cycle(self, now_s: float | None = None) -> CycleStats:
@@ -403,6 +418,7 @@ class Hub:
                 still_live(live, self.picture),
                 open_at_most=self.settings.alerts_opened_per_cycle,
             )
+        self.zones.check(live)
         self.last_cycle = CycleStats(now, len(live), len(conflicts), time.perf_counter() - started)
         return self.last_cycle
 

@@ -1,4 +1,4 @@
-"""The lifecycles of alerts, operations, hotline messages and incidents."""
+"""The lifecycles of alerts, operations, hotline messages, incidents and zones."""
 
 from __future__ import annotations
 
@@ -73,4 +73,23 @@ class IncidentState(Lifecycle):
         return {
             cls.OPEN: {cls.UNDER_REVIEW, cls.CLOSED},
             cls.UNDER_REVIEW: {cls.CLOSED},
+        }
+
+
+class ZoneState(Lifecycle):
+    """A declared zone: in the hub's detection until its owner withdraws it or it ends.
+
+    A withdrawn or expired zone may be declared again by its owner (same id, next version).
+    """
+
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"  # its valid_to has passed
+
+    @classmethod
+    def table(cls) -> Mapping[Self, Set[Self]]:
+        return {
+            cls.ACTIVE: {cls.WITHDRAWN, cls.EXPIRED},
+            cls.WITHDRAWN: {cls.ACTIVE},
+            cls.EXPIRED: {cls.ACTIVE},
         }
