@@ -1,6 +1,8 @@
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deconfliction.errors import InvalidInput
 from deconfliction.units import (
@@ -79,3 +81,12 @@ def test_format_time_round_trips() -> None:
     assert format_time(1633608005.0) == "2021-10-07T12:00:05Z"
     assert format_time(1633608005.25) == "2021-10-07T12:00:05.250Z"
     assert parse_time(format_time(1633608005.25)) == 1633608005.25
+
+
+@given(st.floats(min_value=0, max_value=253_402_300_799.0))
+def test_format_time_matches_datetime(unix_s: float) -> None:
+    from datetime import UTC, datetime
+
+    moment = datetime.fromtimestamp(unix_s, tz=UTC)
+    spec = "milliseconds" if moment.microsecond else "seconds"
+    assert format_time(unix_s) == moment.isoformat(timespec=spec).replace("+00:00", "Z")

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+import time
+from datetime import datetime
 
 from deconfliction.errors import InvalidInput
 
@@ -118,8 +119,21 @@ def _parse_rfc3339(text: str, what: str) -> float:
 
 
 def format_time(unix_s: float) -> str:
-    """RFC 3339 in UTC with a ``Z``; milliseconds only when the time has a fraction."""
-    moment = datetime.fromtimestamp(unix_s, tz=UTC)
-    if moment.microsecond:
-        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    """RFC 3339 in UTC with a ``Z``; milliseconds only when the time has a fraction.
+
+    The same text as ``datetime.fromtimestamp(unix_s, UTC).isoformat(...)`` (microseconds
+    rounded half to even, then cut to milliseconds), made without a ``datetime``: alerts and
+    messages format thousands of times a second.
+    """
+    fraction, whole = math.modf(unix_s)  # as datetime does it, so the rounding agrees
+    fraction_us = round(fraction * 1e6)
+    if fraction_us >= 1_000_000:
+        whole, fraction_us = whole + 1, fraction_us - 1_000_000
+    t = time.gmtime(int(whole))
+    text = (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T"
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
+    )
+    if fraction_us:
+        return f"{text}.{fraction_us // 1000:03d}Z"
+    return text + "Z"

@@ -225,9 +225,13 @@ _DERIVED: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 _DERIVED_SPECS = {"end": FieldSpec("end", Kind.TIME)}
 
 
-def _render_fields(reader: _Reader, template: str, fields: Any) -> tuple[str, list[str]]:
+def _render_fields(
+    reader: _Reader, template: str, fields: Any, *, validated: bool = False
+) -> tuple[str, list[str]]:
+    """Title and lines; ``validated`` fields (a message's, made canonical when it was
+    drafted) are not validated again."""
     spec = template_spec(template)
-    canonical = validate_fields(template, fields)
+    canonical: dict[str, Any] = fields if validated else validate_fields(template, fields)
     derived = _DERIVED[template](canonical) if template in _DERIVED else {}
     specs = {**spec.by_name, **_DERIVED_SPECS}
     values = {
@@ -281,7 +285,7 @@ def render_message(message: Message, *, language: str, timezone: str) -> Rendere
     its escalation if any, the text or template, and its places."""
     reader = _Reader(catalogue_for(language), timezone)
     if message.template is not None:
-        title, body = _render_fields(reader, message.template, message.fields)
+        title, body = _render_fields(reader, message.template, message.fields, validated=True)
     else:
         title = reader.word("free_text.title")
         body = _free_text_lines(reader, message.text or "", message.text_language)
