@@ -305,7 +305,8 @@ def main(argv: list[str]) -> int:
         f"  POST /v1/reports, 2 connections     {http:>10,.0f} /s   {http / hub:5.2f} x in process"
     )
     print(
-        f"  ... batches of {big:,}                {http_big:>10,.0f} /s   {http_big / hub:5.2f} x in process"
+        f"  ... batches of {big:,}                {http_big:>10,.0f} /s   "
+        f"{http_big / hub:5.2f} x in process"
     )
     print(
         f"  ... synchronous=normal (batches of {b:,}) {http_normal:>8,.0f} /s   "
