@@ -25,7 +25,6 @@ to keep them (``mallopt``), as a long-lived hub process would be set up.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import resource
 import statistics
 import subprocess
@@ -49,6 +48,7 @@ from deconfliction.detect import (
     exact_conflicts,
     extrapolate,
 )
+from deconfliction.process import tune_malloc
 
 PARTIES = [f"P{i:02d}" for i in range(20)]
 TARGET_MS = {"dense": 100.0, "global": 15.0}
@@ -150,26 +150,6 @@ def peak_rss_mib() -> float:
 
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
-
-
-def tune_malloc() -> bool:
-    """Keep freed memory in the process (glibc): large temporaries then cost no page faults.
-
-    A long-lived hub process can do the same; returns False where glibc is not available.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
-    return all(
-        libc.mallopt(option, value) == 1
-        for option, value in (
-            (m_mmap_threshold, 32 << 20),
-            (m_trim_threshold, 512 << 20),
-            (m_top_pad, 64 << 20),
-        )
-    )
 
 
 def time_detector(

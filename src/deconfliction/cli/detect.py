@@ -139,7 +139,9 @@ def detect(
     from deconfliction.detect.tracks import detect_conflicts
     from deconfliction.gateways.snapshot_csv import ConflictWriter, SnapshotReader, format_seconds
     from deconfliction.model.minima import Minima
+    from deconfliction.process import tune_malloc
 
+    tune_malloc()
     started = time.perf_counter()
     try:
         minima = MinimaTable().with_air(Minima(horizontal, vertical, lookahead))

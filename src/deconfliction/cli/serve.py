@@ -14,6 +14,7 @@ from deconfliction.cli.common import (
     settings_from,
     settings_table,
 )
+from deconfliction.process import tune_malloc
 
 
 @click.command(
@@ -70,6 +71,7 @@ def serve(
 
     with friendly_errors():
         settings = settings_from(setting_pairs)
+    tune_malloc()
     with opened_hub(db_path, settings, key_path) as hub, friendly_errors():
         admin_token = hub.issue_admin_token(only_first=True)
         if admin_token is not None:
