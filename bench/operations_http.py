@@ -87,19 +87,41 @@ class Plan:
         return item
 
 
+@dataclass(frozen=True)
+class Sizes:
+    """The shapes and windows of a workload (metres, minutes)."""
+
+    disc_m: tuple[float, float]  # drone flights: disc radius
+    block_m: tuple[float, float]  # survey blocks: side
+    corridor_m: tuple[float, float]  # routes: length
+    buffer_m: tuple[float, float]  # routes: half width
+    minutes: tuple[float, float]  # window length
+
+
+# A busy area where plans still mostly avoid each other (about one overlap in five writes
+# with another party, at the end of the run), and a congested one (several per write).
+BUSY = Sizes((50, 300), (200, 1000), (1000, 3000), (30, 100), (10, 30))
+CONGESTED = Sizes((100, 500), (300, 1500), (1000, 5000), (50, 200), (10, 60))
+
+
 def make_plan(
-    rng: np.random.Generator, now_s: float, north_m: float, east_m: float, spread_s: float = DAY_S
+    rng: np.random.Generator,
+    now_s: float,
+    north_m: float,
+    east_m: float,
+    spread_s: float = DAY_S,
+    sizes: Sizes = BUSY,
 ) -> Plan:
     lat, lon = _offset(north_m, east_m, *CENTRE)
     start = now_s + 120.0 + float(rng.uniform(0, spread_s))
-    end = start + float(rng.uniform(600, 3600))
+    end = start + 60.0 * float(rng.uniform(*sizes.minutes))
     kind = rng.uniform()
     if kind < 0.8:
-        radius = float(rng.uniform(100, 500))
+        radius = float(rng.uniform(*sizes.disc_m))
         geometry = {"type": "Point", "coordinates": [lon, lat]}
         return Plan(geometry, radius, None, (0.0, 120.0), start, end, _box(lat, lon, radius))
     if kind < 0.95:
-        half_w, half_h = rng.uniform(150, 750, 2)
+        half_w, half_h = rng.uniform(*sizes.block_m, 2) / 2
         (south, west), (north, east) = (
             _offset(-half_h, -half_w, lat, lon),
             _offset(half_h, half_w, lat, lon),
@@ -107,21 +129,14 @@ def make_plan(
         ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
         geometry = {"type": "Polygon", "coordinates": [ring]}
         return Plan(geometry, None, None, (0.0, 150.0), start, end, (west, south, east, north))
-    length, bearing = rng.uniform(1000, 5000), rng.uniform(0, 2 * math.pi)
+    length, bearing = rng.uniform(*sizes.corridor_m), rng.uniform(0, 2 * math.pi)
     end_lat, end_lon = _offset(length * math.cos(bearing), length * math.sin(bearing), lat, lon)
-    buffer = float(rng.uniform(50, 200))
+    buffer = float(rng.uniform(*sizes.buffer_m))
     geometry = {"type": "LineString", "coordinates": [[lon, lat], [end_lon, end_lat]]}
     w, s, e, n = min(lon, end_lon), min(lat, end_lat), max(lon, end_lon), max(lat, end_lat)
     margin = buffer / M_PER_DEG_LAT * 2
-    return Plan(
-        geometry,
-        None,
-        buffer,
-        (0.0, 90.0),
-        start,
-        end,
-        (w - margin, s - margin, e + margin, n + margin),
-    )
+    box = (w - margin, s - margin, e + margin, n + margin)
+    return Plan(geometry, None, buffer, (0.0, 90.0), start, end, box)
 
 
 def _box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
@@ -153,6 +168,7 @@ class Known:
 class Tally:
     latencies_s: list[float] = field(default_factory=list)
     writes: int = 0
+    advisories: int = 0  # open advisories the write answers listed
     retries: int = 0
     failures: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
@@ -172,7 +188,18 @@ class Client:
         self.party = party
         self.rng = np.random.default_rng([seed, party])
         self.known: dict[str, Known] = {}
+        self.cells: dict[tuple[int, int], set[str]] = {}  # a 0.01° grid over what is known
         self.mine: dict[str, Plan] = {}
+        self.advisories = 0
+
+    def learn(self, object_id: str, known: Known) -> None:
+        old = self.known.get(object_id)
+        if old is not None:
+            for cell in _cells(old.box):
+                self.cells.get(cell, set()).discard(object_id)
+        self.known[object_id] = known
+        for cell in _cells(known.box):
+            self.cells.setdefault(cell, set()).add(object_id)
 
     def request(self, method: str, path: str, body: bytes | None, tally: Tally) -> tuple[int, Any]:
         started = time.perf_counter()
@@ -184,14 +211,18 @@ class Client:
         return response.status, orjson.loads(data) if data else None
 
     def key_for(self, plan: Plan, own_id: str) -> dict[str, str]:
-        return {
-            object_id: known.version
-            for object_id, known in self.known.items()
-            if object_id != own_id
-            and known.start_s < plan.end_s
-            and plan.start_s < known.end_s
-            and _meets(known.box, plan.box)
-        }
+        near = set().union(*(self.cells.get(cell, set()) for cell in _cells(plan.box)))
+        key = {}
+        for object_id in near:
+            known = self.known[object_id]
+            if (
+                object_id != own_id
+                and known.start_s < plan.end_s
+                and plan.start_s < known.end_s
+                and _meets(known.box, plan.box)
+            ):
+                key[object_id] = known.version
+        return key
 
     def put(self, operation_id: str, plan: Plan, version: str | None, tally: Tally) -> None:
         for attempt in range(3):
@@ -207,8 +238,9 @@ class Client:
             )
             if status in (200, 201):
                 tally.writes += 1
-                self.known[operation_id] = Known(
-                    answer["version"], plan.box, plan.start_s, plan.end_s
+                tally.advisories += len(answer["advisories"])
+                self.learn(
+                    operation_id, Known(answer["version"], plan.box, plan.start_s, plan.end_s)
                 )
                 return
             if status == 409 and answer["error"]["type"] == "stale_key" and attempt < 2:
@@ -221,12 +253,17 @@ class Client:
                         max(b[2] for b in boxes),
                         max(b[3] for b in boxes),
                     )
-                    self.known[entry["id"]] = Known(entry["version"], box, plan.start_s, plan.end_s)
+                    self.learn(entry["id"], Known(entry["version"], box, plan.start_s, plan.end_s))
                 continue
             tally.failures += 1
             if tally.failures <= 3:
                 print(f"  write {operation_id} failed: {status} {answer}", file=sys.stderr)
             return
+
+
+def _cells(box: tuple[float, float, float, float]) -> list[tuple[int, int]]:
+    x0, y0, x1, y1 = (math.floor(v / 0.01) for v in box)
+    return [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
 
 
 def _geojson_box(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
@@ -251,6 +288,7 @@ class Job:
     reference: int
     now_s: float
     spread_s: float
+    sizes: Sizes
 
 
 PHASES = ("version", "reports", "creates", "updates")
@@ -280,7 +318,8 @@ def run_client(job: Job, barrier: Any, results: Any) -> None:
 
     def creates(tally: Tally) -> None:
         for i in range(job.creates):
-            plan = make_plan(client.rng, job.now_s, *random_position(client.rng), job.spread_s)
+            position = random_position(client.rng)
+            plan = make_plan(client.rng, job.now_s, *position, job.spread_s, job.sizes)
             operation_id = f"p{job.party}-{i}"
             client.put(operation_id, plan, None, tally)
             if operation_id in client.known:
@@ -411,6 +450,11 @@ def main(argv: list[str]) -> int:
         "--hours", type=float, default=24.0, help="plans start within this many hours"
     )
     parser.add_argument(
+        "--congested",
+        action="store_true",
+        help="larger shapes and longer windows: several overlaps per write",
+    )
+    parser.add_argument(
         "--profile",
         metavar="FILE",
         help="record the server with py-spy during the PUT phases (raw collapsed stacks)",
@@ -450,6 +494,7 @@ def main(argv: list[str]) -> int:
                     args.reference,
                     now_s,
                     args.hours * 3600.0,
+                    CONGESTED if args.congested else BUSY,
                 )
                 for p in range(n)
             ]
@@ -481,10 +526,12 @@ def report(
     collected: list[tuple[int, dict[str, Tally]]],
     marks: list[tuple[float, float]],
 ) -> None:
+    workload = "congested" if args.congested else "busy"
     print(
         f"operations over HTTP: {args.connections} client processes (one party each), "
         f"SQLite synchronous={args.sync}, {args.operations:,} plans filed then "
-        f"{args.updates:,} replaced, all within 10 km of {CENTRE[0]} N {CENTRE[1]} E"
+        f"{args.updates:,} replaced, all within 10 km of {CENTRE[0]} N {CENTRE[1]} E "
+        f"({workload} workload, windows within {args.hours:g} h)"
     )
     print(
         f"{'phase':<28}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
@@ -514,6 +561,13 @@ def report(
             f"{server_cpu / requests * 1e3:>12.3f}{client_cpu:>12.3f}"
         )
     for phase in ("creates", "updates"):
+        tallies = [phases[phase] for _, phases in collected]
+        writes = sum(t.writes for t in tallies)
+        advisories = sum(t.advisories for t in tallies)
+        print(
+            f"{phase}: {advisories / max(writes, 1):.2f} open advisories with other parties "
+            "listed per write answer"
+        )
         print(
             f"ratio {phase}: {rates[phase] / rates['version']:.2f} x GET /v1/version, "
             f"{rates[phase] / rates['reports']:.2f} x POST /v1/reports"

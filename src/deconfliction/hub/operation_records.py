@@ -154,24 +154,31 @@ def _plain(value: dict[str, Any]) -> dict[str, Any]:
     return plain
 
 
-def overlap_geometry(rows: Overlaps, own_volumes: Sequence[int]) -> dict[str, Any]:
-    """The overlap: one entry per overlapping pair of volumes, the whole window and band,
-    and a point inside it (for the hotline); ``own_volumes[k]`` is the reader's volume of
-    row ``k``."""
-    overlaps = []
-    for row, own in zip(rows, own_volumes, strict=True):
-        overlaps.append({"own_volume_index": int(own), **row.volume_json()})
-    where = shapely.point_on_surface(rows.footprints()[0])
-    return _plain(
-        {
-            "overlaps": overlaps,
+class OverlapShapes:
+    """The overlap of two objects as JSON, computed once and read from either side.
+
+    ``for_reader(own_volumes)`` is one entry per overlapping pair of volumes (footprint,
+    band, window; ``own_volume_index`` is the reader's volume of that pair), the whole
+    window and band, and a point inside the overlap (for the hotline's ``where``).
+    """
+
+    def __init__(self, rows: Overlaps) -> None:
+        self._entries = _plain({"rows": [row.volume_json() for row in rows]})["rows"]
+        point = shapely.point_on_surface(rows.footprints()[0])
+        self._where = {"lat": round(point.y, 6), "lon": round(point.x, 6)}
+        self._summary = {
             "start": format_time(float(rows.start_s.min())),
             "end": format_time(float(rows.end_s.max())),
             "alt_lower_m": float(rows.alt_lower_m.min()),
             "alt_upper_m": float(rows.alt_upper_m.max()),
-            "where": {"lat": round(where.y, 6), "lon": round(where.x, 6)},
         }
-    )
+
+    def for_reader(self, own_volumes: Sequence[int]) -> dict[str, Any]:
+        overlaps = [
+            {"own_volume_index": int(own), **entry}
+            for entry, own in zip(self._entries, own_volumes, strict=True)
+        ]
+        return {"overlaps": overlaps, **self._summary, "where": dict(self._where)}
 
 
 def relation(theirs: int, mine: int) -> str:
@@ -197,11 +204,12 @@ def pair_views(mine: Filed, theirs: Filed, rows: Overlaps, tie: str) -> dict[str
     a, b = mine.operation, theirs.operation
     resolve_by = a.owner if a.priority < b.priority else b.owner if b.priority < a.priority else tie
     views = {}
+    shapes = OverlapShapes(rows)
     for own, other, volumes in (
         (mine, theirs, rows.volume_index.tolist()),
         (theirs, mine, rows.other_volume_index.tolist()),
     ):
-        geometry = overlap_geometry(rows, volumes)
+        geometry = shapes.for_reader(volumes)
         views[own.owner] = {
             "own": _own(own, volumes),
             "other": {
@@ -219,11 +227,12 @@ def zone_views(
 ) -> dict[str, dict[str, Any]]:
     """What the operation's owner and the zone's owner are told: the overlap, the rule, and
     the other's name (the zone's id only if its owner shares the zone with the reader)."""
-    geometry = overlap_geometry(rows, operation_volumes)
+    shapes = OverlapShapes(rows)
+    geometry = shapes.for_reader(operation_volumes)
     other: dict[str, Any] = {"party": zone.owner, "rule": zone.rule.value}
     if zone.visible_to(filed.owner):
         other["zone"] = zone.id
-    zone_geometry = overlap_geometry(rows, [0] * len(rows))
+    zone_geometry = shapes.for_reader([0] * len(rows))
     return {
         filed.owner: {
             "own": _own(filed, operation_volumes),
