@@ -80,7 +80,9 @@ def test_a_track_that_strays_into_another_partys_operation_alerts_that_party(
     assert red.view["own"]["operation"] == "red-1"
     assert red.view["other"]["party"] == "blue"
     assert red.view["other"]["state"]["lat"] == pytest.approx(48.81)
-    assert "b1" not in str(red.view) and "blue-1" not in str(red.view)
+    assert set(red.view["other"]) == {"party", "state"}  # no track id, no plan of blue's
+    assert "b1" not in red.view["other"]["state"].values()
+    assert "blue-1" not in str(red.view)
     intrusion = next(a for a in blue if "other" in a.view)
     assert intrusion.view["other"] == {"party": "red"} and "red-1" not in str(intrusion.view)
     # The intrusion opens a hotline thread between them.
