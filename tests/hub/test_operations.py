@@ -282,3 +282,21 @@ def test_zones_shared_with_the_writer_must_be_keyed(parties: Hub) -> None:
     put(parties, "blue", "op", key={"z-shared": "zv1"})
     with pytest.raises(AlreadyExists, match="id of a zone"):
         put(parties, "blue", "z-private", shifted(1.0))
+
+
+def test_a_failed_write_leaves_memory_as_the_store_has_it(
+    parties: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put(parties, "red", "red-1", shifted(0.01))
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(parties.alerts, "open", broken)
+    with pytest.raises(RuntimeError):
+        put(parties, "blue", "blue-1")  # overlaps red-1: its advisory fails the write
+    assert parties.operations.live("blue-1") is None
+    assert Ref(ObjectKind.OPERATION, "blue-1") not in parties.operations.index
+    assert parties.store.get_object("operation", "blue-1") is None
+    monkeypatch.undo()
+    assert put(parties, "blue", "blue-1")["advisories"]
