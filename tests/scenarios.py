@@ -304,3 +304,43 @@ def protected_site(
         "geometry": {"type": "Point", "coordinates": list(centre)},
         "properties": {k: v for k, v in props.items() if v is not None},
     }
+
+
+# --- Operations in the hub: volumes as a client files them ---------------------------------
+# Two 2 km squares 1 km apart in longitude near Paris overlap in a 1 km x 2 km strip; the
+# plans run from T0 + 10 min to T0 + 1 h, 0-120 m.
+
+OP_START = T0 + 600.0
+OP_END = T0 + 3600.0
+PARIS_SQUARE = (2.30, 48.80, 2.32, 48.82)  # lon_min, lat_min, lon_max, lat_max
+
+
+def box_geojson(west: float, south: float, east: float, north: float) -> dict[str, Any]:
+    """A GeoJSON Polygon: the lon/lat box (counter-clockwise, closed)."""
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def op_volume(
+    geometry: dict[str, Any] | None = None,
+    *,
+    start: float = OP_START,
+    end: float = OP_END,
+    alt: tuple[float, float] = (0.0, 120.0),
+    **sizes: float,
+) -> dict[str, Any]:
+    """One volume of an operation request (``radius_m``/``buffer_m`` in ``sizes``)."""
+    return {
+        "geometry": geometry or box_geojson(*PARIS_SQUARE),
+        "alt_lower_m": alt[0],
+        "alt_upper_m": alt[1],
+        "start": start,
+        "end": end,
+        **sizes,
+    }
+
+
+def shifted(dlon: float, dlat: float = 0.0, **changes: Any) -> dict[str, Any]:
+    """The Paris square moved by ``dlon``/``dlat`` degrees, as a volume."""
+    west, south, east, north = PARIS_SQUARE
+    return op_volume(box_geojson(west + dlon, south + dlat, east + dlon, north + dlat), **changes)

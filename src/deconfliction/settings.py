@@ -107,6 +107,24 @@ class Settings:
         "s",
         "The owner of a protected zone is reminded this long before its valid_to (0: never).",
     )
+    # Operations
+    operation_max_volumes: int = setting(
+        20, "volumes", "Most volumes in one operation; more are refused (413)."
+    )
+    operation_max_volume_area_m2: float = setting(
+        100_000e6,
+        "m2",
+        "Largest area of one operation volume (after radius and buffer); larger is refused.",
+    )
+    operation_max_vertices: int = setting(
+        10_000, "vertices", "Most positions in one operation volume's geometry (422 beyond)."
+    )
+    idempotency_retention_s: float = setting(
+        86_400.0,
+        "s",
+        "How long the first answer to a write sent with an Idempotency-Key is kept and "
+        "returned to repeats of it.",
+    )
     # Streams
     stream_backlog_limit: int = setting(
         10_000, "events", "Most stored events a reconnecting stream replays in one go."

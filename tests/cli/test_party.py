@@ -50,12 +50,22 @@ def test_agreements(tmp_path: Path) -> None:
     run("party", "add", "blue", "--db", db)
     run("party", "add", "red", "--db", db)
     code, _ = run(
-        "agreement", "set", "red", "blue", "--share-tracks", "--horizontal", "10nm", "--db", db
+        "agreement",
+        "set",
+        "red",
+        "blue",
+        "--share-tracks",
+        "--share-operations",
+        "--horizontal",
+        "10nm",
+        "--db",
+        db,
     )
     assert code == 0
     code, out = run("agreement", "list", "--db", db)
     agreement = json.loads(out)
     assert agreement["parties"] == ["blue", "red"] and agreement["share_tracks"] is True
+    assert agreement["share_operations"] is True
     assert agreement["minima"]["air"] == {
         "horizontal_m": 18520.0,
         "vertical_m": 304.8,

@@ -21,6 +21,11 @@ def test_agreement_orders_its_parties_and_round_trips() -> None:
     agreement = Agreement("red", "blue", True, {"ground": Minima(2000, math.inf, 900)})
     assert agreement.pair == ("blue", "red")
     assert Agreement.from_json(agreement.to_json()) == agreement
+    sharing = Agreement("red", "blue", share_operations=True)
+    assert Agreement.from_json(sharing.to_json()).share_operations is True
+    # Agreements stored before operations were shared read as not sharing them.
+    old = {"parties": ["blue", "red"], "share_tracks": True, "minima": {}}
+    assert Agreement.from_json(old).share_operations is False
 
 
 def test_agreement_needs_two_parties() -> None:

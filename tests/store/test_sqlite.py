@@ -164,3 +164,21 @@ def test_the_journal_head_and_entries_from_a_seq_inside_a_transaction(db_path: P
         assert [e.seq for e in tx.journal_entries_from(3)] == [3, 4]
     assert store.journal_head() == (4, entries[-1].hash)
     store.close()
+
+
+def test_idempotent_answers_are_kept_per_party_replaced_and_pruned(store: SQLiteStore) -> None:
+    from deconfliction.store import IdempotentAnswer
+
+    first = IdempotentAnswer("blue", "k1", "h1", T0, {"body": {"version": "a"}})
+    with store.transaction() as tx:
+        tx.put_idempotent(first)
+        tx.put_idempotent(IdempotentAnswer("blue", "k2", "h2", T0 + 100, {}))
+    assert store.get_idempotent("blue", "k1") == first
+    assert store.get_idempotent("red", "k1") is None
+    with store.transaction() as tx:
+        # An expired answer not yet pruned gives way to a new one with the same key.
+        tx.put_idempotent(IdempotentAnswer("blue", "k1", "h3", T0 + 200, {}))
+        assert tx.prune_idempotent(T0 + 150) == 1
+    assert store.get_idempotent("blue", "k2") is None
+    kept = store.get_idempotent("blue", "k1")
+    assert kept is not None and kept.request_hash == "h3"

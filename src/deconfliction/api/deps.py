@@ -28,6 +28,11 @@ def get_principal(
     return hub.authenticate(credentials.credentials if credentials else None)
 
 
+def party_of(hub: Hub, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    """The calling party (not the admin) of a request, authenticated now."""
+    return get_party(hub.authenticate(credentials.credentials if credentials else None))
+
+
 def get_party(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     if principal.admin:
         raise PermissionDenied("this needs a party's token; the admin token has no picture")
@@ -40,6 +45,9 @@ def get_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Princi
     return principal
 
 
+# The bearer credentials without authenticating them: for routes that authenticate inside
+# the one worker-thread call that serves them (no thread hop per dependency).
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 HubDep = Annotated[Hub, Depends(get_hub)]
 CallerDep = Annotated[Principal, Depends(get_principal)]
 PartyDep = Annotated[Principal, Depends(get_party)]

@@ -200,15 +200,28 @@ class AgreementIn(_Model):
         "`ground`, `sea`, or a mixed pair such as `air-ground` to check it at all). Only "
         "larger minima than the hub's defaults take effect.",
     )
+    share_operations: bool = Field(
+        False,
+        description="Each sees the other's planned operations in full, and must carry their "
+        "versions in the key of its own overlapping writes (otherwise only the overlaps its "
+        "alerts carry).",
+    )
 
     def to_agreement(self) -> Agreement:
         minima = {key: Minima.from_json(value.model_dump()) for key, value in self.minima.items()}
-        return Agreement(self.parties[0], self.parties[1], self.share_tracks, minima)
+        return Agreement(
+            self.parties[0],
+            self.parties[1],
+            self.share_tracks,
+            minima,
+            share_operations=self.share_operations,
+        )
 
 
 class AgreementOut(_Model):
     parties: list[str] = Field(description="The two parties, in name order.")
     share_tracks: bool = Field(description="Whether they share their live pictures.")
+    share_operations: bool = Field(description="Whether they share their planned operations.")
     minima: dict[str, MinimaIn] = Field(description="Minima they agreed, by domain pair.")
 
     @classmethod

@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 
 from deconfliction.api.errors import error_body, status_of
 from deconfliction.errors import AuthenticationFailed, DeconflictionError, PayloadTooLarge
@@ -87,7 +86,7 @@ class PartySignatures:
             await self.app(scope, receive, send)
             return
         hub: Hub = scope["app"].state.hub
-        key = await run_in_threadpool(_signer, hub, _header(scope, b"authorization"))
+        key = _signer(hub, _header(scope, b"authorization"))
         if key is None:
             await self.app(scope, receive, send)
             return

@@ -111,6 +111,11 @@ def agreement() -> None:
     "--share-tracks", is_flag=True, help="Each party sees the other's whole live picture."
 )
 @click.option(
+    "--share-operations",
+    is_flag=True,
+    help="Each party sees the other's planned operations in full (and keys them in its writes).",
+)
+@click.option(
     "--domain",
     default="air",
     show_default=True,
@@ -124,6 +129,7 @@ def set_(
     party_a: str,
     party_b: str,
     share_tracks: bool,
+    share_operations: bool,
     domain: str,
     horizontal: str | None,
     vertical: str | None,
@@ -149,7 +155,9 @@ def set_(
                 else base.vertical_m,
                 parse_duration_s(lookahead, "--lookahead") if lookahead else base.lookahead_s,
             )
-        hub.set_agreement(Agreement(party_a, party_b, share_tracks, minima))
+        hub.set_agreement(
+            Agreement(party_a, party_b, share_tracks, minima, share_operations=share_operations)
+        )
     click.echo(f"agreement between {party_a} and {party_b} recorded")
 
 

@@ -200,8 +200,9 @@ def _overlap_footprints(mine: ObjectArray, theirs: ObjectArray) -> ObjectArray:
     if len(mine) == 0:
         return np.empty(0, dtype=object)
     result: ObjectArray = shapely.intersection(mine, theirs)
-    both_areal = np.isin(shapely.get_type_id(mine), (_POLYGON, _MULTIPOLYGON)) & np.isin(
-        shapely.get_type_id(theirs), (_POLYGON, _MULTIPOLYGON)
+    mine_kind, their_kind = shapely.get_type_id(mine), shapely.get_type_id(theirs)
+    both_areal = ((mine_kind == _POLYGON) | (mine_kind == _MULTIPOLYGON)) & (
+        (their_kind == _POLYGON) | (their_kind == _MULTIPOLYGON)
     )
     # Two areas that overlap and also touch elsewhere intersect in a collection of an area
     # and stray lines or points; the overlap is the area.

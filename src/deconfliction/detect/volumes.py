@@ -56,6 +56,13 @@ _KIND_CODE = {kind: code for code, kind in enumerate(_KINDS)}
 _KIND_OBJECTS = np.array(_KINDS, dtype=object)
 
 
+def _areal(footprints: ObjectArray) -> BoolArray:
+    """Which footprints are (multi)polygons (``np.isin`` costs ~40 µs on a few items)."""
+    kind = shapely.get_type_id(footprints)
+    result: BoolArray = (kind == 3) | (kind == 6)
+    return result
+
+
 @dataclass(frozen=True)
 class Indexed:
     """One object to put in the index: its volumes, owner party, current version, zone rule."""
@@ -247,7 +254,7 @@ class VolumeIndex:
         footprints = new.footprint
         rows = self._slots.grow(len(volumes))
         cols = self._slots
-        areal = np.isin(shapely.get_type_id(footprints), (3, 6))
+        areal = _areal(footprints)
         cols["geom"][rows] = footprints
         cols["alt_lo"][rows] = new.alt_lo
         cols["alt_hi"][rows] = new.alt_hi
@@ -395,7 +402,7 @@ class VolumeIndex:
         """Which candidate pairs overlap exactly (interiors meet; closed for point sites)."""
         hit = np.zeros(len(slot), dtype=bool)
         cols = self._slots
-        mine_areal = np.isin(shapely.get_type_id(mine), (3, 6))
+        mine_areal = _areal(mine)
         for query_vol in np.unique(vol).tolist():
             rows = np.flatnonzero(vol == query_vol)
             footprint = mine[query_vol]

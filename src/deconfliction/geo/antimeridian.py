@@ -87,6 +87,10 @@ def split_at_antimeridian(geometry: BaseGeometry) -> BaseGeometry:
     The pieces are unioned and normalised, so equal regions give equal geometries whatever
     side of the antimeridian they were drawn on.
     """
+    west, _, east, _ = geometry.bounds
+    if west > WORLD_WEST and east < WORLD_EAST:
+        # Clear of the antimeridian (the common case): nothing to cut, no overlays to run.
+        return shapely.normalize(_polygonal(shapely.union_all([geometry])))
     pieces = []
     for turn in (-2, -1, 0, 1, 2):
         window = shapely.box(WORLD_WEST + 360.0 * turn, -90.0, WORLD_EAST + 360.0 * turn, 90.0)

@@ -249,10 +249,12 @@ _BASE_TEMPLATES = (
         (
             _req("other_party", Kind.PARTY),
             _req("own_operation", Kind.ID),
-            _req("other_operation", Kind.ID),
+            # The hub does not name the other party's operation unless it is shared.
+            _opt("other_operation", Kind.ID),
             _req("start", Kind.TIME),
             _req("end", Kind.TIME),
             _req("where", Kind.PLACE),
+            _opt("resolve_by", Kind.PARTY),
             _ALERT,
         ),
         check=_check_window,

@@ -143,6 +143,7 @@ def _operation_fields(alert: Alert) -> dict[str, Any]:
         "start": _find(view, "start"),
         "end": _find(view, "end"),
         "where": _where(view),
+        "resolve_by": _find(view, "resolve_by"),
         "alert": alert.id,
     }
 

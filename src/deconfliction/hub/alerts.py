@@ -107,6 +107,10 @@ class AlertBook:
     def is_open(self, key: ConflictKey) -> bool:
         return key in self._open
 
+    def conflict(self, key: ConflictKey) -> OpenConflict | None:
+        """The open conflict known by ``key``, if there is one."""
+        return self._open.get(key)
+
     def open_keys(self, kinds: Iterable[AlertKind] | None = None) -> list[ConflictKey]:
         wanted = set(kinds) if kinds is not None else None
         return [k for k, c in self._open.items() if wanted is None or c.kind in wanted]
@@ -243,6 +247,22 @@ class AlertBook:
         for listener in self.opened_listeners:
             listener(unit, conflict)
         return conflict
+
+    def revise(
+        self, unit: WriteUnit, key: ConflictKey, views: Mapping[str, dict[str, Any]]
+    ) -> None:
+        """New views for an open conflict whose objects changed but still conflict (a planned
+        operation moved): each party whose view changed is told (``alert.updated``)."""
+        conflict = self._open[key]
+        for party, view in views.items():
+            alert = conflict.alerts.get(party)
+            if alert is None or alert.view == view:
+                continue
+            unit.on_rollback(self._reload)
+            changed = replace(alert, view=view, updated_s=unit.now_s)
+            conflict.alerts[party] = changed
+            self._save(unit, changed, conflict)
+            self._deliver(unit, "alert.updated", self._with_live(changed, conflict))
 
     def close(self, unit: WriteUnit, key: ConflictKey, state: AlertState) -> None:
         """Resolve or expire every party's alert of a conflict."""

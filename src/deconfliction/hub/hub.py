@@ -4,8 +4,8 @@ It is synchronous. Writes are serialised by one lock and each is one store trans
 (:meth:`Hub.write`); time comes from an injected clock; timers run when :meth:`Hub.tick` is
 called (by :class:`~deconfliction.hub.runner.Runner` in a server, by hand in tests).
 Services: ``parties``, ``tracks`` (and the live ``picture``), ``alerts``, ``hotline`` (with
-its ``presence``, ``webhooks`` and expected ``crossings``), ``streams``, ``incidents``,
-``zones``.
+its ``presence``, ``webhooks`` and expected ``crossings``), ``operations``, ``streams``,
+``incidents``, ``zones``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from deconfliction.hub.hotline import Hotline, MessagePage
 from deconfliction.hub.hotline_stats import ChannelStats
 from deconfliction.hub.incidents import Incidents
 from deconfliction.hub.journal import HubJournal
+from deconfliction.hub.operations import Operations
 from deconfliction.hub.parties import Parties, Principal
 from deconfliction.hub.party_keys import PartyKeys
 from deconfliction.hub.picture import LivePicture
@@ -108,6 +109,17 @@ class Hub:
         )
         webhooks.load()
 
+        self.operations = Operations(
+            store,
+            settings,
+            self.parties,
+            self.alerts,
+            self.picture,
+            self.write,
+            self._lock,
+            self.clock,
+            self.journal.receipt,
+        )
         self.party_keys = PartyKeys(store, self.write)
         self.incidents = Incidents(
             store, self.tracks, self.parties, settings, self.write, self.clock
@@ -399,6 +411,7 @@ class Hub:
             self.hotline.crossings.prune(now)
             self._next_checkpoint_s = now + self.settings.tracks_checkpoint_s
         self.zones.run_timers(now)
+        self.operations.run_timers(now)
         self.journal.tick(now)
 
     def run_cycle(self, now_s: float | None = None) -> CycleStats:
@@ -419,6 +432,7 @@ class Hub:
                 open_at_most=self.settings.alerts_opened_per_cycle,
             )
         self.zones.check(live)
+        self.operations.check_conformance(live)
         self.last_cycle = CycleStats(now, len(live), len(conflicts), time.perf_counter() - started)
         return self.last_cycle
 

@@ -111,6 +111,13 @@ class Parties:
         agreement = self.agreement(viewer, owner)
         return agreement is not None and agreement.share_tracks
 
+    def shares_operations(self, viewer: str, owner: str) -> bool:
+        """May ``viewer`` see the planned operations of ``owner`` in full?"""
+        if viewer == owner:
+            return True
+        agreement = self.agreement(viewer, owner)
+        return agreement is not None and agreement.share_operations
+
     def authenticate(self, token: str | None) -> Principal:
         """The principal a bearer token stands for, or raise ``AuthenticationFailed``."""
         if not token:

@@ -158,9 +158,16 @@ class OperationLimits:
 
 
 def check_volumes(
-    volumes: Sequence[Volume], *, now_s: float, limits: OperationLimits
+    volumes: Sequence[Volume],
+    *,
+    now_s: float,
+    limits: OperationLimits,
+    areas_m2: Sequence[float] | None = None,
 ) -> tuple[Volume, ...]:
     """The volumes as a tuple if an operation may file them now; raise naming every problem.
+
+    ``areas_m2``, if given, are the footprints' geodesic areas already computed (by
+    :func:`deconfliction.geo.parse_geometry`), so they are not computed twice.
 
     Raises :class:`~deconfliction.errors.InvalidInput` (``details``: one ``{"index",
     "reason"}`` per problem) for no volumes, an areal footprint missing, a ceiling or end
@@ -181,7 +188,8 @@ def check_volumes(
         )
     problems: list[dict[str, Any]] = []
     for index, volume in enumerate(volumes):
-        reason = _filing_problem(volume, now_s, limits)
+        area_m2 = None if areas_m2 is None else areas_m2[index]
+        reason = _filing_problem(volume, now_s, limits, area_m2)
         if reason is not None:
             problems.append({"index": index, "reason": reason})
     if problems:
@@ -191,7 +199,9 @@ def check_volumes(
     return tuple(volumes)
 
 
-def _filing_problem(volume: Volume, now_s: float, limits: OperationLimits) -> str | None:
+def _filing_problem(
+    volume: Volume, now_s: float, limits: OperationLimits, area_m2: float | None = None
+) -> str | None:
     if not isinstance(volume, Volume):
         return f"expected a Volume, got {type(volume).__name__}"
     if not volume.areal:
@@ -205,7 +215,8 @@ def _filing_problem(volume: Volume, now_s: float, limits: OperationLimits) -> st
         return "end must be finite: an operation plans its end"
     if volume.end_s <= now_s:
         return f"end {_moment(volume.end_s)} is in the past (now is {_moment(now_s)})"
-    area_m2 = volume.area_m2()
+    if area_m2 is None:
+        area_m2 = volume.area_m2()
     if area_m2 > limits.max_volume_area_m2:
         return (
             f"area {area_m2 / 1e6:,.0f} km² is larger than the limit of "

@@ -61,13 +61,16 @@ class Agreement:
 
     ``share_tracks``: each sees the other's whole live picture (otherwise only what alerts
     carry). ``minima``: larger separation minima for pairs of their tracks, by domain pair
-    key (see :func:`deconfliction.model.minima.domain_pair_key`).
+    key (see :func:`deconfliction.model.minima.domain_pair_key`). ``share_operations``: each
+    sees the other's planned operations in full (and must then carry their versions in the
+    key of its own overlapping writes); otherwise only the overlaps its alerts carry.
     """
 
     party_a: str
     party_b: str
     share_tracks: bool = False
     minima: dict[str, Minima] = field(default_factory=dict)
+    share_operations: bool = False
 
     def __post_init__(self) -> None:
         if self.party_a == self.party_b:
@@ -81,6 +84,7 @@ class Agreement:
         return {
             "parties": [self.party_a, self.party_b],
             "share_tracks": self.share_tracks,
+            "share_operations": self.share_operations,
             "minima": {key: m.to_json() for key, m in sorted(self.minima.items())},
         }
 
@@ -88,7 +92,13 @@ class Agreement:
     def from_json(cls, data: dict[str, Any]) -> Agreement:
         party_a, party_b = data["parties"]
         minima = {key: Minima.from_json(m) for key, m in (data.get("minima") or {}).items()}
-        return cls(party_a, party_b, bool(data.get("share_tracks", False)), minima)
+        return cls(
+            party_a,
+            party_b,
+            bool(data.get("share_tracks", False)),
+            minima,
+            share_operations=bool(data.get("share_operations", False)),
+        )
 
     @property
     def pair(self) -> tuple[str, str]:

@@ -1,6 +1,21 @@
 """Durable state behind one seam: the ``Store`` protocol and its implementations."""
 
-from deconfliction.store.base import ADMIN, Event, Store, StoredObject, Transaction
+from deconfliction.store.base import (
+    ADMIN,
+    Event,
+    IdempotentAnswer,
+    Store,
+    StoredObject,
+    Transaction,
+)
 from deconfliction.store.sqlite import SQLiteStore
 
-__all__ = ["ADMIN", "Event", "SQLiteStore", "Store", "StoredObject", "Transaction"]
+__all__ = [
+    "ADMIN",
+    "Event",
+    "IdempotentAnswer",
+    "SQLiteStore",
+    "Store",
+    "StoredObject",
+    "Transaction",
+]

@@ -51,6 +51,21 @@ class Event:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class IdempotentAnswer:
+    """The first answer to a write a party sent with ``Idempotency-Key: key``.
+
+    ``request_hash`` identifies the request (method, path, body), so that the same key sent
+    with a different request is told apart; ``answer`` is the JSON document to return again.
+    """
+
+    party: str
+    key: str
+    request_hash: str
+    created_s: float
+    answer: dict[str, Any]
+
+
 class Transaction(Protocol):
     """Writes staged in one atomic, durable unit."""
 
@@ -100,6 +115,14 @@ class Transaction(Protocol):
     def append_checkpoint(self, checkpoint: Checkpoint) -> None: ...
     def set_meta(self, key: str, value: str) -> None: ...
 
+    def put_idempotent(self, answer: IdempotentAnswer) -> None:
+        """Keep the first answer to a write sent with an Idempotency-Key."""
+        ...
+
+    def prune_idempotent(self, before_s: float) -> int:
+        """Forget answers kept since before ``before_s``; how many were forgotten."""
+        ...
+
 
 class Store(Protocol):
     """Durable state of one hub (or of several hub processes sharing it)."""
@@ -130,6 +153,10 @@ class Store(Protocol):
 
     def report_batches_after(self, seq: int) -> Iterator[JournalEntry]:
         """Journal entries of report batches after journal sequence ``seq``, in order."""
+        ...
+
+    def get_idempotent(self, party: str, key: str) -> IdempotentAnswer | None:
+        """The answer kept for ``party``'s ``Idempotency-Key: key``, if any."""
         ...
 
     def get_object(self, kind: str, object_id: str) -> StoredObject | None: ...

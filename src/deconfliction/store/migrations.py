@@ -102,6 +102,19 @@ MIGRATIONS: tuple[str, ...] = (
         key_id    TEXT NOT NULL
     );
     """,
+    # 3: the first answer to each write sent with an Idempotency-Key header, per party, so a
+    # repeat returns it instead of applying the write again (deconfliction.hub.idempotency).
+    """
+    CREATE TABLE idempotency (
+        party        TEXT NOT NULL,
+        key          TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        created_s    REAL NOT NULL,
+        answer       TEXT NOT NULL,
+        PRIMARY KEY (party, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX idempotency_created ON idempotency (created_s);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

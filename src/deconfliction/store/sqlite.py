@@ -22,7 +22,7 @@ from deconfliction.errors import InvalidInput, SchemaTooNew, StoreError
 from deconfliction.journal.chain import JournalEntry
 from deconfliction.journal.checkpoint import Checkpoint
 from deconfliction.model import DOMAINS, Agreement, Party, Report, ReportBatch
-from deconfliction.store.base import Event, StoredObject
+from deconfliction.store.base import Event, IdempotentAnswer, StoredObject
 from deconfliction.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 _SYNCHRONOUS = ("full", "normal", "extra")
@@ -208,6 +208,25 @@ class SQLiteTransaction:
             (key, value),
         )
 
+    def put_idempotent(self, answer: IdempotentAnswer) -> None:
+        self._conn.execute(
+            "INSERT INTO idempotency (party, key, request_hash, created_s, answer) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (party, key) DO UPDATE SET "
+            "request_hash = excluded.request_hash, created_s = excluded.created_s, "
+            "answer = excluded.answer",
+            (
+                answer.party,
+                answer.key,
+                answer.request_hash,
+                answer.created_s,
+                orjson.dumps(answer.answer).decode(),
+            ),
+        )
+
+    def prune_idempotent(self, before_s: float) -> int:
+        cursor = self._conn.execute("DELETE FROM idempotency WHERE created_s < ?", (before_s,))
+        return cursor.rowcount
+
     def _run_callbacks(self) -> None:
         for callback in self._callbacks:
             callback()
@@ -353,6 +372,16 @@ class SQLiteStore:
         return self._journal_pages(
             "FROM report_batches b JOIN journal j ON j.seq = b.seq WHERE b.seq > ?", [], seq
         )
+
+    def get_idempotent(self, party: str, key: str) -> IdempotentAnswer | None:
+        rows = self._query(
+            "SELECT request_hash, created_s, answer FROM idempotency WHERE party = ? AND key = ?",
+            (party, key),
+        )
+        if not rows:
+            return None
+        request_hash, created_s, answer = rows[0]
+        return IdempotentAnswer(party, key, request_hash, created_s, orjson.loads(answer))
 
     def get_object(self, kind: str, object_id: str) -> StoredObject | None:
         rows = self._query(

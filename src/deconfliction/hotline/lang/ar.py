@@ -88,6 +88,7 @@ CATALOGUE = Catalogue(
                 "التداخل من: {start}",
                 "التداخل حتى: {end}",
                 "المكان: {where}",
+                "مطلوب التسوية من: {resolve_by}",
                 "التنبيه: {alert}",
             ),
         ),

@@ -88,6 +88,7 @@ CATALOGUE = Catalogue(
                 "Overlap from: {start}",
                 "Overlap until: {end}",
                 "Where: {where}",
+                "Asked to resolve: {resolve_by}",
                 "Alert: {alert}",
             ),
         ),

@@ -88,6 +88,7 @@ CATALOGUE = Catalogue(
                 "Chevauchement à partir de : {start}",
                 "Chevauchement jusqu'à : {end}",
                 "Lieu : {where}",
+                "Invité à résoudre : {resolve_by}",
                 "Alerte : {alert}",
             ),
         ),

@@ -1,0 +1,497 @@
+"""The operations service: filing, version keys, lifecycle, expiry, and the zones' hook.
+
+Every write follows one path. The request is read and checked outside the hub lock
+(geometry, bands, windows, limits: the costly part; :func:`read_filing`). Under the lock
+the hub decides without touching the database: the owner's version, the id not taken, the
+version key against the volume index; so a refused write (409) costs no transaction. Only
+then one write unit stores the operation, journals the request as accepted, tells the owner
+(and the parties it shares its operations with) on their streams, updates the index, and
+opens, revises or closes the advisories (:mod:`deconfliction.hub.operation_advice`).
+
+Version keys
+    A write must carry in ``key`` the current version of every operation and zone that
+    overlaps it *and that the writer may see*: its own, those of parties that share their
+    operations with it by agreement (``share_operations``), and zones shared with it.
+    Others' plans are never listed in a 409 (that would reveal them); both sides are
+    advised instead. Versions are HMAC tokens of the object and its revision under a
+    secret kept in the database (:func:`deconfliction.detect.version_keys.version_token`):
+    unguessable, and the same after a restart.
+
+Lifecycle
+    ``accepted → activated ⇄ nonconforming``, then ``ended`` (by its owner, or by itself
+    when its last volume is over: :meth:`Operations.run_timers`) or ``cancelled``. Every
+    change mints a new version. Ended and cancelled operations leave the index; their
+    record stays (``GET`` shows them) and their id cannot be filed again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import secrets
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from deconfliction.clock import Clock
+from deconfliction.detect.overlaps import ObjectKind, Overlaps, Ref
+from deconfliction.detect.version_keys import (
+    check_key,
+    check_own_version,
+    raise_for_key,
+    version_token,
+)
+from deconfliction.detect.volumes import Indexed, VolumeIndex
+from deconfliction.errors import AlreadyExists, IllegalTransition, NotFound, PermissionDenied
+from deconfliction.geo import GeometryLimits
+from deconfliction.hub.alerts import AlertBook
+from deconfliction.hub.conformance import FLYING, Conformance
+from deconfliction.hub.detection import LiveTracks
+from deconfliction.hub.idempotency import Idempotency, IdempotencyKey
+from deconfliction.hub.operation_advice import Advice
+from deconfliction.hub.operation_records import Filed, zone_volume
+from deconfliction.hub.parties import Parties
+from deconfliction.hub.picture import LivePicture
+from deconfliction.hub.unit import WriteUnit
+from deconfliction.journal.chain import JournalEntry
+from deconfliction.journal.checkpoint import Receipt
+from deconfliction.model.operation import OperationLimits, check_object_id
+from deconfliction.model.operation_filing import read_filing
+from deconfliction.model.states import OperationState
+from deconfliction.model.zone import Zone
+from deconfliction.settings import Settings
+from deconfliction.store import Store, StoredObject
+
+KIND = "operation"
+SECRET_META = "operation_version_secret"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a write answers: the body, whether it created the operation, and whether it is
+    the kept answer of an earlier identical request (``Idempotency-Key``)."""
+
+    body: dict[str, Any]
+    created: bool = False
+    replayed: bool = False
+
+
+class Operations:
+    """Planned operations of every party (see the module docs). The hub builds one."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        parties: Parties,
+        alerts: AlertBook,
+        picture: LivePicture,
+        write: Callable[[], AbstractContextManager[WriteUnit]],
+        lock: threading.RLock,
+        clock: Clock,
+        receipt: Callable[[JournalEntry], Receipt],
+    ) -> None:
+        self._store = store
+        self._parties = parties
+        self._clock = clock
+        self._receipt = receipt
+        self.alerts = alerts
+        self.write = write
+        self.lock = lock  # the hub's: writes and reads of the live set take it
+        self.limits = OperationLimits(
+            max_volumes=settings.operation_max_volumes,
+            max_volume_area_m2=settings.operation_max_volume_area_m2,
+        )
+        self.geometry_limits = GeometryLimits(
+            max_vertices=settings.operation_max_vertices,
+            max_area_m2=settings.operation_max_volume_area_m2,
+        )
+        self.idempotency = Idempotency(store, settings.idempotency_retention_s)
+        self.advice = Advice(self, alerts)
+        self.conformance = Conformance(self, picture)
+        self.index = VolumeIndex()
+        self.zones: dict[str, Zone] = {}
+        self._zone_versions: dict[str, str] = {}
+        self._live: dict[str, Filed] = {}
+        self._flying: set[str] = set()  # activated or nonconforming
+        self._expiry: list[tuple[float, str, int]] = []  # (end, id, revision), lazily pruned
+        self._secret = self._load_secret()
+        self.load()
+
+    def _load_secret(self) -> bytes:
+        """The key of version tokens: made once per database, kept in its meta table."""
+        value = self._store.get_meta(SECRET_META)
+        if value is None:
+            value = secrets.token_hex(32)
+            with self._store.transaction() as tx:
+                tx.set_meta(SECRET_META, value)
+        return bytes.fromhex(value)
+
+    def load(self) -> None:
+        """Rebuild the live operations, the index and the advisories from the store."""
+        live_states = [s.value for s in OperationState if not s.terminal]
+        self._live = {
+            stored.id: Filed.from_doc(stored.doc)
+            for stored in self._store.list_objects(KIND, states=live_states)
+        }
+        self._flying = {f.id for f in self._live.values() if f.state in FLYING}
+        self.index = VolumeIndex()
+        self.index.put_many(
+            [Indexed(f.ref, f.owner, f.version, f.operation.volumes) for f in self._live.values()]
+        )
+        for zone in self.zones.values():
+            self._index_zone(zone)
+        self._expiry = [(f.operation.end_s, f.id, f.revision) for f in self._live.values()]
+        heapq.heapify(self._expiry)
+        self.advice.load()
+
+    def _reload(self, _now_s: float) -> None:
+        self.load()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def visible(self, viewer: str, owner: str) -> bool:
+        """Whether ``viewer`` may see ``owner``'s operations in full."""
+        return self._parties.shares_operations(viewer, owner)
+
+    def live(self, operation_id: str) -> Filed | None:
+        """A live operation (accepted, activated or nonconforming), whoever owns it."""
+        return self._live.get(operation_id)
+
+    def flying(self) -> list[Filed]:
+        """The activated and nonconforming operations."""
+        return [self._live[i] for i in sorted(self._flying)]
+
+    def list_for(self, viewer: str, *, include_ended: bool = False) -> list[dict[str, Any]]:
+        """The operations ``viewer`` may see (its own and those shared with it), by id."""
+        with self.lock:
+            found = {f.id: f for f in self._live.values() if self.visible(viewer, f.owner)}
+        if include_ended:
+            owners = [p.name for p in self._parties.all() if self.visible(viewer, p.name)]
+            for owner in sorted({viewer, *owners}):
+                for stored in self._store.list_objects(KIND, owner=owner):
+                    if stored.id not in found:
+                        found[stored.id] = Filed.from_doc(stored.doc)
+        return [found[key].to_json() for key in sorted(found)]
+
+    def get(self, viewer: str, operation_id: str) -> dict[str, Any]:
+        """One operation ``viewer`` may see (NotFound for any other: existence is not told)."""
+        with self.lock:
+            filed = self._stored(operation_id)
+        if filed is None or not self.visible(viewer, filed.owner):
+            raise NotFound(f"no operation {operation_id!r}")
+        return filed.to_json()
+
+    def _stored(self, operation_id: str) -> Filed | None:
+        filed = self._live.get(operation_id)
+        if filed is None:
+            stored = self._store.get_object(KIND, operation_id)
+            filed = None if stored is None else Filed.from_doc(stored.doc)
+        return filed
+
+    # -- filing ----------------------------------------------------------------------------
+
+    def put(
+        self,
+        owner: str,
+        operation_id: str,
+        request: Mapping[str, Any],
+        idempotency: IdempotencyKey | None = None,
+    ) -> Answer:
+        """File (no ``version`` in the request) or replace (the current ``version``) a plan.
+
+        Raises InvalidInput / PayloadTooLarge for the request, AlreadyExists for an id that
+        is not the owner's, VersionMismatch for the owner's version, StaleKey for the key,
+        IllegalTransition for an operation that ended or was cancelled.
+        """
+        filing = read_filing(
+            owner,
+            operation_id,
+            request,
+            now_s=self._clock.now(),
+            limits=self.limits,
+            geometry_limits=self.geometry_limits,
+        )
+        with self.lock:
+            replayed = self.idempotency.replay(owner, idempotency, self._clock.now())
+            if replayed is not None:
+                return Answer(replayed["body"], bool(replayed["created"]), replayed=True)
+            current = self._current_for_put(owner, operation_id)
+            check_own_version(
+                operation_id, None if current is None else current.version, filing.version
+            )
+            if current is not None and not current.operation.live:
+                raise IllegalTransition(
+                    f"operation {operation_id} is {current.state.value} and cannot be changed; "
+                    "file a new operation with a new id"
+                )
+            ref = Ref(ObjectKind.OPERATION, operation_id)
+            found = self.index.query(filing.operation.volumes, exclude=ref)
+            raise_for_key(check_key(self._visible_rows(owner, found), filing.key))
+            with self.write() as unit:
+                unit.on_rollback(self._reload)
+                revision = 1 if current is None else current.revision + 1
+                operation = dataclasses.replace(
+                    filing.operation,
+                    version=self._version(operation_id, revision),
+                    state=OperationState.ACCEPTED if current is None else current.state,
+                    created_s=unit.now_s if current is None else current.operation.created_s,
+                    updated_s=unit.now_s,
+                )
+                filed = Filed(operation, filing.volumes.accepted, revision)
+                kind = "operation.created" if current is None else "operation.updated"
+                entry, shown = self._stage(unit, filed, kind, filing.accepted)
+                self.index.put(ref, owner=owner, version=filed.version, volumes=operation.volumes)
+                self.advice.operation_written(unit, filed, found)
+                body = self._body(filed, entry, shown)
+                kept = {"body": body, "created": current is None}
+                self.idempotency.remember(unit, owner, idempotency, kept)
+            return Answer(body, created=current is None)
+
+    def _current_for_put(self, owner: str, operation_id: str) -> Filed | None:
+        if operation_id in self.zones:
+            raise AlreadyExists(f"{operation_id!r} is the id of a zone; choose another id")
+        current = self._stored(operation_id)
+        if current is not None and current.owner != owner:
+            raise AlreadyExists(
+                f"operation id {operation_id!r} is taken by another party; choose another id"
+            )
+        return current
+
+    def _visible_rows(self, viewer: str, found: Overlaps) -> Overlaps:
+        """The overlaps ``viewer`` may see (and so must key)."""
+        seen: dict[tuple[ObjectKind, str], bool] = {}
+        keep = []
+        for row, (kind, object_id, owner) in enumerate(
+            zip(found.kinds, found.ids, found.owners, strict=True)
+        ):
+            name = (kind, owner if kind is ObjectKind.OPERATION else object_id)
+            visible = seen.get(name)
+            if visible is None:
+                if kind is ObjectKind.OPERATION:
+                    visible = self.visible(viewer, owner)
+                else:
+                    zone = self.zones.get(object_id)
+                    visible = zone is not None and zone.visible_to(viewer)
+                seen[name] = visible
+            if visible:
+                keep.append(row)
+        return found if len(keep) == len(found) else found.take(keep)
+
+    def _version(self, operation_id: str, revision: int) -> str:
+        return version_token(self._secret, KIND, operation_id, revision)
+
+    def _body(self, filed: Filed, entry: JournalEntry, shown: dict[str, Any]) -> dict[str, Any]:
+        body = dict(shown)
+        body["advisories"] = self.advice.alert_ids(filed)
+        body["receipt"] = self._receipt(entry).to_json()
+        return body
+
+    def _stage(
+        self, unit: WriteUnit, filed: Filed, kind: str, content: Mapping[str, Any]
+    ) -> tuple[JournalEntry, dict[str, Any]]:
+        """Store, journal and announce one change of an operation (to its owner and to the
+        parties it shares its operations with); the entry and the operation as shown."""
+        op = filed.operation
+        doc = filed.to_doc()
+        unit.tx.put_object(
+            StoredObject(KIND, op.id, op.owner, filed.revision, op.state.value, unit.now_s, doc)
+        )
+        record = {"operation": op.id, "version": op.version, "revision": filed.revision}
+        entry = unit.journal(op.owner, kind, {**record, "state": op.state.value, **content})
+        shown = filed.to_json()
+        unit.emit(op.owner, kind, shown)
+        for partner in self._partners(op.owner):
+            event = unit.emit(partner, kind, shown)
+            unit.journal(partner, kind, {"stream_seq": event.seq, "operation": shown})
+        if op.live:
+            self._live[op.id] = filed
+            heapq.heappush(self._expiry, (op.end_s, op.id, filed.revision))
+        else:
+            self._live.pop(op.id, None)
+        if op.state in FLYING:
+            self._flying.add(op.id)
+        else:
+            self._flying.discard(op.id)
+        return entry, shown
+
+    def _partners(self, owner: str) -> list[str]:
+        return sorted(
+            a.other(owner)
+            for a in self._parties.agreements()
+            if a.share_operations and a.involves(owner)
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def activate(
+        self,
+        owner: str,
+        operation_id: str,
+        version: str | None = None,
+        idempotency: IdempotencyKey | None = None,
+    ) -> Answer:
+        """The owner starts flying (or driving) its plan: ``accepted → activated``."""
+        return self._change(owner, operation_id, version, idempotency, OperationState.ACTIVATED)
+
+    def end(
+        self,
+        owner: str,
+        operation_id: str,
+        version: str | None = None,
+        idempotency: IdempotencyKey | None = None,
+    ) -> Answer:
+        """The owner finished: ``→ ended``; it leaves the active set, its advisories expire."""
+        return self._change(owner, operation_id, version, idempotency, OperationState.ENDED)
+
+    def cancel(
+        self,
+        owner: str,
+        operation_id: str,
+        version: str | None = None,
+        idempotency: IdempotencyKey | None = None,
+    ) -> Answer:
+        """The owner calls it off: ``→ cancelled``; it leaves the active set."""
+        return self._change(owner, operation_id, version, idempotency, OperationState.CANCELLED)
+
+    def _change(
+        self,
+        owner: str,
+        operation_id: str,
+        version: str | None,
+        idempotency: IdempotencyKey | None,
+        state: OperationState,
+    ) -> Answer:
+        check_object_id(operation_id)
+        with self.lock:
+            now = self._clock.now()
+            replayed = self.idempotency.replay(owner, idempotency, now)
+            if replayed is not None:
+                return Answer(replayed["body"], replayed=True)
+            current = self._stored(operation_id)
+            if current is None or not self.visible(owner, current.owner):
+                raise NotFound(f"no operation {operation_id!r}")
+            if current.owner != owner:
+                raise PermissionDenied(
+                    f"operation {operation_id} belongs to {current.owner}; only its owner may "
+                    "change it"
+                )
+            if version is not None:
+                check_own_version(operation_id, current.version, version)
+            op, new_version = current.operation, self._version(operation_id, current.revision + 1)
+            if state is OperationState.ACTIVATED:
+                moved = op.activate(version=new_version, now_s=now)
+            else:
+                moved = op.to(state, version=new_version, now_s=now)
+            with self.write() as unit:
+                unit.on_rollback(self._reload)
+                moved = dataclasses.replace(moved, updated_s=unit.now_s)
+                filed = Filed(moved, current.accepted, current.revision + 1)
+                why = {"by": owner, "named_version": version}
+                entry, shown = self._stage(unit, filed, f"operation.{state.value}", why)
+                self._state_changed(unit, filed)
+                body = self._body(filed, entry, shown)
+                self.idempotency.remember(
+                    unit, owner, idempotency, {"body": body, "created": False}
+                )
+            return Answer(body)
+
+    def set_state(self, unit: WriteUnit, filed: Filed, state: OperationState, why: str) -> Filed:
+        """A change of state the hub makes itself (conformance, expiry), inside ``unit``."""
+        unit.on_rollback(self._reload)
+        revision = filed.revision + 1
+        version = self._version(filed.id, revision)
+        changed = Filed(
+            filed.operation.to(state, version=version, now_s=unit.now_s), filed.accepted, revision
+        )
+        self._stage(unit, changed, f"operation.{state.value}", {"by": "hub", "reason": why})
+        self._state_changed(unit, changed)
+        return changed
+
+    def _state_changed(self, unit: WriteUnit, filed: Filed) -> None:
+        """Keep the index in line with a change of state (same volumes, a new version)."""
+        if filed.operation.live:
+            self.index.set_version(filed.ref, filed.version)
+        else:
+            self.index.remove(filed.ref)
+            self.advice.left(unit, filed.id)
+            self.conformance.left(unit, filed.id)
+
+    # -- timers and the cycle --------------------------------------------------------------
+
+    def run_timers(self, now_s: float) -> None:
+        """End the operations whose last volume is over; forget old idempotency answers.
+        Costs nothing when nothing is due."""
+        if self._expiry and self._expiry[0][0] <= now_s:
+            with self.lock:
+                due = list(self._due(now_s))
+                if due:
+                    with self.write() as unit:
+                        for filed in due:
+                            self.set_state(
+                                unit, filed, OperationState.ENDED, "its last volume is over"
+                            )
+        if self.idempotency.prune_due(now_s):
+            with self.write() as unit:
+                self.idempotency.prune(unit)
+
+    def _due(self, now_s: float) -> Iterator[Filed]:
+        while self._expiry and self._expiry[0][0] <= now_s:
+            _, operation_id, revision = heapq.heappop(self._expiry)
+            filed = self._live.get(operation_id)
+            if filed is not None and filed.revision == revision and filed.operation.expired(now_s):
+                yield filed
+
+    def check_conformance(self, live: LiveTracks) -> None:
+        """The conformance step of a detection cycle (see :mod:`deconfliction.hub.conformance`)."""
+        self.conformance.check(live)
+
+    # -- zones -----------------------------------------------------------------------------
+
+    def index_zone(self, zone: Zone, version: str, unit: WriteUnit | None = None) -> None:
+        """A zone was declared or changed (``version``: its new version): writes overlapping
+        it must key it where its owner shares it with them, and the owners of operations it
+        now overlaps are advised (``no_entry`` zones and protected sites). Inside ``unit``
+        if given (the zones service's write), else in a write of its own."""
+        with self.lock:
+            if zone.id in self._live:
+                raise AlreadyExists(f"{zone.id!r} is the id of an operation; choose another id")
+            if unit is None:
+                with self.write() as own:
+                    self._zone_changed(own, zone, version)
+            else:
+                self._zone_changed(unit, zone, version)
+
+    def _zone_changed(self, unit: WriteUnit, zone: Zone, version: str) -> None:
+        unit.on_rollback(self._reload)
+        self.zones[zone.id] = zone
+        self._zone_versions[zone.id] = version
+        self._index_zone(zone)
+        self.advice.zone_written(unit, zone)
+
+    def _index_zone(self, zone: Zone) -> None:
+        self.index.put(
+            Ref(ObjectKind.ZONE, zone.id),
+            owner=zone.owner,
+            version=self._zone_versions[zone.id],
+            volumes=[zone_volume(zone)],
+            rule=zone.rule.value,
+        )
+
+    def remove_zone(self, zone_id: str, unit: WriteUnit | None = None) -> None:
+        """A zone was withdrawn or expired: out of the index, its advisories expire."""
+        with self.lock:
+            if unit is None:
+                with self.write() as own:
+                    self._zone_removed(own, zone_id)
+            else:
+                self._zone_removed(unit, zone_id)
+
+    def _zone_removed(self, unit: WriteUnit, zone_id: str) -> None:
+        unit.on_rollback(self._reload)
+        self.zones.pop(zone_id, None)
+        self._zone_versions.pop(zone_id, None)
+        self.index.remove(Ref(ObjectKind.ZONE, zone_id))
+        self.advice.left(unit, zone_id)
