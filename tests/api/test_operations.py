@@ -5,6 +5,7 @@ the overlap, through any endpoint or stream."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -12,6 +13,8 @@ import pytest
 import shapely
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from deconfliction.clock import ManualClock
+from deconfliction.errors import StaleKey
 from deconfliction.journal.entries import party_signature_in
 from deconfliction.journal.signing import SIGNATURE_HEADER, public_key_b64, sign_submission
 from deconfliction.units import format_time
@@ -310,3 +313,63 @@ def test_a_409_lists_a_shared_operation_with_the_overlap_only(d: Deployment) -> 
     assert shown.within(shapely.box(*BLUE_BOXES[0]).buffer(1e-9))
     # Shared: blue may read it in full.
     assert d.client("blue").get("/v1/operations/red-1").json()["owner"] == "red"
+
+
+# -- zones declared through the hub are volumes for operations -------------------------------
+
+
+def zone_feature(rule: str, shared_with: list[str] | None = None) -> dict[str, Any]:
+    properties: dict[str, Any] = {"name": "depot", "rule": rule, "valid_to": OP_END + 86_400}
+    if shared_with is not None:
+        properties["shared_with"] = shared_with
+    return {
+        "type": "Feature",
+        "geometry": box_geojson(2.31, 48.81, 2.33, 48.83),
+        "properties": properties,
+    }
+
+
+def test_a_declared_zone_must_be_keyed_and_advises_the_planner(d: Deployment) -> None:
+    declared = d.client("red").put(
+        "/v1/zones/red-depot", json=zone_feature("no_entry", shared_with=["blue"])
+    )
+    assert declared.status_code in (200, 201), declared.text
+    version = str(declared.json()["deconfliction"]["version"])
+    refused = put(d, "blue", "survey-1")
+    assert refused.status_code == 409
+    assert [(e["kind"], e["id"], e["version"]) for e in refused.json()["error"]["details"]] == [
+        ("zone", "red-depot", version)
+    ]
+    filed = put(d, "blue", "survey-1", key={"red-depot": version})
+    assert filed.status_code == 201, filed.text
+    kinds = {a["kind"] for a in d.client("blue").get("/v1/alerts").json()}
+    assert "operation_zone" in kinds
+
+
+def test_withdrawing_the_zone_takes_it_out_of_the_keys(d: Deployment) -> None:
+    d.client("red").put("/v1/zones/red-depot", json=zone_feature("no_entry", ["blue"]))
+    assert d.client("red").delete("/v1/zones/red-depot").status_code in (200, 204)
+    assert put(d, "blue", "survey-1").status_code == 201
+
+
+def test_zones_are_indexed_again_after_a_restart(
+    tmp_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+) -> None:
+    from deconfliction.hub import Hub
+    from deconfliction.settings import Settings
+    from deconfliction.store import SQLiteStore
+
+    first = Hub(Settings(), SQLiteStore(tmp_path / "hub.db"), clock=clock, key=hub_key)
+    first.add_party("blue")
+    first.add_party("red")
+    first.zones.put("red", "red-depot", zone_feature("no_entry", ["blue"]))
+    first.close()
+    again = Hub(Settings(), SQLiteStore(tmp_path / "hub.db"), clock=clock, key=hub_key)
+    try:
+        request = {"volumes": [op_volume()], "priority": 10}
+        with pytest.raises(StaleKey):
+            again.operations.put("blue", "survey-1", request)
+        answer = again.operations.put("blue", "survey-1", {**request, "key": {"red-depot": "1"}})
+        assert answer.created
+    finally:
+        again.close()

@@ -136,6 +136,11 @@ class Hub:
         )
         self.zones.load()
         self.incidents.zones = self.zones
+        # Zones are volumes for planned operations: conflicts and version keys.
+        self.operations.load_zones(
+            (zone, str(self.zones.version_of(zone.id))) for zone in self.zones.active()
+        )
+        self.zones.listeners.append(self.operations.zone_changed)
 
     def close(self) -> None:
         """Stop webhook workers, checkpoint the picture (a faster next start), sign the

@@ -30,7 +30,7 @@ import dataclasses
 import heapq
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +55,7 @@ from deconfliction.hub.operation_records import Filed, zone_volume
 from deconfliction.hub.parties import Parties
 from deconfliction.hub.picture import LivePicture
 from deconfliction.hub.unit import WriteUnit
+from deconfliction.hub.zones import ZoneChange
 from deconfliction.journal.chain import JournalEntry
 from deconfliction.journal.checkpoint import Receipt
 from deconfliction.model.operation import OperationLimits, check_object_id
@@ -449,6 +450,23 @@ class Operations:
         self.conformance.check(live)
 
     # -- zones -----------------------------------------------------------------------------
+
+    def load_zones(self, zones: Iterable[tuple[Zone, str]]) -> None:
+        """The active zones and their versions, at start (indexed; no advice: advisories
+        already open were loaded with the alert book)."""
+        with self.lock:
+            for zone, version in zones:
+                self.zones[zone.id] = zone
+                self._zone_versions[zone.id] = version
+                self._index_zone(zone)
+
+    def zone_changed(self, unit: WriteUnit, change: ZoneChange) -> None:
+        """A listener of the zones service: declared and updated zones are (re)indexed,
+        withdrawn and expired ones leave the index (inside the zone's write)."""
+        if change.kind in ("declared", "updated"):
+            self.index_zone(change.zone, str(change.version), unit)
+        else:
+            self.remove_zone(change.zone.id, unit)
 
     def index_zone(self, zone: Zone, version: str, unit: WriteUnit | None = None) -> None:
         """A zone was declared or changed (``version``: its new version): writes overlapping
