@@ -18,6 +18,7 @@ from deconfliction.clock import ManualClock
 from deconfliction.errors import AuthenticationFailed
 from deconfliction.gateways.webhook import DELIVERY_HEADER, verify_signature
 from deconfliction.hub import Hub
+from deconfliction.hub.message_drafts import MessageRequest
 from deconfliction.model import Agreement
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
@@ -227,10 +228,10 @@ def test_pending_deliveries_survive_a_restart(
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
-    _, secret = hub.set_webhook("red", receiver.url)
+    _, secret = hub.hotline.set_webhook("red", receiver.url)
     assert secret is not None
     receiver.secret = secret.encode()
-    hub.send_message("blue", **FLASH)
+    hub.hotline.send("blue", MessageRequest(**FLASH))
     hub.close()  # the process stops before the worker sent it
     again = Hub(Settings(), SQLiteStore(tmp_path / "hub.db"), clock=clock, key=hub_key)
     assert again.hotline.webhooks.pending() == 1
@@ -249,11 +250,11 @@ def test_the_served_app_delivers_in_a_background_worker(
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
-    _, secret = hub.set_webhook("red", receiver.url)
+    _, secret = hub.hotline.set_webhook("red", receiver.url)
     assert secret is not None
     receiver.secret = secret.encode()
     with TestClient(create_app(hub)):  # the lifespan starts and stops the workers
-        hub.send_message("blue", **FLASH)
+        hub.hotline.send("blue", MessageRequest(**FLASH))
         assert receiver.got.wait(10), "the worker did not deliver"
     assert [status for _, _, _, status in receiver.requests] == [500, 200]
     hub.close()

@@ -97,7 +97,7 @@ def test_deadline_and_priority_by_severity(
     open_conflict(parties, finding(severity))
     for party in ("blue", "red"):
         [data] = received(parties, party)
-        message = parties.message(party, data["message"]["id"])
+        message = parties.hotline.get(party, data["message"]["id"])
         assert message.priority is priority
         assert message.ack_due_s == T0 + deadline_s
 
@@ -108,7 +108,7 @@ def test_the_deadlines_are_settings(store: SQLiteStore, clock: ManualClock) -> N
     hub.add_party("red")
     open_conflict(hub, finding(Severity.LOSS))
     [data] = received(hub, "blue")
-    assert hub.message("blue", data["message"]["id"]).ack_due_s == T0 + 10
+    assert hub.hotline.get("blue", data["message"]["id"]).ack_due_s == T0 + 10
 
 
 def test_an_unacknowledged_thread_escalates(parties: Hub, clock: ManualClock) -> None:
@@ -146,7 +146,7 @@ def test_acknowledging_the_alert_acknowledges_the_message(parties: Hub) -> None:
     [alert] = parties.alerts_for("red")
     parties.acknowledge_alert("red", alert.id)
     [data] = received(parties, "red")
-    assert parties.message("red", data["message"]["id"]).state is MessageState.ACKNOWLEDGED
+    assert parties.hotline.get("red", data["message"]["id"]).state is MessageState.ACKNOWLEDGED
     assert [e.kind for e in parties.events_after("red", 0)][-2:] == [
         "alert.acknowledged",
         "message.acknowledged",
@@ -164,7 +164,7 @@ def test_a_closed_conflict_lifts_the_deadline_of_unacknowledged_threads(
         "alert.resolved",
         "message.cleared",
     ]
-    message = parties.message("blue", data["message"]["id"])
+    message = parties.hotline.get("blue", data["message"]["id"])
     assert message.ack_due_s is None and message.state is MessageState.SENT
     clock.advance(3600)
     parties.run_timers()

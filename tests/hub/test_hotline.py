@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deconfliction.clock import ManualClock
 from deconfliction.errors import InvalidInput, NotFound, PermissionDenied
 from deconfliction.hub import Hub, Principal
+from deconfliction.hub.message_drafts import MessageRequest
 from deconfliction.model import Agreement, MessageState, StepKind
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
@@ -32,8 +33,8 @@ def kinds(hub: Hub, party: str, after: int = 0) -> list[str]:
 
 
 def test_a_message_is_stored_journalled_and_on_both_streams(pair: Hub) -> None:
-    message = pair.send_message(
-        "blue", to="red", channel="air", priority="flash", text="Turning north now"
+    message = pair.hotline.send(
+        "blue", MessageRequest(to="red", channel="air", priority="flash", text="Turning north now")
     )
     assert message.state is MessageState.SENT
     assert message.ack_due_s == T0 + 60  # flash default
@@ -52,7 +53,9 @@ def test_a_message_is_stored_journalled_and_on_both_streams(pair: Hub) -> None:
 def test_flash_unacknowledged_escalates_to_command_and_the_sender_sees_each_step(
     pair: Hub, clock: ManualClock
 ) -> None:
-    message = pair.send_message("blue", to="red", channel="air", priority="flash", text="Hold")
+    message = pair.hotline.send(
+        "blue", MessageRequest(to="red", channel="air", priority="flash", text="Hold")
+    )
     clock.advance(59)
     pair.tick()
     assert kinds(pair, "blue") == ["message.sent"]
@@ -76,11 +79,13 @@ def test_flash_unacknowledged_escalates_to_command_and_the_sender_sees_each_step
     pair.tick()
     assert kinds(pair, "blue")[-1] == "message.repeated"
     assert kinds(pair, "red")[-1] == "message.repeated"
-    assert pair.message("blue", message.id).escalations == 2
+    assert pair.hotline.get("blue", message.id).escalations == 2
 
 
 def test_an_acknowledgement_stops_the_escalation(pair: Hub, clock: ManualClock) -> None:
-    message = pair.send_message("blue", to="red", channel="ground", priority="flash", text="Hi")
+    message = pair.hotline.send(
+        "blue", MessageRequest(to="red", channel="ground", priority="flash", text="Hi")
+    )
     clock.advance(61)
     pair.tick()
     clock.advance(5)
@@ -92,7 +97,7 @@ def test_an_acknowledgement_stops_the_escalation(pair: Hub, clock: ManualClock) 
     clock.advance(3600)
     pair.tick()
     assert (pair.last_event_seq("blue"), pair.last_event_seq("red")) == before
-    assert [s.kind for s in pair.message("red", message.id).history] == [
+    assert [s.kind for s in pair.hotline.get("red", message.id).history] == [
         StepKind.SENT,
         StepKind.OVERDUE,
         StepKind.ESCALATED,
@@ -103,7 +108,9 @@ def test_an_acknowledgement_stops_the_escalation(pair: Hub, clock: ManualClock) 
 def test_acknowledging_in_time_means_no_escalation_and_twice_changes_nothing(
     pair: Hub, clock: ManualClock
 ) -> None:
-    message = pair.send_message("blue", to="red", channel="air", priority="urgent", text="Hi")
+    message = pair.hotline.send(
+        "blue", MessageRequest(to="red", channel="air", priority="urgent", text="Hi")
+    )
     clock.advance(10)
     pair.acknowledge_message("red", message.id)
     seq = pair.last_event_seq("blue")
@@ -114,7 +121,9 @@ def test_acknowledging_in_time_means_no_escalation_and_twice_changes_nothing(
 
 
 def test_a_tick_with_nothing_due_writes_nothing(pair: Hub, clock: ManualClock) -> None:
-    pair.send_message("blue", to="red", channel="air", priority="routine", text="Later")
+    pair.hotline.send(
+        "blue", MessageRequest(to="red", channel="air", priority="routine", text="Later")
+    )
     head = pair.store.journal_entries()
     entries = len(list(head))
     assert not pair.hotline.due(clock.now() + 3599)
@@ -138,8 +147,9 @@ def test_a_tick_with_nothing_due_writes_nothing(pair: Hub, clock: ManualClock) -
 def test_deadlines_by_priority_or_as_given(
     pair: Hub, priority: str, given: str | int | None, due_after_s: float
 ) -> None:
-    message = pair.send_message(
-        "blue", to="red", channel="air", priority=priority, text="x", ack_within_s=given
+    message = pair.hotline.send(
+        "blue",
+        MessageRequest(to="red", channel="air", priority=priority, text="x", ack_within_s=given),
     )
     assert message.ack_due_s == T0 + due_after_s
 
@@ -151,7 +161,9 @@ def test_a_priority_without_default_deadline_never_escalates(
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
-    message = hub.send_message("blue", to="red", channel="command", text="For the record")
+    message = hub.hotline.send(
+        "blue", MessageRequest(to="red", channel="command", text="For the record")
+    )
     assert message.ack_due_s is None
     clock.advance(86400)
     hub.tick()
@@ -218,80 +230,85 @@ def test_refused_messages_say_why(
     text: str,
 ) -> None:
     with pytest.raises(error) as raised:
-        pair.send_message(sender, **request_)  # type: ignore[arg-type]
+        pair.hotline.send(sender, MessageRequest(**request_))  # type: ignore[arg-type]
     assert text in str(raised.value)
     assert kinds(pair, "red") == []
 
 
 def test_invalid_template_fields_are_listed_in_details(pair: Hub) -> None:
     with pytest.raises(InvalidInput) as raised:
-        pair.send_message(
+        pair.hotline.send(
             "blue",
-            to="red",
-            channel="air",
-            template="crossing_notice",
-            fields={"tracks": ["FF-21"], "start": "soon", "colour": "red"},
+            MessageRequest(
+                to="red",
+                channel="air",
+                template="crossing_notice",
+                fields={"tracks": ["FF-21"], "start": "soon", "colour": "red"},
+            ),
         )
     problems = {d["field"] for d in raised.value.details}
     assert problems == {"colour", "start", "duration_s", "where or route"}
 
 
 def test_only_the_recipient_acknowledges_and_others_do_not_see_it(pair: Hub) -> None:
-    message = pair.send_message("blue", to="red", channel="air", text="x")
+    message = pair.hotline.send("blue", MessageRequest(to="red", channel="air", text="x"))
     with pytest.raises(PermissionDenied, match="only that party can acknowledge it"):
         pair.acknowledge_message("blue", message.id)
     with pytest.raises(NotFound):
         pair.acknowledge_message("green", message.id)
     with pytest.raises(NotFound):
-        pair.message("green", message.id)
+        pair.hotline.get("green", message.id)
 
 
 def test_a_revoked_party_receives_nothing(pair: Hub) -> None:
     pair.revoke_party("red")
     with pytest.raises(PermissionDenied, match="'red' has been revoked"):
-        pair.send_message("blue", to="red", channel="air", text="x")
+        pair.hotline.send("blue", MessageRequest(to="red", channel="air", text="x"))
 
 
 def test_replies_join_the_thread_and_places_carry_mgrs(pair: Hub) -> None:
-    first = pair.send_message(
-        "blue", to="red", channel="ground", text="Convoy at Tal Hamis", places=[TAL_HAMIS]
+    first = pair.hotline.send(
+        "blue",
+        MessageRequest(to="red", channel="ground", text="Convoy at Tal Hamis", places=[TAL_HAMIS]),
     )
-    reply = pair.send_message("red", to="blue", channel="ground", text="Seen", reply_to=first.id)
+    reply = pair.hotline.send(
+        "red", MessageRequest(to="blue", channel="ground", text="Seen", reply_to=first.id)
+    )
     assert first.thread_id == first.id == reply.thread_id
-    [place] = pair.message_view(first, "red")["places"]
+    [place] = pair.hotline.view(first, "red")["places"]
     assert place["degrees"] == "35.33000°N 40.14000°E"
     assert place["mgrs"] is not None and place["mgrs"].startswith("37S ")
     assert place["name"] == "Tal Hamis"
 
 
 def test_delivery_to_a_desk_is_told_to_the_sender_once(pair: Hub) -> None:
-    message = pair.send_message("blue", to="red", channel="air", text="x")
+    message = pair.hotline.send("blue", MessageRequest(to="red", channel="air", text="x"))
     [received] = pair.events_after("red", 0)
-    pair.message_reached_desk("red", received)
-    pair.message_reached_desk("red", received)  # a second desk: nothing new
+    pair.hotline.reached_desk("red", received)
+    pair.hotline.reached_desk("red", received)  # a second desk: nothing new
     assert kinds(pair, "blue") == ["message.sent", "message.delivered"]
     delivered = pair.events_after("blue", 1)[0].data
     assert delivered["via"] == "stream" and delivered["message"]["state"] == "delivered"
-    assert pair.message("blue", message.id).state is MessageState.DELIVERED
-    pair.message_reached_desk("blue", pair.events_after("blue", 0)[0])  # not a received one
+    assert pair.hotline.get("blue", message.id).state is MessageState.DELIVERED
+    pair.hotline.reached_desk("blue", pair.events_after("blue", 0)[0])  # not a received one
     assert kinds(pair, "blue") == ["message.sent", "message.delivered"]
 
 
 def test_listing_after_a_stream_sequence(pair: Hub, clock: ManualClock) -> None:
-    first = pair.send_message("blue", to="red", channel="air", text="one")
-    second = pair.send_message("red", to="blue", channel="air", text="two")
-    page = pair.messages_for("blue", 0, 100)
+    first = pair.hotline.send("blue", MessageRequest(to="red", channel="air", text="one"))
+    second = pair.hotline.send("red", MessageRequest(to="blue", channel="air", text="two"))
+    page = pair.hotline.page("blue", 0, 100)
     assert [(seq, m.id) for seq, m in page.items] == [(1, first.id), (2, second.id)]
     assert (page.last_seq, page.more) == (2, False)
     clock.advance(1)
     pair.acknowledge_message("red", first.id)  # blue hears it as event 3
-    page = pair.messages_for("blue", 2, 100)
+    page = pair.hotline.page("blue", 2, 100)
     assert [(seq, m.id, m.state) for seq, m in page.items] == [
         (3, first.id, MessageState.ACKNOWLEDGED)
     ]
-    assert pair.messages_for("blue", 3, 100).items == []
-    assert pair.messages_for("green", 0, 100).items == []
-    limited = pair.messages_for("blue", 0, 2)
+    assert pair.hotline.page("blue", 3, 100).items == []
+    assert pair.hotline.page("green", 0, 100).items == []
+    limited = pair.hotline.page("blue", 0, 2)
     assert (limited.last_seq, limited.more) == (2, True)
 
 
@@ -302,8 +319,12 @@ def test_unacknowledged_messages_and_their_deadlines_survive_a_restart(
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
-    waiting = hub.send_message("blue", to="red", channel="air", priority="flash", text="x")
-    done = hub.send_message("blue", to="red", channel="air", priority="flash", text="y")
+    waiting = hub.hotline.send(
+        "blue", MessageRequest(to="red", channel="air", priority="flash", text="x")
+    )
+    done = hub.hotline.send(
+        "blue", MessageRequest(to="red", channel="air", priority="flash", text="y")
+    )
     hub.acknowledge_message("red", done.id)
     hub.close()
     clock.advance(30)
@@ -313,16 +334,19 @@ def test_unacknowledged_messages_and_their_deadlines_survive_a_restart(
     clock.advance(31)
     again.tick()
     assert kinds(again, "blue")[-2:] == ["message.overdue", "message.escalated"]
-    assert again.message("red", waiting.id).state is MessageState.ESCALATED
-    assert again.message("red", done.id).state is MessageState.ACKNOWLEDGED
+    assert again.hotline.get("red", waiting.id).state is MessageState.ESCALATED
+    assert again.hotline.get("red", done.id).state is MessageState.ACKNOWLEDGED
     again.close()
 
 
 def test_a_crossing_notice_acknowledged_by_the_owner_makes_the_crossing_expected(
     pair: Hub, clock: ManualClock
 ) -> None:
-    notice = pair.send_message(
-        "blue", to="red", channel="air", template="crossing_notice", fields=crossing_notice()
+    notice = pair.hotline.send(
+        "blue",
+        MessageRequest(
+            to="red", channel="air", template="crossing_notice", fields=crossing_notice()
+        ),
     )
     inside = T0 + 900
     expected = pair.hotline.expected_crossing
@@ -340,36 +364,40 @@ def test_a_crossing_notice_acknowledged_by_the_owner_makes_the_crossing_expected
     assert not expected("z-1", "red", "blue", "FF-21", T0 + 599)
     assert not expected("z-1", "red", "blue", "FF-21", T0 + 2401)
     assert not expected("z-1", "red", "blue", "FF-21", inside, alt_m=900)
-    [crossing] = pair.crossings_for("blue")
+    [crossing] = pair.hotline.crossings_for("blue")
     assert crossing.to_json()["start"] == "2026-11-23T10:10:00Z"
     assert crossing.to_json()["end"] == "2026-11-23T10:40:00Z"
-    assert pair.crossings_for("red") == [crossing]
-    assert pair.crossings_for("green") == []
+    assert pair.hotline.crossings_for("red") == [crossing]
+    assert pair.hotline.crossings_for("green") == []
 
 
 def test_a_notice_naming_no_zone_covers_every_zone_of_its_owner(pair: Hub) -> None:
-    notice = pair.send_message(
+    notice = pair.hotline.send(
         "blue",
-        to="red",
-        channel="air",
-        template="crossing_notice",
-        fields=crossing_notice(zones=None, altitude_min_m=None, altitude_max_m=None),
+        MessageRequest(
+            to="red",
+            channel="air",
+            template="crossing_notice",
+            fields=crossing_notice(zones=None, altitude_min_m=None, altitude_max_m=None),
+        ),
     )
     pair.acknowledge_message("red", notice.id)
     assert pair.hotline.expected_crossing("z-9", "red", "blue", "FF-21", T0 + 900, alt_m=5000)
 
 
 def test_a_notice_naming_no_track_matches_none(pair: Hub) -> None:
-    notice = pair.send_message(
+    notice = pair.hotline.send(
         "blue",
-        to="red",
-        channel="air",
-        template="crossing_notice",
-        fields=crossing_notice(tracks=None, who="Two firefighting helicopters"),
+        MessageRequest(
+            to="red",
+            channel="air",
+            template="crossing_notice",
+            fields=crossing_notice(tracks=None, who="Two firefighting helicopters"),
+        ),
     )
     pair.acknowledge_message("red", notice.id)
     assert not pair.hotline.expected_crossing("z-1", "red", "blue", "FF-21", T0 + 900)
-    assert pair.crossings_for("red")[0].who == "Two firefighting helicopters"
+    assert pair.hotline.crossings_for("red")[0].who == "Two firefighting helicopters"
 
 
 def test_expected_crossings_survive_a_restart_until_their_window_ends(
@@ -379,8 +407,11 @@ def test_expected_crossings_survive_a_restart_until_their_window_ends(
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
-    notice = hub.send_message(
-        "blue", to="red", channel="air", template="crossing_notice", fields=crossing_notice()
+    notice = hub.hotline.send(
+        "blue",
+        MessageRequest(
+            to="red", channel="air", template="crossing_notice", fields=crossing_notice()
+        ),
     )
     hub.acknowledge_message("red", notice.id)
     hub.close()
@@ -388,19 +419,21 @@ def test_expected_crossings_survive_a_restart_until_their_window_ends(
     assert again.hotline.expected_crossing("z-1", "red", "blue", "FF-21", T0 + 900)
     clock.set(T0 + 2401)
     again.tick()  # forgets ended crossings
-    assert again.crossings_for("blue") == []
+    assert again.hotline.crossings_for("blue") == []
     again.close()
 
 
 def test_stats_per_party_and_channel(pair: Hub, clock: ManualClock) -> None:
     for seconds in (10, 20, 30, 40):
-        message = pair.send_message("blue", to="red", channel="air", text="x")
+        message = pair.hotline.send("blue", MessageRequest(to="red", channel="air", text="x"))
         clock.advance(seconds)
         pair.acknowledge_message("red", message.id)
-    pair.send_message("blue", to="red", channel="ground", priority="flash", text="y")
+    pair.hotline.send(
+        "blue", MessageRequest(to="red", channel="ground", priority="flash", text="y")
+    )
     clock.advance(61)
     pair.tick()
-    rows = {(r.party, r.channel.value): r for r in pair.hotline_stats(Principal("blue"))}
+    rows = {(r.party, r.channel.value): r for r in pair.hotline.stats_for(Principal("blue"))}
     air = rows[("red", "air")]
     assert (air.count, air.acknowledged, air.pending) == (4, 4, 0)
     assert air.median_ack_s == 25.0
@@ -414,9 +447,9 @@ def test_stats_per_party_and_channel(pair: Hub, clock: ManualClock) -> None:
 
 
 def test_stats_since(pair: Hub, clock: ManualClock) -> None:
-    pair.send_message("blue", to="red", channel="air", text="old")
+    pair.hotline.send("blue", MessageRequest(to="red", channel="air", text="old"))
     clock.advance(100)
-    pair.send_message("blue", to="red", channel="air", text="new")
+    pair.hotline.send("blue", MessageRequest(to="red", channel="air", text="new"))
     [air] = [r for r in pair.hotline.stats(["red"], T0 + 50) if r.channel.value == "air"]
     assert air.count == 1
 

@@ -21,6 +21,7 @@ from deconfliction.errors import (
     VersionMismatch,
 )
 from deconfliction.hub import Hub
+from deconfliction.hub.message_drafts import MessageRequest
 from deconfliction.hub.zones import ZoneChange
 from deconfliction.journal.chain import HUB_PARTY
 from deconfliction.model import Agreement
@@ -333,18 +334,20 @@ def test_an_acknowledged_crossing_notice_spares_the_notified_track_and_window_on
     notify["properties"]["rule"] = "notify_before_entry"
     zhub.zones.put("east", "euphrates-line", notify)
     zhub.set_agreement(Agreement("east", "west"))
-    notice = zhub.send_message(
+    notice = zhub.hotline.send(
         "west",
-        to="east",
-        channel="ground",
-        template="crossing_notice",
-        fields={
-            "tracks": ["convoy-7"],
-            "zones": ["euphrates-line"],
-            "where": [{"lat": DEIR_EZ_ZOR[1], "lon": DEIR_EZ_ZOR[0]}],
-            "start": ZONES_NOW_S,
-            "duration_s": "15min",
-        },
+        MessageRequest(
+            to="east",
+            channel="ground",
+            template="crossing_notice",
+            fields={
+                "tracks": ["convoy-7"],
+                "zones": ["euphrates-line"],
+                "where": [{"lat": DEIR_EZ_ZOR[1], "lon": DEIR_EZ_ZOR[0]}],
+                "start": ZONES_NOW_S,
+                "duration_s": "15min",
+            },
+        ),
     )
     zhub.acknowledge_message("east", notice.id)
     convoy(zhub, "convoy-7")

@@ -24,20 +24,23 @@ constant time whether an escalation is due.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
+from deconfliction.clock import Clock
 from deconfliction.errors import InvalidInput, NotFound
 from deconfliction.hub.alert_threads import PRIORITY, channel_for, deadline_s, thread_content
 from deconfliction.hub.alerts import OpenConflict
-from deconfliction.hub.crossings import ExpectedCrossings
+from deconfliction.hub.crossings import ExpectedCrossing, ExpectedCrossings
 from deconfliction.hub.hotline_stats import ChannelStats, channel_stats
-from deconfliction.hub.message_drafts import Draft, check_draft
+from deconfliction.hub.message_drafts import Draft, MessageRequest, check_draft
 from deconfliction.hub.message_views import escalation_notice, message_view
-from deconfliction.hub.parties import Parties
-from deconfliction.hub.presence import Presence
+from deconfliction.hub.parties import Parties, Principal
+from deconfliction.hub.presence import PartyPresence, Presence
 from deconfliction.hub.unit import WriteUnit
+from deconfliction.hub.webhook_config import WebhookConfig
 from deconfliction.hub.webhooks import Webhooks
 from deconfliction.model.ids import new_id
 from deconfliction.model.message import (
@@ -89,6 +92,8 @@ class Hotline:
         parties: Parties,
         settings: Settings,
         webhooks: Webhooks,
+        write: Callable[[], AbstractContextManager[WriteUnit]],
+        clock: Clock,
     ) -> None:
         if not settings.hotline_repeat_s > 0:
             raise InvalidInput(
@@ -99,6 +104,8 @@ class Hotline:
         self._parties = parties
         self.settings = settings
         self.webhooks = webhooks
+        self._write = write
+        self._clock = clock
         self.presence = Presence()
         self.crossings = ExpectedCrossings(store)
         self._open: dict[str, Message] = {}
@@ -227,39 +234,19 @@ class Hotline:
 
     # -- sending -----------------------------------------------------------------------
 
-    def draft(
-        self,
-        sender: str,
-        *,
-        to: str,
-        channel: str,
-        priority: str = "routine",
-        text: str | None = None,
-        text_language: str | None = None,
-        template: str | None = None,
-        fields: Mapping[str, Any] | None = None,
-        ack_within_s: str | float | None = None,
-        places: Sequence[Any] | None = None,
-        reply_to: str | None = None,
-    ) -> Draft:
-        """Check a message ``sender`` asks to send, outside the hub lock (see
-        :func:`~deconfliction.hub.message_drafts.check_draft`)."""
-        return check_draft(
+    def send(self, sender: str, request: MessageRequest) -> Message:
+        """Send a message from ``sender`` to the duty desk of ``request.to``: checked outside
+        the hub lock (see :func:`~deconfliction.hub.message_drafts.check_draft`), then
+        stored and told to both in one write."""
+        draft = check_draft(
             self._parties,
             self.settings,
             sender,
-            to=to,
-            channel=channel,
-            priority=priority,
-            text=text,
-            text_language=text_language,
-            template=template,
-            fields=fields,
-            ack_within_s=ack_within_s,
-            places=places,
-            reply_to=reply_to,
+            request,
             thread_of=lambda message_id: self.get(sender, message_id).thread_id,
         )
+        with self._write() as unit:
+            return self.post(unit, draft)
 
     def post(self, unit: WriteUnit, draft: Draft) -> Message:
         """Send a drafted message (inside ``unit``): store it, tell both parties."""
@@ -401,6 +388,52 @@ class Hotline:
             self._open[after.id] = after
         self._reschedule()
         return moved
+
+    # -- delivery, presence, webhooks, figures --------------------------------------------
+
+    def reached_desk(self, party: str, event: Any, via: str = "stream") -> None:
+        """A desk (``via="stream"``) or the webhook of ``party`` was sent ``event``: if it
+        carries a message not yet delivered, the message is now, and its sender is told."""
+        message_id = self.receipt_wanted(party, event)
+        if message_id is not None:
+            with self._write() as unit:
+                self.mark_delivered(unit, party, message_id, via)
+
+    def presence_for(self, party: str) -> list[tuple[PartyPresence, bool]]:
+        """Presence of ``party`` and its partners, each with whether it has a webhook."""
+        return [
+            (self.presence.of(name), self.webhooks.get(name) is not None)
+            for name in [party, *self._parties.partners(party)]
+        ]
+
+    def stats_for(self, caller: Principal, since_s: float | None = None) -> list[ChannelStats]:
+        """Acknowledgement figures of the caller and its partners (every party for the admin)."""
+        if caller.admin:
+            names = [p.name for p in self._parties.all()]
+        else:
+            names = [caller.name, *self._parties.partners(caller.name)]
+        return self.stats(names, since_s)
+
+    def crossings_for(self, party: str) -> list[ExpectedCrossing]:
+        """The expected crossings ``party`` notified or acknowledged, still to come."""
+        return self.crossings.involving(party, self._clock.now())
+
+    def set_webhook(
+        self, party: str, url: str, secret: str | None = None
+    ) -> tuple[WebhookConfig, str | None]:
+        """Set the party's webhook; the secret is returned only if the hub made it."""
+        with self._write() as unit:
+            return self.webhooks.configs.set(unit, party, url, secret)
+
+    def webhook(self, party: str) -> WebhookConfig:
+        config = self.webhooks.get(party)
+        if config is None:
+            raise NotFound(f"party {party!r} has no webhook; set one with PUT /v1/me/webhook")
+        return config
+
+    def remove_webhook(self, party: str) -> None:
+        with self._write() as unit:
+            self.webhooks.configs.remove(unit, party)
 
     # -- threads about alerts (listeners of the alert book, inside its write) -----------
 

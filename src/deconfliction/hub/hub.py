@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -25,21 +25,17 @@ from deconfliction.detect import MinimaTable
 from deconfliction.errors import IllegalTransition, NotFound, PayloadTooLarge
 from deconfliction.hub import detection
 from deconfliction.hub.alerts import AlertBook
-from deconfliction.hub.crossings import ExpectedCrossing
 from deconfliction.hub.detection import live_tracks, still_live, track_findings
 from deconfliction.hub.events import Streams, Subscriber
-from deconfliction.hub.hotline import Hotline, MessagePage
-from deconfliction.hub.hotline_stats import ChannelStats
+from deconfliction.hub.hotline import Hotline
 from deconfliction.hub.incidents import Incidents
 from deconfliction.hub.journal import HubJournal
 from deconfliction.hub.operations import Operations
 from deconfliction.hub.parties import Parties, Principal
 from deconfliction.hub.party_keys import PartyKeys
 from deconfliction.hub.picture import LivePicture
-from deconfliction.hub.presence import PartyPresence
 from deconfliction.hub.tracks import IngestResult, Tracks
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.webhook_config import WebhookConfig
 from deconfliction.hub.webhooks import Webhooks
 from deconfliction.hub.zones import Zones
 from deconfliction.journal.signing import generate_hub_key
@@ -91,7 +87,7 @@ class Hub:
         self.streams = Streams(store)
         self.parties = Parties(store)
         webhooks = Webhooks(store, settings, self.clock, self.write)
-        self.hotline = Hotline(store, self.parties, settings, webhooks)
+        self.hotline = Hotline(store, self.parties, settings, webhooks, self.write, self.clock)
         self.picture = LivePicture()
         self.tracks = Tracks(store, self.parties, self.picture)
         self.tracks.restore()
@@ -105,7 +101,7 @@ class Hub:
         self.alerts.load(self.clock.now())
         self.hotline.load(self.clock.now())
         webhooks.delivered_listeners.append(
-            lambda party, event: self.message_reached_desk(party, event, via="webhook")
+            lambda party, event: self.hotline.reached_desk(party, event, via="webhook")
         )
         webhooks.load()
 
@@ -267,38 +263,6 @@ class Hub:
 
     # -- hotline -----------------------------------------------------------------------
 
-    def send_message(
-        self,
-        sender: str,
-        *,
-        to: str,
-        channel: str,
-        priority: str = "routine",
-        text: str | None = None,
-        text_language: str | None = None,
-        template: str | None = None,
-        fields: Mapping[str, Any] | None = None,
-        ack_within_s: str | float | None = None,
-        places: Sequence[Any] | None = None,
-        reply_to: str | None = None,
-    ) -> Message:
-        """Send a hotline message from ``sender`` to the duty desk of party ``to``."""
-        draft = self.hotline.draft(
-            sender,
-            to=to,
-            channel=channel,
-            priority=priority,
-            text=text,
-            text_language=text_language,
-            template=template,
-            fields=fields,
-            ack_within_s=ack_within_s,
-            places=places,
-            reply_to=reply_to,
-        )
-        with self.write() as unit:
-            return self.hotline.post(unit, draft)
-
     def acknowledge_message(self, party: str, message_id: str) -> Message:
         """The recipient acknowledges a message (and the alert, if the hub's thread is about
         one that is still open)."""
@@ -308,78 +272,6 @@ class Hub:
                 with contextlib.suppress(IllegalTransition, NotFound):
                     self.alerts.acknowledge(unit, party, alert_id)
             return message
-
-    def message(self, party: str, message_id: str) -> Message:
-        return self.hotline.get(party, message_id)
-
-    def messages_for(self, party: str, after_seq: int, limit: int) -> MessagePage:
-        return self.hotline.page(party, after_seq, limit)
-
-    def message_view(self, message: Message, party: str) -> dict[str, Any]:
-        return self.hotline.view(message, party)
-
-    def partners(self, party: str) -> list[str]:
-        """The parties ``party`` has an agreement with, by name."""
-        return sorted(a.other(party) for a in self.parties.agreements() if a.involves(party))
-
-    def hotline_stats(self, caller: Principal, since_s: float | None = None) -> list[ChannelStats]:
-        """Acknowledgement figures of the caller and its partners (every party for the admin)."""
-        if caller.admin:
-            names = [p.name for p in self.parties.all()]
-        else:
-            names = [caller.name, *self.partners(caller.name)]
-        return self.hotline.stats(names, since_s)
-
-    def crossings_for(self, party: str) -> list[ExpectedCrossing]:
-        return self.hotline.crossings.involving(party, self.clock.now())
-
-    def message_reached_desk(self, party: str, event: Any, via: str = "stream") -> None:
-        """A desk (``via="stream"``) or the webhook of ``party`` was sent ``event``: if it
-        carries a message not yet delivered, the message is now, and its sender is told."""
-        message_id = self.hotline.receipt_wanted(party, event)
-        if message_id is not None:
-            with self.write() as unit:
-                self.hotline.mark_delivered(unit, party, message_id, via)
-
-    # -- presence and webhooks ----------------------------------------------------------
-
-    def desk_connected(self, party: str) -> int:
-        """A desk of ``party`` opened its stream; the handle to report it gone with."""
-        return self.hotline.presence.connect(party, self.clock.now())
-
-    def desk_heartbeat(self, party: str) -> None:
-        self.hotline.presence.heartbeat(party, self.clock.now())
-
-    def desk_disconnected(self, party: str, handle: int) -> None:
-        self.hotline.presence.disconnect(party, handle, self.clock.now())
-
-    def presence_for(self, party: str) -> list[tuple[PartyPresence, bool]]:
-        """Presence of ``party`` and its partners, each with whether it has a webhook."""
-        webhooks = self.hotline.webhooks
-        return [
-            (self.hotline.presence.of(name), webhooks.get(name) is not None)
-            for name in [party, *self.partners(party)]
-        ]
-
-    def set_webhook(
-        self, party: str, url: str, secret: str | None = None
-    ) -> tuple[WebhookConfig, str | None]:
-        """Set the party's webhook; the secret is returned only if the hub made it."""
-        with self.write() as unit:
-            return self.hotline.webhooks.configs.set(unit, party, url, secret)
-
-    def webhook(self, party: str) -> WebhookConfig:
-        config = self.hotline.webhooks.get(party)
-        if config is None:
-            raise NotFound(f"party {party!r} has no webhook; set one with PUT /v1/me/webhook")
-        return config
-
-    def remove_webhook(self, party: str) -> None:
-        with self.write() as unit:
-            self.hotline.webhooks.configs.remove(unit, party)
-
-    def webhook_deliveries(self, party: str, limit: int) -> list[dict[str, Any]]:
-        return self.hotline.webhooks.deliveries(party, limit)
 
     # -- streams -----------------------------------------------------------------------
 

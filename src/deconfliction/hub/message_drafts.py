@@ -26,6 +26,24 @@ _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
 
 
 @dataclass(frozen=True)
+class MessageRequest:
+    """What a party asks to send: free ``text`` or a ``template`` with its ``fields`` (raw,
+    as sent), to the duty desk of ``to`` on ``channel``. ``ack_within_s`` defaults by
+    priority; ``reply_to`` puts the message in that message's thread."""
+
+    to: str
+    channel: str
+    priority: str = "routine"
+    text: str | None = None
+    text_language: str | None = None
+    template: str | None = None
+    fields: Mapping[str, Any] | None = None
+    ack_within_s: str | float | None = None
+    places: Sequence[Any] = ()
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True)
 class Draft:
     """A checked message, before the write gives it an id and a time."""
 
@@ -74,17 +92,8 @@ def check_draft(
     parties: Parties,
     settings: Settings,
     sender: str,
+    request: MessageRequest,
     *,
-    to: str,
-    channel: str,
-    priority: str = "routine",
-    text: str | None = None,
-    text_language: str | None = None,
-    template: str | None = None,
-    fields: Mapping[str, Any] | None = None,
-    ack_within_s: str | float | None = None,
-    places: Sequence[Any] | None = None,
-    reply_to: str | None = None,
     thread_of: Callable[[str], str] | None = None,
 ) -> Draft:
     """A message ``sender`` asks to send, checked; raise with every problem it can act on.
@@ -92,6 +101,8 @@ def check_draft(
     ``thread_of`` gives the thread of a message ``sender`` may see (and raises ``NotFound``
     for any other); it is needed only with ``reply_to``.
     """
+    to, template, text = request.to, request.template, request.text
+    text_language, fields = request.text_language, request.fields
     if to == sender:
         raise InvalidInput(f"{sender!r} cannot send a message to itself")
     if parties.agreement(sender, to) is None:
@@ -122,18 +133,19 @@ def check_draft(
         thread_id="draft",
         sender=sender,
         recipient=to,
-        channel=_choice(Channel, channel, "channel"),
-        priority=_choice(Priority, priority, "priority"),
+        channel=_choice(Channel, request.channel, "channel"),
+        priority=_choice(Priority, request.priority, "priority"),
         created_s=0.0,
         text=text,
         text_language=text_language,
         template=template,
         fields=canonical,
-        places=_places(places or ()),
+        places=_places(request.places or ()),
     )
     thread_id = None
-    if reply_to is not None:
+    if request.reply_to is not None:
         if thread_of is None:
             raise InvalidInput("reply_to needs the hub's messages to find its thread")
-        thread_id = thread_of(reply_to)
-    return Draft(message, _ack_within_s(settings, message.priority, ack_within_s), thread_id)
+        thread_id = thread_of(request.reply_to)
+    deadline = _ack_within_s(settings, message.priority, request.ack_within_s)
+    return Draft(message, deadline, thread_id)

@@ -104,6 +104,10 @@ class Parties:
     def agreements(self) -> list[Agreement]:
         return list(self._agreements.values())
 
+    def partners(self, party: str) -> list[str]:
+        """The parties ``party`` has an agreement with, by name."""
+        return sorted(a.other(party) for a in self.agreements() if a.involves(party))
+
     def shares_tracks(self, viewer: str, owner: str) -> bool:
         """May ``viewer`` see the whole live picture of ``owner``?"""
         if viewer == owner:

@@ -17,6 +17,7 @@ from deconfliction.api.hotline_schemas import (
 )
 from deconfliction.api.receipts import with_receipt
 from deconfliction.api.schemas import ErrorOut
+from deconfliction.hub.message_drafts import MessageRequest
 from deconfliction.units import parse_time
 
 router = APIRouter(
@@ -33,26 +34,24 @@ def send_message(body: MessageIn, hub: HubDep, caller: PartyDep) -> dict[str, An
     (default by priority); past that it escalates to the recipient's `command` channel and
     is repeated there until acknowledged. You hear every step on your stream. The answer
     says how many desks of the recipient are connected and whether it has a webhook."""
+    request = MessageRequest(
+        to=body.to,
+        channel=body.channel,
+        priority=body.priority,
+        text=body.text,
+        text_language=body.text_language,
+        template=body.template,
+        fields=body.fields,
+        ack_within_s=body.ack_within_s,
+        places=[place.model_dump(exclude_none=True) for place in body.places or ()],
+        reply_to=body.reply_to,
+    )
     message, receipt = with_receipt(
-        hub,
-        caller.name,
-        lambda: hub.send_message(
-            caller.name,
-            to=body.to,
-            channel=body.channel,
-            priority=body.priority,
-            text=body.text,
-            text_language=body.text_language,
-            template=body.template,
-            fields=body.fields,
-            ack_within_s=body.ack_within_s,
-            places=[place.model_dump(exclude_none=True) for place in body.places or ()],
-            reply_to=body.reply_to,
-        ),
+        hub, caller.name, lambda: hub.hotline.send(caller.name, request)
     )
     presence = hub.hotline.presence.of(body.to)
     return {
-        **hub.message_view(message, caller.name),
+        **hub.hotline.view(message, caller.name),
         "receipt": receipt,
         "recipient_desks": presence.desks,
         "recipient_webhook": hub.hotline.webhooks.get(body.to) is not None,
@@ -72,10 +71,10 @@ def list_messages(
     `after`, each once and as it is now, rendered in your language. Continue from
     `last_seq` while `more` is true; `after` works like the stream's, so a desk that was
     away catches up with the last sequence number it saw."""
-    page = hub.messages_for(caller.name, after, limit)
+    page = hub.hotline.page(caller.name, after, limit)
     return {
         "messages": [
-            {**hub.message_view(message, caller.name), "seq": seq} for seq, message in page.items
+            {**hub.hotline.view(message, caller.name), "seq": seq} for seq, message in page.items
         ],
         "last_seq": page.last_seq,
         "more": page.more,
@@ -85,7 +84,7 @@ def list_messages(
 @router.get("/messages/{message_id}", response_model=MessageOut)
 def get_message(message_id: str, hub: HubDep, caller: PartyDep) -> dict[str, Any]:
     """One message you sent or received."""
-    return hub.message_view(hub.message(caller.name, message_id), caller.name)
+    return hub.hotline.view(hub.hotline.get(caller.name, message_id), caller.name)
 
 
 @router.post(
@@ -99,7 +98,7 @@ def acknowledge_message(message_id: str, hub: HubDep, caller: PartyDep) -> dict[
     message, receipt = with_receipt(
         hub, caller.name, lambda: hub.acknowledge_message(caller.name, message_id)
     )
-    return {**hub.message_view(message, caller.name), "receipt": receipt}
+    return {**hub.hotline.view(message, caller.name), "receipt": receipt}
 
 
 @router.get("/hotline/stats", response_model=list[ChannelStatsOut])
@@ -114,11 +113,11 @@ def hotline_stats(
     95th percentile seconds to acknowledgement, escalations. For you and the parties you
     have agreements with (every party for the admin)."""
     since_s = None if since is None else parse_time(since, "since")
-    return [row.to_json() for row in hub.hotline_stats(caller, since_s)]
+    return [row.to_json() for row in hub.hotline.stats_for(caller, since_s)]
 
 
 @router.get("/hotline/crossings", response_model=list[CrossingOut])
 def expected_crossings(hub: HubDep, caller: PartyDep) -> list[dict[str, Any]]:
     """Crossings not yet over that you notified or acknowledged: while one lasts, the
     named tracks inside the acknowledging party's zones raise no incursion alert."""
-    return [crossing.to_json() for crossing in hub.crossings_for(caller.name)]
+    return [crossing.to_json() for crossing in hub.hotline.crossings_for(caller.name)]

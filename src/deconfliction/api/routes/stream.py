@@ -82,7 +82,7 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
     party = principal.name
     feed = _Feed(asyncio.get_running_loop())
     unsubscribe = hub.subscribe(party, feed)
-    desk = hub.desk_connected(party)
+    desk = hub.hotline.presence.connect(party, hub.clock.now())
     receiver = asyncio.ensure_future(websocket.receive())
     try:
         last = after if after is not None else await run_in_threadpool(hub.last_event_seq, party)
@@ -94,7 +94,9 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
                 if receiver.result()["type"] == "websocket.disconnect":
                     getter.cancel()
                     return
-                hub.desk_heartbeat(party)  # any frame from the desk says it is there
+                hub.hotline.presence.heartbeat(
+                    party, hub.clock.now()
+                )  # any frame from the desk says it is there
                 receiver = asyncio.ensure_future(websocket.receive())
                 if getter not in done:
                     getter.cancel()
@@ -111,7 +113,7 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
         return
     finally:
         unsubscribe()
-        hub.desk_disconnected(party, desk)
+        hub.hotline.presence.disconnect(party, desk, hub.clock.now())
         receiver.cancel()
         with contextlib.suppress(Exception):
             await websocket.close()
@@ -121,7 +123,7 @@ async def _send(websocket: WebSocket, hub: Hub, party: str, event: Event) -> Non
     """Send one event; a hotline message it carries has now reached a desk of the party."""
     await websocket.send_text(orjson.dumps(event_json(event)).decode())
     if hub.hotline.receipt_wanted(party, event) is not None:
-        await run_in_threadpool(hub.message_reached_desk, party, event)
+        await run_in_threadpool(hub.hotline.reached_desk, party, event)
 
 
 async def _catch_up(websocket: WebSocket, hub: Hub, party: str, last: int) -> int:
