@@ -151,3 +151,32 @@ def test_every_write_is_journalled_and_reports_are_summarised_on_the_stream(hub:
     assert event.data["count"] == 2 and event.data["tracks"] == 2
     kinds = [e.kind for e in hub.store.journal_entries()]
     assert kinds == ["hub.key", "party.added", "reports"]
+
+
+def test_a_revocation_by_another_process_is_noticed_within_the_recheck(
+    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Authentication remembers tokens it has seen; ``party revoke`` run by the CLI while
+    the hub serves stops the token at the latest ``RECHECK_S`` later."""
+    from deconfliction.hub import parties
+
+    running = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    _, token = running.add_party("blue")
+    assert running.authenticate(token).name == "blue"  # now remembered
+    cli = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    cli.revoke_party("blue")
+    cli.close()
+    now = parties.time.monotonic()
+    monkeypatch.setattr(parties.time, "monotonic", lambda: now + parties.RECHECK_S / 2)
+    assert running.authenticate(token).name == "blue"  # not yet checked again
+    monkeypatch.setattr(parties.time, "monotonic", lambda: now + parties.RECHECK_S * 1.5)
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        running.authenticate(token)
+
+
+def test_a_rotated_token_stops_at_once_even_when_remembered(hub: Hub) -> None:
+    _, old = hub.add_party("blue")
+    assert hub.authenticate(old).name == "blue"
+    hub.rotate_token("blue")
+    with pytest.raises(AuthenticationFailed):
+        hub.authenticate(old)

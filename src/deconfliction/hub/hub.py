@@ -76,7 +76,9 @@ class Hub:
         self.settings = settings
         self.store = store
         self.clock: Clock = clock or SystemClock()
-        self._lock = threading.RLock()
+        # One writer at a time, and readers of the live memory: held by every write and by
+        # the detection cycle (the API runs a call inline when it is free; see api.deps).
+        self.lock = threading.RLock()
         # Set when reports are stored: the runner then starts the next cycle early.
         self.reports_arrived = threading.Event()
         # The journal's key: None makes a throwaway one (fine for a hub that never restarts).
@@ -112,7 +114,7 @@ class Hub:
             self.alerts,
             self.picture,
             self.write,
-            self._lock,
+            self.lock,
             self.clock,
             self.journal.receipt,
         )
@@ -128,7 +130,7 @@ class Hub:
             self.hotline,
             self.write,
             self.clock,
-            self._lock,
+            self.lock,
         )
         self.zones.load()
         self.incidents.zones = self.zones
@@ -152,7 +154,7 @@ class Hub:
     @contextmanager
     def write(self) -> Iterator[WriteUnit]:
         """One atomic, durable write: stage in the unit; memory and streams follow the commit."""
-        with self._lock:
+        with self.lock:
             unit: WriteUnit | None = None
             try:
                 with self.store.transaction() as tx:
@@ -237,21 +239,21 @@ class Hub:
 
     def tracks_for(self, party: str) -> list[Report]:
         """The current picture as ``party`` may see it."""
-        with self._lock:
+        with self.lock:
             return self.tracks.visible_to(party)
 
     # -- alerts ------------------------------------------------------------------------
 
     def alerts_for(self, party: str) -> list[Alert]:
         """The party's open and acknowledged alerts."""
-        with self._lock:
+        with self.lock:
             return self.alerts.active_for(party)
 
     def closed_alerts_for(self, party: str, limit: int = 500) -> list[Alert]:
         return self.alerts.closed_for(party, limit)
 
     def alert(self, party: str, alert_id: str) -> Alert:
-        with self._lock:
+        with self.lock:
             return self.alerts.get(party, alert_id)
 
     def acknowledge_alert(self, party: str, alert_id: str) -> Alert:
@@ -291,7 +293,7 @@ class Hub:
         the runner, or by tests."""
         now = self.clock.now() if now_s is None else now_s
         if self.parties.refresh():
-            with self._lock:
+            with self.lock:
                 self._forget_revoked()
         self.run_cycle(now)
         self.run_timers(now)
@@ -315,7 +317,7 @@ class Hub:
         """One detection cycle: live tracks at ``now_s``, conflicts, alerts."""
         started = time.perf_counter()
         now = self.clock.now() if now_s is None else now_s
-        with self._lock:
+        with self.lock:
             live = live_tracks(self.picture, now, self.settings.stale_after_s)
             minima = self._minima()
         conflicts = detection.detect(live, minima)

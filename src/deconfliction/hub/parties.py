@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 
 from deconfliction.errors import AlreadyExists, AuthenticationFailed, InvalidInput, NotFound
@@ -16,6 +17,9 @@ from deconfliction.store import ADMIN, Store
 
 TOKEN_PREFIX = "dcf_"
 REGISTRY_VERSION = "registry_version"
+# How long a change made by another process (``deconfliction party revoke`` while the hub
+# runs) may go unnoticed by authentication: the registry's version is read again after it.
+RECHECK_S = 1.0
 
 
 def hash_token(token: str) -> str:
@@ -54,7 +58,10 @@ class Parties:
     """The registry of parties and agreements, cached from the store.
 
     The cache is refreshed when another process (the CLI) changes the registry: every change
-    bumps ``registry_version`` in the store's meta table, which :meth:`refresh` checks.
+    bumps ``registry_version`` in the store's meta table, which :meth:`refresh` checks (each
+    detection cycle, and on authentication at most ``RECHECK_S`` after the last check).
+    Tokens already seen are remembered by hash until the registry changes, so that a request
+    costs no query to authenticate.
     """
 
     def __init__(self, store: Store) -> None:
@@ -63,6 +70,8 @@ class Parties:
         self._version: str | None = None
         self._parties: dict[str, Party] = {}
         self._agreements: dict[tuple[str, str], Agreement] = {}
+        self._principals: dict[str, Principal] = {}  # token hash -> principal, this version
+        self._checked_s = 0.0  # monotonic time the registry's version was last read
         self.refresh(force=True)
 
     @property
@@ -74,6 +83,7 @@ class Parties:
 
     def refresh(self, force: bool = False) -> bool:
         """Reload from the store if it changed; True if it did."""
+        self._checked_s = time.monotonic()
         version = self._store.get_meta(REGISTRY_VERSION)
         if not force and version == self._version:
             return False
@@ -81,6 +91,7 @@ class Parties:
         agreements = {a.pair: a for a in self._store.list_agreements()}
         with self._lock:
             self._parties, self._agreements, self._version = parties, agreements, version
+            self._principals = {}
         return True
 
     def get(self, name: str) -> Party:
@@ -128,15 +139,27 @@ class Parties:
             raise AuthenticationFailed(
                 "no credential: send the header 'Authorization: Bearer <token>'"
             )
-        principal = self._store.principal_for(hash_token(token))
+        if time.monotonic() - self._checked_s > RECHECK_S:
+            self.refresh()
+        token_hash = hash_token(token)
+        known = self._principals.get(token_hash)
+        if known is not None:
+            return known
+        version = self._version
+        principal = self._store.principal_for(token_hash)
         if principal is None:
             raise AuthenticationFailed("the token is unknown or has been revoked")
         if principal == ADMIN:
-            return ADMIN_PRINCIPAL
-        party = self.get(principal)
-        if not party.active:
-            raise AuthenticationFailed(f"party {party.name!r} has been revoked")
-        return Principal(party.name)
+            known = ADMIN_PRINCIPAL
+        else:
+            party = self.get(principal)
+            if not party.active:
+                raise AuthenticationFailed(f"party {party.name!r} has been revoked")
+            known = Principal(party.name)
+        with self._lock:
+            if self._version == version:  # else the registry changed meanwhile: ask again
+                self._principals[token_hash] = known
+        return known
 
     # -- writing (each inside a WriteUnit) -----------------------------------------------
 

@@ -37,6 +37,6 @@ def health(hub: HubDep) -> HealthOut:
 
 
 @router.get("/version", response_model=VersionOut)
-def version() -> VersionOut:
+async def version() -> VersionOut:
     """The release of the hub and the API version."""
     return VersionOut(version=__version__, api="v1")

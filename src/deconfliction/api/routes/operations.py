@@ -1,22 +1,18 @@
 """Planned operations: file, replace, activate, end, cancel; list and read what may be seen.
 
 Each route makes one call into the hub (authentication included) and serialises the answer
-once, with orjson. The call runs on the event loop itself when the hub's lock is free, and
-on a worker thread only when it is taken (a detection cycle, another write): handing a
-write to a thread and back costs about a millisecond of CPU under load (the GIL changing
-hands), more than the write itself, while the lock serialises writes anyway.
+once, with orjson; :func:`~deconfliction.api.deps.call_hub` runs it on the event loop when
+the hub's lock is free.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from deconfliction.api.deps import BearerDep, party_of
+from deconfliction.api.deps import BearerDep, call_hub, party_of
 from deconfliction.api.operation_schemas import OperationIn, OperationOut
 from deconfliction.api.schemas import ErrorOut
 from deconfliction.api.signatures import request_path
@@ -50,24 +46,6 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorOut, "description": "More volumes than `operation_max_volumes`."},
     422: {"model": ErrorOut, "description": "The plan is not valid (the message names why)."},
 }
-
-
-T = TypeVar("T")
-# How long the event loop may wait for the hub's lock before handing the call to a thread:
-# writes arriving on the loop wait for each other here instead of piling up on threads.
-_INLINE_WAIT_S = 0.005
-
-
-async def _call(hub: Hub, work: Callable[[], T]) -> T:
-    """``work()`` here if the hub's lock is free within a few milliseconds (no thread hop),
-    else on a worker thread (a long detection cycle holds it: the loop must not wait)."""
-    lock = hub.operations.lock
-    if lock.acquire(timeout=_INLINE_WAIT_S):
-        try:
-            return work()
-        finally:
-            lock.release()
-    return await run_in_threadpool(work)
 
 
 def _hub(request: Request) -> Hub:
@@ -120,7 +98,7 @@ async def put_operation(
         caller = party_of(hub, credentials)
         return hub.operations.put(caller.name, operation_id, request_body, idempotency)
 
-    return _answer(await _call(hub, run))
+    return _answer(await call_hub(hub, run))
 
 
 @router.get("/operations", response_model=list[OperationOut])
@@ -142,7 +120,7 @@ async def list_operations(
         caller = party_of(hub, credentials)
         return hub.operations.list_for(caller.name, include_ended=state == "all")
 
-    return Response(orjson.dumps(await _call(hub, run)), media_type="application/json")
+    return Response(orjson.dumps(await call_hub(hub, run)), media_type="application/json")
 
 
 @router.get("/operations/{operation_id}", response_model=OperationOut)
@@ -153,7 +131,7 @@ async def get_operation(operation_id: str, request: Request, credentials: Bearer
     def run() -> dict[str, Any]:
         return hub.operations.get(party_of(hub, credentials).name, operation_id)
 
-    return Response(orjson.dumps(await _call(hub, run)), media_type="application/json")
+    return Response(orjson.dumps(await call_hub(hub, run)), media_type="application/json")
 
 
 async def _change(
@@ -173,7 +151,7 @@ async def _change(
         answer: Answer = method(caller.name, operation_id, version, idempotency)
         return answer
 
-    return _answer(await _call(hub, run))
+    return _answer(await call_hub(hub, run))
 
 
 @router.delete("/operations/{operation_id}", response_model=OperationOut, responses=_WRITE_ERRORS)

@@ -6,10 +6,9 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from deconfliction.api.body import parse_items, read_body
-from deconfliction.api.deps import HubDep, PartyDep
+from deconfliction.api.deps import HubDep, PartyDep, call_hub
 from deconfliction.api.schemas import ErrorOut, IngestOut, ReportIn
 from deconfliction.hub import Hub, IngestResult
 
@@ -61,9 +60,8 @@ async def post_reports(request: Request, hub: HubDep, caller: PartyDep) -> Respo
     latest signed checkpoint) lets the party prove later what it submitted and when.
     """
     body = await read_body(request, hub.settings.max_batch_bytes)
-    answer = await run_in_threadpool(
-        _ingest, hub, caller.name, body, request.headers.get("content-type")
-    )
+    content_type = request.headers.get("content-type")
+    answer = await call_hub(hub, lambda: _ingest(hub, caller.name, body, content_type))
     rejected_all = answer["rejected"] and not (answer["accepted"] or answer["duplicates"])
     return Response(
         orjson.dumps(answer),
