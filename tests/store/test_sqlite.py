@@ -182,3 +182,43 @@ def test_idempotent_answers_are_kept_per_party_replaced_and_pruned(store: SQLite
     assert store.get_idempotent("blue", "k2") is None
     kept = store.get_idempotent("blue", "k1")
     assert kept is not None and kept.request_hash == "h3"
+
+
+def test_the_ends_of_the_tables_are_read_again_after_another_process_wrote(
+    db_path: Path,
+) -> None:
+    """The writer remembers the journal's head, the latest checkpoint and each party's last
+    event; a write by another connection (the CLI while the hub runs) makes it read them
+    afresh, and a rolled-back transaction leaves what it remembers as it was."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from deconfliction.journal.checkpoint import sign_checkpoint
+
+    hub, cli = SQLiteStore(db_path), SQLiteStore(db_path)
+
+    def append(store: SQLiteStore, seq: int, prev: str) -> JournalEntry:
+        entry = JournalEntry.make(prev, seq, T0, "blue", "note", {"n": seq})
+        with store.transaction() as tx:
+            assert tx.journal_head() == (None if seq == 1 else (seq - 1, prev))
+            assert tx.next_event_seq("blue") == seq
+            tx.append_journal([entry])
+            tx.append_events([Event("blue", seq, T0, "note", {})])
+        return entry
+
+    first = append(hub, 1, GENESIS_HASH)
+    second = append(hub, 2, first.hash)  # from memory
+    third = append(cli, 3, second.hash)  # the other process
+    append(hub, 4, third.hash)  # read again
+    with pytest.raises(RuntimeError), hub.transaction() as tx:
+        tx.append_events([Event("blue", 5, T0, "note", {})])
+        raise RuntimeError("fails")
+    with hub.transaction() as tx:
+        assert tx.next_event_seq("blue") == 5  # the rolled-back event is not counted
+    key = Ed25519PrivateKey.generate()
+    assert hub.latest_checkpoint() is None
+    checkpoint = sign_checkpoint(key, 4, f"{4:064x}", T0)
+    with cli.transaction() as tx:
+        tx.append_checkpoint(checkpoint)
+    assert hub.latest_checkpoint() == checkpoint
+    hub.close()
+    cli.close()

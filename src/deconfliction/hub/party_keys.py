@@ -42,15 +42,23 @@ class PartyKey:
 
 
 class PartyKeys:
-    """Registration and lookup of parties' keys."""
+    """Registration and lookup of parties' keys (remembered once read: keys change only
+    through :meth:`register`, on the hub's API)."""
 
     def __init__(
         self, store: Store, write: Callable[[], AbstractContextManager[WriteUnit]]
     ) -> None:
         self._store = store
         self._write = write
+        self._known: dict[str, PartyKey] = {}
 
     def get(self, party: str) -> PartyKey:
+        known = self._known.get(party)
+        if known is None:
+            known = self._known[party] = self._read(party)
+        return known
+
+    def _read(self, party: str) -> PartyKey:
         stored = self._store.get_object(KIND, party)
         if stored is None or stored.doc.get("public_key") is None:
             return PartyKey(party, None, None if stored is None else stored.updated_s)
@@ -76,4 +84,7 @@ class PartyKeys:
                 )
             )
             entry = unit.journal(party, PARTY_KEY_KIND, party_key_content(key))
-            return PartyKey(party, key, unit.now_s), entry
+            registered = PartyKey(party, key, unit.now_s)
+            self._known.pop(party, None)
+            unit.after_commit(lambda: self._known.__setitem__(party, registered))
+            return registered, entry

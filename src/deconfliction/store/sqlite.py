@@ -2,7 +2,12 @@
 
 All writes go through one connection, one transaction at a time (``BEGIN IMMEDIATE``, so a
 second process — the CLI adding a party while the hub runs — waits its turn instead of
-failing). Reads use one connection per thread and see committed data. ``synchronous=FULL``
+failing). Reads use one connection per thread and see committed data.
+
+The writer remembers what it last wrote at the ends of the append-only tables (the journal's
+head, its latest checkpoint, each party's last stream sequence number), so that a write does
+not query them again; ``PRAGMA data_version`` tells, at the start of each transaction,
+whether another process has written since, and then they are read afresh. ``synchronous=FULL``
 (the default) makes a commit survive power loss; ``NORMAL`` survives a crash of the hub
 process only. Either way a report the hub has acknowledged survives ``kill -9``.
 """
@@ -64,12 +69,33 @@ def _report(row: Sequence[Any]) -> Report:
     )
 
 
+_UNREAD: Any = object()  # not read since the last write by another process
+
+
+class _Tails:
+    """The ends of the append-only tables as of ``data_version`` (see the module's text)."""
+
+    def __init__(self, data_version: int | None) -> None:
+        self.data_version = data_version
+        self.journal_head: tuple[int, str] | None = _UNREAD
+        self.checkpoint: Checkpoint | None = _UNREAD
+        self.event_seq: dict[str, int] = {}  # party -> last sequence number
+
+    def copy(self) -> _Tails:
+        tails = _Tails(self.data_version)
+        tails.journal_head, tails.checkpoint = self.journal_head, self.checkpoint
+        tails.event_seq = dict(self.event_seq)
+        return tails
+
+
 class SQLiteTransaction:
     """Writes staged on the writer connection (see ``store.base.Transaction``)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, tails: _Tails | None = None) -> None:
         self._conn = conn
         self._callbacks: list[Callable[[], object]] = []
+        # What this transaction knows of the tables' ends (the store's, once committed).
+        self.tails = tails if tails is not None else _Tails(None)
 
     def on_commit(self, callback: Callable[[], object]) -> None:
         self._callbacks.append(callback)
@@ -154,20 +180,31 @@ class SQLiteTransaction:
         return cursor.rowcount > 0
 
     def next_event_seq(self, party: str) -> int:
-        row = self._conn.execute("SELECT max(seq) FROM events WHERE party = ?", (party,)).fetchone()
-        return int(row[0] or 0) + 1
+        last = self.tails.event_seq.get(party)
+        if last is None:
+            row = self._conn.execute(
+                "SELECT max(seq) FROM events WHERE party = ?", (party,)
+            ).fetchone()
+            last = self.tails.event_seq[party] = int(row[0] or 0)
+        return last + 1
 
     def append_events(self, events: Sequence[Event]) -> None:
         self._conn.executemany(
             "INSERT INTO events (party, seq, time_s, kind, data) VALUES (?, ?, ?, ?, ?)",
             ((e.party, e.seq, e.time_s, e.kind, orjson.dumps(e.data).decode()) for e in events),
         )
+        seqs = self.tails.event_seq
+        for event in events:
+            if event.seq > seqs.get(event.party, 0):
+                seqs[event.party] = event.seq
 
     def journal_head(self) -> tuple[int, str] | None:
-        row = self._conn.execute(
-            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        return None if row is None else (int(row[0]), str(row[1]))
+        if self.tails.journal_head is _UNREAD:
+            row = self._conn.execute(
+                "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            self.tails.journal_head = None if row is None else (int(row[0]), str(row[1]))
+        return self.tails.journal_head
 
     def append_journal(self, entries: Sequence[JournalEntry]) -> None:
         self._conn.executemany(
@@ -175,6 +212,11 @@ class SQLiteTransaction:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             ((e.seq, e.time, e.party, e.kind, e.content, e.prev_hash, e.hash) for e in entries),
         )
+        if entries:
+            last = max(entries, key=lambda e: e.seq)
+            head = self.tails.journal_head
+            if head is not _UNREAD and (head is None or last.seq > head[0]):
+                self.tails.journal_head = (last.seq, last.hash)
 
     def journal_entries_from(self, seq: int) -> Iterator[JournalEntry]:
         cursor = self._conn.execute(
@@ -184,10 +226,12 @@ class SQLiteTransaction:
             yield _entry(row)
 
     def latest_checkpoint(self) -> Checkpoint | None:
-        row = self._conn.execute(
-            f"SELECT {_CHECKPOINT_COLUMNS} FROM journal_checkpoints ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        return None if row is None else _checkpoint(row)
+        if self.tails.checkpoint is _UNREAD:
+            row = self._conn.execute(
+                f"SELECT {_CHECKPOINT_COLUMNS} FROM journal_checkpoints ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            self.tails.checkpoint = None if row is None else _checkpoint(row)
+        return self.tails.checkpoint
 
     def append_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._conn.execute(
@@ -200,6 +244,9 @@ class SQLiteTransaction:
                 checkpoint.key_id,
             ),
         )
+        known = self.tails.checkpoint
+        if known is _UNREAD or known is None or checkpoint.seq >= known.seq:
+            self.tails.checkpoint = checkpoint
 
     def set_meta(self, key: str, value: str) -> None:
         self._conn.execute(
@@ -249,6 +296,7 @@ class SQLiteStore:
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the database {self.path}: {error}") from None
         self._write_lock = threading.RLock()
+        self._tails = _Tails(None)
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -292,14 +340,23 @@ class SQLiteStore:
         with self._write_lock:
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
-            tx = SQLiteTransaction(conn)
+            tx = SQLiteTransaction(conn, self._current_tails().copy())
             try:
                 yield tx
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            self._tails = tx.tails
         tx._run_callbacks()
+
+    def _current_tails(self) -> _Tails:
+        """The writer's knowledge of the tables' ends, forgotten if another connection (another
+        process) has committed since (call with the write lock held)."""
+        version = int(self._writer.execute("PRAGMA data_version").fetchone()[0])
+        if version != self._tails.data_version:
+            self._tails = _Tails(version)
+        return self._tails
 
     def _read(self) -> sqlite3.Connection:
         if self._memory:
@@ -444,6 +501,20 @@ class SQLiteStore:
             yield _checkpoint(row)
 
     def latest_checkpoint(self) -> Checkpoint | None:
+        # From what the writer knows (a receipt per write asks for it), unless another thread
+        # is writing. Within this thread's own transaction, the writer's knowledge holds what
+        # was committed when the transaction began (no one else can have committed since).
+        if self._write_lock.acquire(blocking=False):
+            try:
+                if not self._writer.in_transaction:
+                    tails = self._current_tails()
+                    if tails.checkpoint is _UNREAD:
+                        tails.checkpoint = SQLiteTransaction(self._writer).latest_checkpoint()
+                    return tails.checkpoint
+                if self._tails.checkpoint is not _UNREAD:
+                    return self._tails.checkpoint
+            finally:
+                self._write_lock.release()
         rows = self._query(
             f"SELECT {_CHECKPOINT_COLUMNS} FROM journal_checkpoints ORDER BY seq DESC LIMIT 1"
         )
