@@ -209,9 +209,14 @@ def test_the_ends_of_the_tables_are_read_again_after_another_process_wrote(
     second = append(hub, 2, first.hash)  # from memory
     third = append(cli, 3, second.hash)  # the other process
     append(hub, 4, third.hash)  # read again
-    with pytest.raises(RuntimeError), hub.transaction() as tx:
-        tx.append_events([Event("blue", 5, T0, "note", {})])
-        raise RuntimeError("fails")
+
+    def failing_write() -> None:
+        with hub.transaction() as tx:
+            tx.append_events([Event("blue", 5, T0, "note", {})])
+            raise RuntimeError("fails")
+
+    with pytest.raises(RuntimeError):
+        failing_write()
     with hub.transaction() as tx:
         assert tx.next_event_seq("blue") == 5  # the rolled-back event is not counted
     key = Ed25519PrivateKey.generate()
