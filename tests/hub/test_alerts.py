@@ -131,3 +131,29 @@ def test_open_alerts_survive_a_restart(
     cycle(again, [finding()])  # the same conflict: no new alert
     assert kinds(again, "blue") == ["alert.opened"]
     again.close()
+
+
+def test_views_of_conflicts_left_for_a_later_cycle_are_not_built(parties: Hub) -> None:
+    """Of many new conflicts a cycle opens the most urgent; the others' views (both tracks'
+    states) are not built, since they will be found, and built, again when opened."""
+    from deconfliction.hub.alerts import DeferredViews
+
+    built: list[str] = []
+
+    def deferred(track: str, t_in: float) -> Finding:
+        def views() -> dict[str, dict[str, object]]:
+            built.append(track)
+            return {"blue": {"own": {"track": track}}, "red": {"other": {"party": "blue"}}}
+
+        key = ("tt", "blue", track, "red", "r1")
+        return Finding(
+            key, AlertKind.TRACK_TRACK, Severity.PREDICTED, DeferredViews(views), {"t_in_s": t_in}
+        )
+
+    found = [deferred(f"b{n}", t_in=300.0 - n) for n in range(5)]
+    with parties.write() as unit:
+        left = parties.alerts.reconcile(unit, KINDS, found, lambda key: True, open_at_most=2)
+    assert left == 3
+    assert built == ["b4", "b3"]  # the two soonest, each built once
+    opened = [a.view["own"]["track"] for a in parties.alerts_for("blue")]
+    assert sorted(opened) == ["b3", "b4"]

@@ -10,7 +10,7 @@ journalled.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,6 +22,32 @@ from deconfliction.model.states import AlertState
 from deconfliction.store import Store, StoredObject
 
 ConflictKey = tuple[str, ...]
+
+
+class DeferredViews(Mapping[str, dict[str, Any]]):
+    """A finding's views, built on first read: a cycle that finds thousands of new
+    conflicts opens only ``alerts_opened_per_cycle`` of them, and the views of the others
+    would be built for nothing (each holds both tracks' states)."""
+
+    __slots__ = ("_build", "_views")
+
+    def __init__(self, build: Callable[[], dict[str, dict[str, Any]]]) -> None:
+        self._build: Callable[[], dict[str, dict[str, Any]]] | None = build
+        self._views: dict[str, dict[str, Any]] = {}
+
+    def _get(self) -> dict[str, dict[str, Any]]:
+        if self._build is not None:
+            self._views, self._build = self._build(), None
+        return self._views
+
+    def __getitem__(self, party: str) -> dict[str, Any]:
+        return self._get()[party]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 @dataclass(frozen=True)
@@ -53,7 +79,7 @@ class OpenConflict:
 
 def _urgency(finding: Finding) -> tuple[bool, float]:
     """Lost separations first, then the soonest predicted loss, then advisories."""
-    t_in = finding.live.get("t_in_s") if finding.live else None
+    t_in = finding.live.get("t_in_s")
     return (
         finding.severity is not Severity.LOSS,
         float(t_in) if t_in is not None else float("inf"),

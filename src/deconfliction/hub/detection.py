@@ -9,6 +9,7 @@ the party's name and the state of its track at alert time (never its track id).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from deconfliction.detect import Conflicts, MinimaTable, Snapshot, detect_conflicts, extrapolate
-from deconfliction.hub.alerts import ConflictKey, Finding
+from deconfliction.hub.alerts import ConflictKey, DeferredViews, Finding
 from deconfliction.hub.picture import LivePicture
 from deconfliction.model import DOMAINS
 from deconfliction.model.alert import AlertKind, Severity
@@ -120,6 +121,8 @@ class Figures(Mapping[str, Any]):
         return self._data
 
     def __getitem__(self, key: str) -> Any:
+        if key == "t_in_s" and self._data is None:  # what ordering by urgency reads
+            return round(float(self._conflicts.t_in_s[self._k]), 1)
         return self._dict()[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -136,7 +139,7 @@ def track_findings(
     is_open: Callable[[ConflictKey], bool],
 ) -> Iterator[Finding]:
     """A finding per conflict; the parties' views are built only for conflicts not yet open
-    (an open one keeps the views it was opened with)."""
+    (an open one keeps the views it was opened with), and only when read (when opened)."""
     snap = live.snapshot
     parties = snap.parties
     party_codes = snap.party.tolist()
@@ -153,29 +156,46 @@ def track_findings(
         if is_open(key):
             yield Finding(key, AlertKind.TRACK_TRACK, severity, {}, figures)
             continue
-        agreed = minima.minima(
-            party_a, party_b, DOMAINS[int(snap.domain[i])].value, DOMAINS[int(snap.domain[j])].value
+        views = functools.partial(
+            _pair_views, live, conflicts, minima, k, (party_a, track_a, i), (party_b, track_b, j)
         )
-        geometry: dict[str, Any] = {
-            **_figures(conflicts, k),
-            "loss_at": format_time(live.time_s + float(conflicts.t_in_s[k])),
-            "cpa_at": format_time(live.time_s + float(conflicts.t_cpa_s[k])),
-        }
-        if agreed is not None:
-            geometry["minima"] = agreed.to_json()
-        views = {
-            party_a: {
-                "own": {"track": track_a, "state": live.state(i)},
-                "other": {"party": party_b, "state": live.state(j)},
-                "geometry": geometry,
-            },
-            party_b: {
-                "own": {"track": track_b, "state": live.state(j)},
-                "other": {"party": party_a, "state": live.state(i)},
-                "geometry": geometry,
-            },
-        }
-        yield Finding(key, AlertKind.TRACK_TRACK, severity, views, figures)
+        yield Finding(key, AlertKind.TRACK_TRACK, severity, DeferredViews(views), figures)
+
+
+def _pair_views(
+    live: LiveTracks,
+    conflicts: Conflicts,
+    minima: MinimaTable,
+    k: int,
+    end_a: tuple[str, str, int],
+    end_b: tuple[str, str, int],
+) -> dict[str, dict[str, Any]]:
+    """What each party of conflict ``k`` is told: its own track, the other's party and
+    state (never its track id), and the geometry."""
+    (party_a, track_a, i), (party_b, track_b, j) = end_a, end_b
+    snap = live.snapshot
+    agreed = minima.minima(
+        party_a, party_b, DOMAINS[int(snap.domain[i])].value, DOMAINS[int(snap.domain[j])].value
+    )
+    geometry: dict[str, Any] = {
+        **_figures(conflicts, k),
+        "loss_at": format_time(live.time_s + float(conflicts.t_in_s[k])),
+        "cpa_at": format_time(live.time_s + float(conflicts.t_cpa_s[k])),
+    }
+    if agreed is not None:
+        geometry["minima"] = agreed.to_json()
+    return {
+        party_a: {
+            "own": {"track": track_a, "state": live.state(i)},
+            "other": {"party": party_b, "state": live.state(j)},
+            "geometry": geometry,
+        },
+        party_b: {
+            "own": {"track": track_b, "state": live.state(j)},
+            "other": {"party": party_a, "state": live.state(i)},
+            "geometry": geometry,
+        },
+    }
 
 
 def still_live(live: LiveTracks, picture: LivePicture) -> Callable[[ConflictKey], bool]:

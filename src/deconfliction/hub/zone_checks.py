@@ -26,6 +26,7 @@ ones about the new outline.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ import numpy.typing as npt
 
 from deconfliction.detect.zone_index import ZoneIndex
 from deconfliction.detect.zones import Incursions, find_incursions
-from deconfliction.hub.alerts import ConflictKey, Finding
+from deconfliction.hub.alerts import ConflictKey, DeferredViews, Finding
 from deconfliction.hub.detection import LiveTracks
 from deconfliction.model import DOMAINS
 from deconfliction.model.alert import AlertKind, Severity
@@ -160,13 +161,8 @@ def zone_findings(
         if is_open(key):
             yield Finding(key, AlertKind.TRACK_ZONE, severity, {}, figures)
             continue
-        yield Finding(
-            key,
-            AlertKind.TRACK_ZONE,
-            severity,
-            _views(live, i, zone, party, track, t_entry, t_exit, volumes),
-            figures,
-        )
+        views = functools.partial(_views, live, i, zone, party, track, t_entry, t_exit, volumes)
+        yield Finding(key, AlertKind.TRACK_ZONE, severity, DeferredViews(views), figures)
 
 
 def _views(
