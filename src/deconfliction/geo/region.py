@@ -25,7 +25,8 @@ A :class:`Region` has two exact-enough descriptions of the same set of points:
   (:data:`~deconfliction.geo.metric.TOLERANCE_M`). Use it to intersect regions (zone
   overlaps, operation volumes), to draw them and for their area.
 - ``parts``: the exact union of discs, capsules and small polygonal pieces
-  (:class:`~deconfliction.geo.parts.RegionParts`) that detection tests tracks against.
+  (:class:`~deconfliction.geo.parts.RegionParts`) that detection tests tracks against;
+  made on first use (zones need them, operations' volumes do not).
 
 >>> region = parse_geometry({"type": "Point", "coordinates": [38.66, 33.5]}, radius_m=55_000,
 ...                         label="zone 'tanf'")
@@ -37,8 +38,10 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -89,11 +92,15 @@ class Region:
 
     kind: RegionKind
     shape: BaseGeometry
-    parts: RegionParts
+    make_parts: Callable[[], RegionParts] = field(repr=False)
     area_m2: float
     radius_m: float
     buffer_m: float
     vertex_count: int
+
+    @cached_property
+    def parts(self) -> RegionParts:
+        return self.make_parts()
 
     def geojson(self) -> dict[str, Any]:
         """The outline as GeoJSON (RFC 7946: split at ±180, outer rings counter-clockwise)."""
@@ -180,7 +187,7 @@ distance of 0 metres or more
     return Region(
         kind=region.kind,
         shape=region.shape,
-        parts=region.parts,
+        make_parts=region.make_parts,
         area_m2=region.area_m2,
         radius_m=radius,
         buffer_m=buffer,
@@ -225,7 +232,7 @@ def _circles(source: SourceGeometry, radius: float, label: str) -> Region:
     _check_clear_of_poles(source.points, radius, label)
     rings = [geodesic_circle(lon, lat, radius) for lon, lat in source.points]
     shape = split_at_antimeridian(shapely.union_all([shapely.Polygon(r) for r in rings]))
-    return _region(RegionKind.CIRCLE, shape, discs(source.points, radius))
+    return _region(RegionKind.CIRCLE, shape, lambda: discs(source.points, radius))
 
 
 def _lines(source: SourceGeometry, buffer: float, label: str) -> Region:
@@ -237,7 +244,7 @@ def _lines(source: SourceGeometry, buffer: float, label: str) -> Region:
     lines = [unwrap_positions(line) for line in source.lines]
     _check_clear_of_poles([p for line in lines for p in line], buffer, label)
     shape = split_at_antimeridian(buffer_lines(lines, buffer))
-    return _region(RegionKind.LINE, shape, capsules(lines, buffer))
+    return _region(RegionKind.LINE, shape, lambda: capsules(lines, buffer))
 
 
 def _areas(source: SourceGeometry, buffer: float, label: str) -> Region:
@@ -254,15 +261,20 @@ def _areas(source: SourceGeometry, buffer: float, label: str) -> Region:
     plain = split_at_antimeridian(
         shapely.union_all([shapely.Polygon(p[0], p[1:]) for p in polygons])
     )
-    parts = [_pieces(plain)]
     shape = plain
+    rings = [ring for polygon in polygons for ring in polygon]
     if buffer > 0.0:
-        rings = [ring for polygon in polygons for ring in polygon]
         _check_clear_of_poles([p for ring in rings for p in ring], buffer, label)
         grown = buffer_lines(rings, buffer)
         shape = split_at_antimeridian(shapely.union_all([plain, grown]))
-        parts.append(capsules(rings, buffer))
-    return _region(RegionKind.AREA, shape, RegionParts.concat(parts))
+
+    def parts() -> RegionParts:
+        pieces = [_pieces(plain)]
+        if buffer > 0.0:
+            pieces.append(capsules(rings, buffer))
+        return RegionParts.concat(pieces)
+
+    return _region(RegionKind.AREA, shape, parts)
 
 
 def _pieces(shape: BaseGeometry) -> RegionParts:
@@ -273,11 +285,11 @@ def _pieces(shape: BaseGeometry) -> RegionParts:
     return RegionParts.concat(pieces)
 
 
-def _region(kind: RegionKind, shape: BaseGeometry, parts: RegionParts) -> Region:
+def _region(kind: RegionKind, shape: BaseGeometry, parts: Callable[[], RegionParts]) -> Region:
     return Region(
         kind=kind,
         shape=shape,
-        parts=parts,
+        make_parts=parts,
         area_m2=geodesic_area_m2(shape),
         radius_m=0.0,
         buffer_m=0.0,
