@@ -145,10 +145,11 @@ class Settings:
         "An escalated message still unacknowledged is repeated on the command channel this often.",
     )
     escalations_per_cycle: int = setting(
-        200,
+        50,
         "messages",
         "Most overdue messages one cycle escalates, the longest overdue first; the rest in "
-        "the next cycles.",
+        "the next cycles (a storm of escalations then delays no detection cycle by more than "
+        "some 50 ms).",
     )
     hotline_alert_loss_s: float = setting(
         30.0, "s", "Acknowledgement deadline of the hub's thread about a lost separation."

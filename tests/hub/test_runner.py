@@ -28,3 +28,24 @@ def test_reports_start_the_next_cycle_early(tmp_path: Path) -> None:
     finally:
         runner.stop()
         hub.close()
+
+
+def test_journal_checkpoints_are_signed_outside_the_cycle(tmp_path: Path) -> None:
+    """A cycle never signs (its checks can take a second); the housekeeping thread does."""
+    settings = Settings(cycle_s=0.05, cycle_min_s=0.05, journal_checkpoint_s=0.1)
+    hub = Hub(settings, SQLiteStore(tmp_path / "hub.db"))
+    hub.add_party("blue")
+    time.sleep(0.15)
+    hub.tick(housekeeping=False)
+    assert hub.journal.latest_checkpoint() is None
+    runner = Runner(hub)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 5
+        while hub.journal.latest_checkpoint() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        checkpoint = hub.journal.latest_checkpoint()
+        assert checkpoint is not None and checkpoint.seq == hub.store.journal_head()[0]
+    finally:
+        runner.stop()
+        hub.close()

@@ -14,7 +14,7 @@ from deconfliction.cli.common import (
     settings_from,
     settings_table,
 )
-from deconfliction.process import tune_malloc
+from deconfliction.process import freeze_heap, tune_malloc
 
 
 @click.command(
@@ -96,8 +96,10 @@ def serve(
             f"deconfliction hub on http://{host}:{port} (API /v1, docs /docs), database {db_path}, "
             f"journal key {hub.journal.key_id}"
         )
+        app = create_app(hub)
+        freeze_heap()
         config = uvicorn.Config(
-            create_app(hub),
+            app,
             host=host,
             port=port,
             log_level="info",

@@ -20,24 +20,39 @@ class Runner:
     constant load the hub cycles at most every ``cycle_min_s``, and never spends more than
     half its time cycling: the next cycle waits at least as long as the last one took. Times
     are on the monotonic clock; a late cycle is never followed by a burst of catch-up ones.
+
+    :meth:`Hub.housekeeping` (the journal's checkpoints) runs in a second thread every
+    ``cycle_s``, so that its slow checks never hold up a cycle.
     """
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="hub-cycle", daemon=True)
-            self._thread.start()
+        if not self._threads:
+            self._stop.clear()
+            self._threads = [
+                threading.Thread(target=self._run, name="hub-cycle", daemon=True),
+                threading.Thread(target=self._housekeep, name="hub-housekeeping", daemon=True),
+            ]
+            for thread in self._threads:
+                thread.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
         self._stop.set()
         self.hub.reports_arrived.set()  # wake a runner waiting for reports
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+        for thread in self._threads:
+            thread.join(timeout_s)
+        self._threads = []
+
+    def _housekeep(self) -> None:
+        while not self._stop.wait(self.hub.settings.cycle_s):
+            try:
+                self.hub.housekeeping()
+            except Exception:  # keep it alive; the error is in the log
+                log.exception("hub housekeeping failed")
 
     def _run(self) -> None:
         period = self.hub.settings.cycle_s
@@ -47,7 +62,7 @@ class Runner:
             started = time.monotonic()
             arrived.clear()  # reports from now on make the next cycle come early
             try:
-                self.hub.tick()
+                self.hub.tick(housekeeping=False)
             except Exception:  # keep the cycle alive; the error is in the log
                 log.exception("hub cycle failed")
             # Under load, cycles take at most half the time: never sooner than one cycle's

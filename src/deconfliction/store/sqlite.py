@@ -275,7 +275,8 @@ class SQLiteTransaction:
         return cursor.rowcount
 
     def _run_callbacks(self) -> None:
-        for callback in self._callbacks:
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
             callback()
 
 
@@ -345,6 +346,9 @@ class SQLiteStore:
                 yield tx
             except BaseException:
                 conn.execute("ROLLBACK")
+                # Callbacks close over the write that staged them (which holds ``tx``):
+                # dropping them lets reference counting free the write, not the collector.
+                tx._callbacks.clear()
                 raise
             conn.execute("COMMIT")
             self._tails = tx.tails
