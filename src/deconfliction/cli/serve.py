@@ -14,7 +14,7 @@ from deconfliction.cli.common import (
     settings_from,
     settings_table,
 )
-from deconfliction.process import freeze_heap, tune_malloc
+from deconfliction.process import tune_gc, tune_malloc
 
 
 @click.command(
@@ -97,7 +97,7 @@ def serve(
             f"journal key {hub.journal.key_id}"
         )
         app = create_app(hub)
-        freeze_heap()
+        tune_gc()
         config = uvicorn.Config(
             app,
             host=host,
