@@ -1,6 +1,6 @@
 """Ingest benchmark: reports into the Hub in process, and over POST /v1/reports.
 
-    python -m bench.ingest [--tracks 25000] [--seconds 8] [--batch 1000]
+    python -m bench.ingest [--tracks 25000] [--seconds 4] [--batch 1000] [--repeat 3]
 
 In process, batches of raw report dicts (as parsed from JSON) go through ``Hub.submit_reports``
 (validation, duplicate check, SQLite with synchronous=FULL, journal, live picture, stream

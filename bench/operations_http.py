@@ -202,10 +202,19 @@ class Client:
             self.cells.setdefault(cell, set()).add(object_id)
 
     def request(self, method: str, path: str, body: bytes | None, tally: Tally) -> tuple[int, Any]:
-        started = time.perf_counter()
-        self.conn.request(method, path, body=body, headers=self.headers)
-        response = self.conn.getresponse()
-        data = response.read()
+        for attempt in (1, 2):
+            started = time.perf_counter()
+            try:
+                self.conn.request(method, path, body=body, headers=self.headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                # uvicorn closes a connection idle for 5 s (a client waiting for the others
+                # at a phase's barrier): connect again, once.
+                self.conn.close()
+                if attempt == 2:
+                    raise
         tally.latencies_s.append(time.perf_counter() - started)
         tally.statuses[response.status] = tally.statuses.get(response.status, 0) + 1
         return response.status, orjson.loads(data) if data else None
