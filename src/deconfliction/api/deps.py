@@ -31,8 +31,9 @@ INLINE_WAIT_S = 0.005
 
 
 async def call_hub(hub: Hub, work: Callable[[], T]) -> T:
-    """``work()`` on the event loop if the hub's lock is free within a few milliseconds, else
-    on a worker thread (a long detection cycle holds it: the loop must not wait).
+    """``work()`` on the event loop, holding the hub's lock, if the lock is free within a few
+    milliseconds; else on a worker thread (a long detection cycle holds it: the loop must
+    not wait), where ``work`` takes the lock itself as the hub's methods do.
 
     Handing a call to a thread and back costs about a millisecond of CPU under load (the GIL
     changing hands), more than most writes, while the lock serialises writes anyway."""
