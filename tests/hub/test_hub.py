@@ -162,6 +162,7 @@ def test_a_revocation_by_another_process_is_noticed_within_the_recheck(
 
     running = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     _, token = running.add_party("blue")
+    running.submit_reports("blue", [report("a")])
     assert running.authenticate(token).name == "blue"  # now remembered
     cli = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     cli.revoke_party("blue")
@@ -172,6 +173,10 @@ def test_a_revocation_by_another_process_is_noticed_within_the_recheck(
     monkeypatch.setattr(parties.time, "monotonic", lambda: now + parties.RECHECK_S * 1.5)
     with pytest.raises(AuthenticationFailed, match="revoked"):
         running.authenticate(token)
+    # Authentication read the registry first; the next cycle still drops blue's tracks.
+    assert len(running.picture.live_rows(T0, 30)) == 1
+    running.tick(T0)
+    assert len(running.picture.live_rows(T0, 30)) == 0
 
 
 def test_a_rotated_token_stops_at_once_even_when_remembered(hub: Hub) -> None:

@@ -94,6 +94,7 @@ class Hub:
         self.tracks = Tracks(store, self.parties, self.picture)
         self.tracks.restore()
         self._forget_revoked()
+        self._registry_seen = self.parties.version  # the registry _forget_revoked last saw
         self._next_checkpoint_s = self.clock.now() + settings.tracks_checkpoint_s
         self._minima_cache: tuple[str | None, MinimaTable] | None = None
         self.last_cycle: CycleStats | None = None
@@ -292,8 +293,10 @@ class Hub:
         """One cycle: detection, then the timers that are due, then (unless told not to)
         the housekeeping. Called every ``cycle_s`` by the runner, or by tests."""
         now = self.clock.now() if now_s is None else now_s
-        if self.parties.refresh():
+        self.parties.refresh()
+        if self.parties.version != self._registry_seen:  # (authentication may have refreshed)
             with self.lock:
+                self._registry_seen = self.parties.version
                 self._forget_revoked()
         self.run_cycle(now)
         self.run_timers(now)
