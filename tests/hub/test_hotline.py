@@ -349,7 +349,7 @@ def test_a_crossing_notice_acknowledged_by_the_owner_makes_the_crossing_expected
         ),
     )
     inside = T0 + 900
-    expected = pair.hotline.expected_crossing
+    expected = pair.hotline.crossings.expected
     assert not expected("z-1", "red", "blue", "FF-21", inside)  # not yet acknowledged
     pair.acknowledge_message("red", notice.id)
     assert expected("z-1", "red", "blue", "FF-21", inside)
@@ -382,7 +382,7 @@ def test_a_notice_naming_no_zone_covers_every_zone_of_its_owner(pair: Hub) -> No
         ),
     )
     pair.acknowledge_message("red", notice.id)
-    assert pair.hotline.expected_crossing("z-9", "red", "blue", "FF-21", T0 + 900, alt_m=5000)
+    assert pair.hotline.crossings.expected("z-9", "red", "blue", "FF-21", T0 + 900, alt_m=5000)
 
 
 def test_a_notice_naming_no_track_matches_none(pair: Hub) -> None:
@@ -396,7 +396,7 @@ def test_a_notice_naming_no_track_matches_none(pair: Hub) -> None:
         ),
     )
     pair.acknowledge_message("red", notice.id)
-    assert not pair.hotline.expected_crossing("z-1", "red", "blue", "FF-21", T0 + 900)
+    assert not pair.hotline.crossings.expected("z-1", "red", "blue", "FF-21", T0 + 900)
     assert pair.hotline.crossings_for("red")[0].who == "Two firefighting helicopters"
 
 
@@ -416,7 +416,7 @@ def test_expected_crossings_survive_a_restart_until_their_window_ends(
     hub.acknowledge_message("red", notice.id)
     hub.close()
     again = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
-    assert again.hotline.expected_crossing("z-1", "red", "blue", "FF-21", T0 + 900)
+    assert again.hotline.crossings.expected("z-1", "red", "blue", "FF-21", T0 + 900)
     clock.set(T0 + 2401)
     again.tick()  # forgets ended crossings
     assert again.hotline.crossings_for("blue") == []

@@ -193,8 +193,12 @@ class ExpectedCrossings:
         time_s: float,
         alt_m: float | None = None,
     ) -> bool:
-        """Whether ``track`` of ``party`` in zone ``zone_id`` of ``zone_owner`` at ``time_s``
-        (at ``alt_m``, if known) was notified and acknowledged."""
+        """Whether ``track`` of ``party`` inside zone ``zone_id`` of ``zone_owner`` at
+        ``time_s`` (unix s; at ``alt_m`` metres if known) is an expected crossing: named in
+        a crossing notice that ``zone_owner`` acknowledged, inside its window (and altitude
+        band), for that zone or for any of the owner's zones if the notice named none. The
+        zone checks ask this before raising an incursion alert on a ``notify_before_entry``
+        zone."""
         with self._lock:
             candidates = list(self._by_track.get((zone_owner, party, track), ()))
         return any(c.covers(zone_id, zone_owner, party, track, time_s, alt_m) for c in candidates)

@@ -215,23 +215,6 @@ class Hotline:
             rows += channel_stats(party, received)
         return rows
 
-    def expected_crossing(
-        self,
-        zone_id: str,
-        zone_owner: str,
-        party: str,
-        track: str,
-        time_s: float,
-        alt_m: float | None = None,
-    ) -> bool:
-        """Whether ``track`` of ``party`` inside zone ``zone_id`` of ``zone_owner`` at
-        ``time_s`` (unix s; at ``alt_m`` metres if known) is an expected crossing: named in
-        a crossing notice that ``zone_owner`` acknowledged, inside its window (and altitude
-        band), for that zone or for any of the owner's zones if the notice named none. The
-        zone checks ask this before raising an incursion alert on a ``notify_before_entry``
-        zone (see :mod:`deconfliction.hub.crossings`)."""
-        return self.crossings.expected(zone_id, zone_owner, party, track, time_s, alt_m)
-
     # -- sending -----------------------------------------------------------------------
 
     def send(self, sender: str, request: MessageRequest) -> Message:

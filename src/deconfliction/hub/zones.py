@@ -393,7 +393,7 @@ class Zones(ZoneRegistry):
                 found,
                 self._current,
                 self._alerts.is_open,
-                self._hotline.expected_crossing,
+                self._hotline.crossings.expected,
             )
             self._alerts.reconcile(
                 unit,
