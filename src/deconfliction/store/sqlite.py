@@ -38,6 +38,12 @@ _REPORT_COLUMNS = (
 _DOMAIN = {d.value: d for d in DOMAINS}
 _ENTRY_COLUMNS = "j.seq, j.time, j.party, j.kind, j.content, j.prev_hash, j.hash"
 _CHECKPOINT_COLUMNS = "seq, hash, time, signature, key_id"
+# The ends of the append-only tables (read by the writer and by readers alike).
+_LAST_EVENT_SQL = "SELECT max(seq) FROM events WHERE party = ?"
+_JOURNAL_HEAD_SQL = "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
+_LATEST_CHECKPOINT_SQL = (
+    f"SELECT {_CHECKPOINT_COLUMNS} FROM journal_checkpoints ORDER BY seq DESC LIMIT 1"
+)
 
 
 def _connect(path: str, synchronous: str) -> sqlite3.Connection:
@@ -182,9 +188,7 @@ class SQLiteTransaction:
     def next_event_seq(self, party: str) -> int:
         last = self.tails.event_seq.get(party)
         if last is None:
-            row = self._conn.execute(
-                "SELECT max(seq) FROM events WHERE party = ?", (party,)
-            ).fetchone()
+            row = self._conn.execute(_LAST_EVENT_SQL, (party,)).fetchone()
             last = self.tails.event_seq[party] = int(row[0] or 0)
         return last + 1
 
@@ -200,9 +204,7 @@ class SQLiteTransaction:
 
     def journal_head(self) -> tuple[int, str] | None:
         if self.tails.journal_head is _UNREAD:
-            row = self._conn.execute(
-                "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
+            row = self._conn.execute(_JOURNAL_HEAD_SQL).fetchone()
             self.tails.journal_head = None if row is None else (int(row[0]), str(row[1]))
         return self.tails.journal_head
 
@@ -227,9 +229,7 @@ class SQLiteTransaction:
 
     def latest_checkpoint(self) -> Checkpoint | None:
         if self.tails.checkpoint is _UNREAD:
-            row = self._conn.execute(
-                f"SELECT {_CHECKPOINT_COLUMNS} FROM journal_checkpoints ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
+            row = self._conn.execute(_LATEST_CHECKPOINT_SQL).fetchone()
             self.tails.checkpoint = None if row is None else _checkpoint(row)
         return self.tails.checkpoint
 
@@ -478,7 +478,7 @@ class SQLiteStore:
         return [Event(p, s, t, k, orjson.loads(d)) for p, s, t, k, d in rows]
 
     def last_event_seq(self, party: str) -> int:
-        rows = self._query("SELECT max(seq) FROM events WHERE party = ?", (party,))
+        rows = self._query(_LAST_EVENT_SQL, (party,))
         return int(rows[0][0] or 0)
 
     def journal_entries(
@@ -492,7 +492,7 @@ class SQLiteStore:
         return self._journal_pages(where, params, after_seq)
 
     def journal_head(self) -> tuple[int, str] | None:
-        rows = self._query("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
+        rows = self._query(_JOURNAL_HEAD_SQL)
         return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
     def checkpoints(self, from_seq: int = 1, to_seq: int | None = None) -> Iterator[Checkpoint]:
@@ -519,9 +519,7 @@ class SQLiteStore:
                     return self._tails.checkpoint
             finally:
                 self._write_lock.release()
-        rows = self._query(
-            f"SELECT {_CHECKPOINT_COLUMNS} FROM journal_checkpoints ORDER BY seq DESC LIMIT 1"
-        )
+        rows = self._query(_LATEST_CHECKPOINT_SQL)
         return _checkpoint(rows[0]) if rows else None
 
     def _journal_pages(
