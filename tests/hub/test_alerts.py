@@ -136,7 +136,7 @@ def test_open_alerts_survive_a_restart(
 def test_views_of_conflicts_left_for_a_later_cycle_are_not_built(parties: Hub) -> None:
     """Of many new conflicts a cycle opens the most urgent; the others' views (both tracks'
     states) are not built, since they will be found, and built, again when opened."""
-    from deconfliction.hub.alerts import DeferredViews
+    from deconfliction.hub.alerts import Deferred
 
     built: list[str] = []
 
@@ -147,7 +147,7 @@ def test_views_of_conflicts_left_for_a_later_cycle_are_not_built(parties: Hub) -
 
         key = ("tt", "blue", track, "red", "r1")
         return Finding(
-            key, AlertKind.TRACK_TRACK, Severity.PREDICTED, DeferredViews(views), {"t_in_s": t_in}
+            key, AlertKind.TRACK_TRACK, Severity.PREDICTED, Deferred(views), {"t_in_s": t_in}
         )
 
     found = [deferred(f"b{n}", t_in=300.0 - n) for n in range(5)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from deconfliction.errors import IllegalTransition, NotFound
 from deconfliction.hub.unit import WriteUnit
@@ -24,24 +24,28 @@ from deconfliction.store import Store, StoredObject
 ConflictKey = tuple[str, ...]
 
 
-class DeferredViews(Mapping[str, dict[str, Any]]):
-    """A finding's views, built on first read: a cycle that finds thousands of new
-    conflicts opens only ``alerts_opened_per_cycle`` of them, and the views of the others
-    would be built for nothing (each holds both tracks' states)."""
+V = TypeVar("V")
 
-    __slots__ = ("_build", "_views")
 
-    def __init__(self, build: Callable[[], dict[str, dict[str, Any]]]) -> None:
-        self._build: Callable[[], dict[str, dict[str, Any]]] | None = build
-        self._views: dict[str, dict[str, Any]] = {}
+class Deferred(Mapping[str, V]):
+    """A mapping built on first read. A finding's views: a cycle that finds thousands of
+    new conflicts opens only ``alerts_opened_per_cycle`` of them, and the views of the
+    others (each holds both tracks' states) would be built for nothing. Its live figures:
+    every cycle refreshes thousands of open conflicts, and few are read before the next."""
 
-    def _get(self) -> dict[str, dict[str, Any]]:
+    __slots__ = ("_build", "_data")
+
+    def __init__(self, build: Callable[[], dict[str, V]]) -> None:
+        self._build: Callable[[], dict[str, V]] | None = build
+        self._data: dict[str, V] = {}
+
+    def _get(self) -> dict[str, V]:
         if self._build is not None:
-            self._views, self._build = self._build(), None
-        return self._views
+            self._data, self._build = self._build(), None
+        return self._data
 
-    def __getitem__(self, party: str) -> dict[str, Any]:
-        return self._get()[party]
+    def __getitem__(self, key: str) -> V:
+        return self._get()[key]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._get())

@@ -9,17 +9,16 @@ the party's name and the state of its track at alert time (never its track id).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from deconfliction.detect import Conflicts, MinimaTable, Snapshot, detect_conflicts, extrapolate
-from deconfliction.hub.alerts import ConflictKey, DeferredViews, Finding
+from deconfliction.hub.alerts import ConflictKey, Deferred, Finding
 from deconfliction.hub.picture import LivePicture
 from deconfliction.model import DOMAINS
 from deconfliction.model.alert import AlertKind, Severity
@@ -102,34 +101,20 @@ def _figures(conflicts: Conflicts, k: int) -> dict[str, Any]:
     }
 
 
-class Figures(Mapping[str, Any]):
-    """A conflict's live figures, made into a dict only when someone reads them: every cycle
-    refreshes thousands of open conflicts, and few are read before the next."""
+class Figures(Deferred[Any]):
+    """A conflict's live figures, made into a dict only when someone reads them (but
+    ``t_in_s``, which ordering by urgency reads, straight from the columns)."""
 
-    __slots__ = ("_conflicts", "_data", "_k", "_time_s")
+    __slots__ = ("_conflicts", "_k")
 
     def __init__(self, conflicts: Conflicts, k: int, time_s: float) -> None:
-        self._conflicts, self._k, self._time_s = conflicts, k, time_s
-        self._data: dict[str, Any] | None = None
-
-    def _dict(self) -> dict[str, Any]:
-        if self._data is None:
-            self._data = {
-                **_figures(self._conflicts, self._k),
-                "computed": format_time(self._time_s),
-            }
-        return self._data
+        super().__init__(lambda: {**_figures(conflicts, k), "computed": format_time(time_s)})
+        self._conflicts, self._k = conflicts, k
 
     def __getitem__(self, key: str) -> Any:
-        if key == "t_in_s" and self._data is None:  # what ordering by urgency reads
+        if key == "t_in_s" and self._build is not None:
             return round(float(self._conflicts.t_in_s[self._k]), 1)
-        return self._dict()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._dict())
-
-    def __len__(self) -> int:
-        return len(self._dict())
+        return super().__getitem__(key)
 
 
 def track_findings(
@@ -156,10 +141,10 @@ def track_findings(
         if is_open(key):
             yield Finding(key, AlertKind.TRACK_TRACK, severity, {}, figures)
             continue
-        views = functools.partial(
+        views = partial(
             _pair_views, live, conflicts, minima, k, (party_a, track_a, i), (party_b, track_b, j)
         )
-        yield Finding(key, AlertKind.TRACK_TRACK, severity, DeferredViews(views), figures)
+        yield Finding(key, AlertKind.TRACK_TRACK, severity, Deferred(views), figures)
 
 
 def _pair_views(

@@ -37,7 +37,7 @@ import numpy.typing as npt
 
 from deconfliction.detect.zone_index import ZoneIndex
 from deconfliction.detect.zones import Incursions, find_incursions
-from deconfliction.hub.alerts import ConflictKey, DeferredViews, Finding
+from deconfliction.hub.alerts import ConflictKey, Deferred, Finding
 from deconfliction.hub.detection import LiveTracks
 from deconfliction.model import DOMAINS
 from deconfliction.model.alert import AlertKind, Severity
@@ -162,7 +162,7 @@ def zone_findings(
             yield Finding(key, AlertKind.TRACK_ZONE, severity, {}, figures)
             continue
         views = functools.partial(_views, live, i, zone, party, track, t_entry, t_exit, volumes)
-        yield Finding(key, AlertKind.TRACK_ZONE, severity, DeferredViews(views), figures)
+        yield Finding(key, AlertKind.TRACK_ZONE, severity, Deferred(views), figures)
 
 
 def _views(
