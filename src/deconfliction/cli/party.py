@@ -76,7 +76,8 @@ def list_(as_json: bool, db_path: Path) -> None:
 @click.argument("name")
 @db_option
 def revoke(name: str, db_path: Path) -> None:
-    """Revoke party NAME: its tokens stop working and its tracks leave the picture."""
+    """Revoke party NAME: its tokens stop working (on a running hub within a second) and
+    its tracks leave the picture (at its next cycle)."""
     with opened_hub(db_path) as hub, friendly_errors():
         hub.revoke_party(name)
     click.echo(f"revoked {name}")
@@ -86,7 +87,8 @@ def revoke(name: str, db_path: Path) -> None:
 @click.argument("name")
 @db_option
 def token(name: str, db_path: Path) -> None:
-    """Print a new token for party NAME; its earlier tokens stop working."""
+    """Print a new token for party NAME; its earlier tokens stop working (on a running hub
+    within a second)."""
     with opened_hub(db_path) as hub, friendly_errors():
         click.echo(hub.rotate_token(name))
 
