@@ -81,18 +81,17 @@ class Parties:
 
     # -- reading -----------------------------------------------------------------------
 
-    def refresh(self, force: bool = False) -> bool:
-        """Reload from the store if it changed; True if it did."""
+    def refresh(self, force: bool = False) -> None:
+        """Reload from the store if it changed (``version`` then changes)."""
         self._checked_s = time.monotonic()
         version = self._store.get_meta(REGISTRY_VERSION)
         if not force and version == self._version:
-            return False
+            return
         parties = {p.name: p for p in self._store.list_parties()}
         agreements = {a.pair: a for a in self._store.list_agreements()}
         with self._lock:
             self._parties, self._agreements, self._version = parties, agreements, version
             self._principals = {}
-        return True
 
     def get(self, name: str) -> Party:
         party = self._parties.get(name)
