@@ -97,11 +97,11 @@ class _Tails:
 class SQLiteTransaction:
     """Writes staged on the writer connection (see ``store.base.Transaction``)."""
 
-    def __init__(self, conn: sqlite3.Connection, tails: _Tails | None = None) -> None:
+    def __init__(self, conn: sqlite3.Connection, tails: _Tails) -> None:
         self._conn = conn
         self._callbacks: list[Callable[[], object]] = []
         # What this transaction knows of the tables' ends (the store's, once committed).
-        self.tails = tails if tails is not None else _Tails(None)
+        self.tails = tails
 
     def on_commit(self, callback: Callable[[], object]) -> None:
         self._callbacks.append(callback)
@@ -513,7 +513,8 @@ class SQLiteStore:
                 if not self._writer.in_transaction:
                     tails = self._current_tails()
                     if tails.checkpoint is _UNREAD:
-                        tails.checkpoint = SQLiteTransaction(self._writer).latest_checkpoint()
+                        row = self._writer.execute(_LATEST_CHECKPOINT_SQL).fetchone()
+                        tails.checkpoint = None if row is None else _checkpoint(row)
                     return tails.checkpoint
                 if self._tails.checkpoint is not _UNREAD:
                     return self._tails.checkpoint
