@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from deconfliction.hub.alerts import Finding
+from deconfliction.hub.alerts.book import Finding
 from deconfliction.journal.checkpoint import Checkpoint, verify_checkpoint
 from deconfliction.journal.signing import parse_public_key
 from deconfliction.model.alert import AlertKind, Severity

@@ -18,7 +18,7 @@ from deconfliction.clock import ManualClock
 from deconfliction.errors import AuthenticationFailed
 from deconfliction.gateways.webhook import DELIVERY_HEADER, verify_signature
 from deconfliction.hub import Hub
-from deconfliction.hub.message_drafts import MessageRequest
+from deconfliction.hub.hotline.drafts import MessageRequest
 from deconfliction.model import Agreement
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore

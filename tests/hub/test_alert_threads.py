@@ -9,8 +9,8 @@ import pytest
 
 from deconfliction.clock import ManualClock
 from deconfliction.hub import Hub
-from deconfliction.hub.alert_threads import channel_for, thread_content
-from deconfliction.hub.alerts import Finding
+from deconfliction.hub.alerts.book import Finding
+from deconfliction.hub.hotline.threads import channel_for, thread_content
 from deconfliction.model import Channel, MessageState, Priority
 from deconfliction.model.alert import Alert, AlertKind, Severity
 from deconfliction.model.states import AlertState

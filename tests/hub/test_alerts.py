@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deconfliction.clock import ManualClock
 from deconfliction.errors import IllegalTransition, NotFound
 from deconfliction.hub import Hub
-from deconfliction.hub.alerts import Finding
+from deconfliction.hub.alerts.book import Finding
 from deconfliction.model.alert import AlertKind, Severity
 from deconfliction.model.states import AlertState
 from deconfliction.settings import Settings
@@ -136,7 +136,7 @@ def test_open_alerts_survive_a_restart(
 def test_views_of_conflicts_left_for_a_later_cycle_are_not_built(parties: Hub) -> None:
     """Of many new conflicts a cycle opens the most urgent; the others' views (both tracks'
     states) are not built, since they will be found, and built, again when opened."""
-    from deconfliction.hub.alerts import Deferred
+    from deconfliction.hub.alerts.book import Deferred
 
     built: list[str] = []
 

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deconfliction.clock import ManualClock
 from deconfliction.errors import InvalidInput, NotFound, PermissionDenied
 from deconfliction.hub import Hub, Principal
-from deconfliction.hub.message_drafts import MessageRequest
+from deconfliction.hub.hotline.drafts import MessageRequest
 from deconfliction.model import Agreement, MessageState, StepKind
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore

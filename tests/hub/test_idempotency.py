@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deconfliction.errors import InvalidInput
-from deconfliction.hub.idempotency import IdempotencyKey
+from deconfliction.hub.operations.idempotency import IdempotencyKey
 
 
 def test_the_fingerprint_covers_method_path_and_body() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from shapely.geometry import Point
 
 from deconfliction.detect.evidence import TrackPath, encounter_evidence
-from deconfliction.hub.incident_evidence import (
+from deconfliction.hub.incidents.evidence import (
     Basis,
     Evidence,
     EvidenceTrack,

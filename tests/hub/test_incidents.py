@@ -11,7 +11,7 @@ from shapely.geometry import Polygon
 from deconfliction.clock import ManualClock
 from deconfliction.errors import Conflict, IllegalTransition, NotFound, PermissionDenied
 from deconfliction.hub import Hub
-from deconfliction.hub.incident_evidence import Basis
+from deconfliction.hub.incidents.evidence import Basis
 from deconfliction.journal.source import verify_source
 from deconfliction.model import Agreement
 from deconfliction.render.incident import ZoneOutline

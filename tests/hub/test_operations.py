@@ -21,7 +21,7 @@ from deconfliction.errors import (
     VersionMismatch,
 )
 from deconfliction.hub import Hub
-from deconfliction.hub.idempotency import IdempotencyKey
+from deconfliction.hub.operations.idempotency import IdempotencyKey
 from deconfliction.model import Agreement, Zone
 from deconfliction.model.alert import AlertKind
 from deconfliction.settings import Settings

@@ -1,6 +1,6 @@
 import numpy as np
 
-from deconfliction.hub.picture import LivePicture
+from deconfliction.hub.live.picture import LivePicture
 from deconfliction.model import validate_reports
 from tests.scenarios import T0, report
 

@@ -21,8 +21,8 @@ from deconfliction.errors import (
     VersionMismatch,
 )
 from deconfliction.hub import Hub
-from deconfliction.hub.message_drafts import MessageRequest
-from deconfliction.hub.zones import ZoneChange
+from deconfliction.hub.hotline.drafts import MessageRequest
+from deconfliction.hub.zones.service import ZoneChange
 from deconfliction.journal.chain import HUB_PARTY
 from deconfliction.model import Agreement
 from deconfliction.model.alert import AlertKind, Severity

@@ -23,21 +23,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deconfliction.clock import Clock, SystemClock
 from deconfliction.detect import MinimaTable
 from deconfliction.errors import IllegalTransition, NotFound, PayloadTooLarge
-from deconfliction.hub import detection
-from deconfliction.hub.alerts import AlertBook
-from deconfliction.hub.detection import live_tracks, still_live, track_findings
+from deconfliction.hub.alerts.book import AlertBook
 from deconfliction.hub.events import Streams, Subscriber
-from deconfliction.hub.hotline import Hotline
-from deconfliction.hub.incidents import Incidents
+from deconfliction.hub.hotline.service import Hotline
+from deconfliction.hub.incidents.service import Incidents
 from deconfliction.hub.journal import HubJournal
-from deconfliction.hub.operations import Operations
+from deconfliction.hub.live import detection
+from deconfliction.hub.live.detection import live_tracks, still_live, track_findings
+from deconfliction.hub.live.picture import LivePicture
+from deconfliction.hub.live.tracks import IngestResult, Tracks
+from deconfliction.hub.operations.service import Operations
 from deconfliction.hub.parties import Parties, Principal
 from deconfliction.hub.party_keys import PartyKeys
-from deconfliction.hub.picture import LivePicture
-from deconfliction.hub.tracks import IngestResult, Tracks
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.webhooks import Webhooks
-from deconfliction.hub.zones import Zones
+from deconfliction.hub.webhooks.service import Webhooks
+from deconfliction.hub.zones.service import Zones
 from deconfliction.journal.signing import generate_hub_key
 from deconfliction.model import Agreement, Message, Party, Report, validate_reports
 from deconfliction.model.alert import Alert, AlertKind

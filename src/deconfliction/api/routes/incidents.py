@@ -17,7 +17,7 @@ from deconfliction.api.schemas import (
     ReceiptOut,
 )
 from deconfliction.hub import Hub
-from deconfliction.hub.incidents import IncidentView
+from deconfliction.hub.incidents.service import IncidentView
 
 router = APIRouter(
     tags=["incidents"],

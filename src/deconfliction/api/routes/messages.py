@@ -17,7 +17,7 @@ from deconfliction.api.hotline_schemas import (
 )
 from deconfliction.api.receipts import with_receipt
 from deconfliction.api.schemas import ErrorOut
-from deconfliction.hub.message_drafts import MessageRequest
+from deconfliction.hub.hotline.drafts import MessageRequest
 from deconfliction.units import parse_time
 
 router = APIRouter(

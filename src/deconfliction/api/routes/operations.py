@@ -17,8 +17,8 @@ from deconfliction.api.operation_schemas import OperationIn, OperationOut
 from deconfliction.api.schemas import ErrorOut
 from deconfliction.api.signatures import request_path
 from deconfliction.hub import Hub
-from deconfliction.hub.idempotency import HEADER, IdempotencyKey
-from deconfliction.hub.operations import Answer
+from deconfliction.hub.operations.idempotency import HEADER, IdempotencyKey
+from deconfliction.hub.operations.service import Answer
 
 router = APIRouter(
     tags=["operations"],

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Response
 from deconfliction.api.deps import HubDep, PartyDep
 from deconfliction.api.hotline_schemas import DeliveryOut, WebhookIn, WebhookOut
 from deconfliction.api.schemas import ErrorOut
-from deconfliction.hub.webhook_config import WebhookConfig
-from deconfliction.hub.webhooks import WEBHOOK_KINDS
+from deconfliction.hub.webhooks.config import WebhookConfig
+from deconfliction.hub.webhooks.service import WEBHOOK_KINDS
 from deconfliction.units import format_time
 
 router = APIRouter(

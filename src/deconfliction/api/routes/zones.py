@@ -15,8 +15,8 @@ from deconfliction.api.schemas import ErrorOut
 from deconfliction.api.zone_schemas import FEATURE_BODY, ZoneCollectionOut, ZoneOut
 from deconfliction.hub import Hub
 from deconfliction.hub.context import Recorded, recording
-from deconfliction.hub.zone_records import HUB_MEMBER
-from deconfliction.hub.zones import ZoneWrite
+from deconfliction.hub.zones.records import HUB_MEMBER
+from deconfliction.hub.zones.service import ZoneWrite
 
 router = APIRouter(
     tags=["zones"],

@@ -25,7 +25,7 @@ import orjson
 import shapely
 
 from deconfliction.detect.overlaps import ObjectKind, Overlaps, Ref
-from deconfliction.hub.alerts import ConflictKey
+from deconfliction.hub.alerts.book import ConflictKey
 from deconfliction.model.operation import Operation, Volume
 from deconfliction.model.party import Domain
 from deconfliction.model.states import OperationState

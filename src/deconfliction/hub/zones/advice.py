@@ -23,7 +23,7 @@ from typing import Any
 import shapely
 
 from deconfliction.detect.zone_overlap import ZoneOverlap, overlap_advice
-from deconfliction.hub.alerts import AlertBook, ConflictKey, Finding
+from deconfliction.hub.alerts.book import AlertBook, ConflictKey, Finding
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.model.alert import AlertKind, Severity
 from deconfliction.model.states import AlertState

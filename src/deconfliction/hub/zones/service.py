@@ -5,7 +5,7 @@ A zone is a GeoJSON Feature (:mod:`deconfliction.model.zone`) declared by its ow
 id the owner chooses; ids are global, and an id stays its owner's even after the zone ended
 (another party's ``PUT`` on it is refused without a word about the zone). Each zone is a
 store object (``kind="zone"``) whose ``version`` counts the changes of its declaration;
-each declaration is also kept for incident evidence (:mod:`~deconfliction.hub.zone_history`).
+each declaration is also kept for incident evidence (:mod:`~deconfliction.hub.zones.history`).
 
 Every write is journalled and told on the streams of the owner and of the parties the zone is
 shared with, each only for zones it may see: ``zone.declared``, ``zone.updated``,
@@ -16,8 +16,8 @@ The zones are kept in memory and read through
 :class:`~deconfliction.hub.zone_registry.ZoneRegistry` (rebuilt from the store at start and
 when another process changed them; the detection index rebuilt outside the hub lock when
 they changed; the zones as they stood, for incident evidence). Detection is in
-:mod:`~deconfliction.hub.zone_checks`, zone–zone advice in
-:mod:`~deconfliction.hub.zone_advice`, deadlines in :mod:`~deconfliction.hub.zone_timers`.
+:mod:`~deconfliction.hub.zones.check`, zone–zone advice in
+:mod:`~deconfliction.hub.zones.advice`, deadlines in :mod:`~deconfliction.hub.zones.timers`.
 
 Others plug in through :attr:`Zones.listeners` (called inside the write that declares,
 updates, withdraws or expires a zone) and read :meth:`Zones.version_of`.
@@ -43,16 +43,16 @@ from deconfliction.errors import (
     VersionMismatch,
 )
 from deconfliction.geo import GeometryLimits
-from deconfliction.hub.alerts import AlertBook
-from deconfliction.hub.detection import LiveTracks
-from deconfliction.hub.hotline import Hotline
+from deconfliction.hub.alerts.book import AlertBook
+from deconfliction.hub.hotline.service import Hotline
+from deconfliction.hub.live.detection import LiveTracks
 from deconfliction.hub.parties import Parties
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.zone_advice import ZoneAdvice, find_overlaps
-from deconfliction.hub.zone_checks import domain_lookaheads, incursions, still_live, zone_findings
-from deconfliction.hub.zone_records import HUB_MEMBER, ZoneRecord, feature_view
-from deconfliction.hub.zone_registry import ZoneRegistry
-from deconfliction.hub.zone_timers import ask_since, chase_draft, due_now
+from deconfliction.hub.zones.advice import ZoneAdvice, find_overlaps
+from deconfliction.hub.zones.check import domain_lookaheads, incursions, still_live, zone_findings
+from deconfliction.hub.zones.records import HUB_MEMBER, ZoneRecord, feature_view
+from deconfliction.hub.zones.registry import ZoneRegistry
+from deconfliction.hub.zones.timers import ask_since, chase_draft, due_now
 from deconfliction.journal.chain import HUB_PARTY
 from deconfliction.model.alert import AlertKind
 from deconfliction.model.states import ZoneState
@@ -379,7 +379,7 @@ class Zones(ZoneRegistry):
     # -- the detection cycle ---------------------------------------------------------------
 
     def check(self, live: LiveTracks) -> int:
-        """Track–zone checks of one cycle (see :mod:`~deconfliction.hub.zone_checks`): how
+        """Track–zone checks of one cycle (see :mod:`~deconfliction.hub.zones.check`): how
         many incursions were found. Call it outside the hub lock."""
         self.refresh()
         indexed = self.indexed()

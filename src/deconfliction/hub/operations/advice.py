@@ -3,7 +3,7 @@
 Notification is not permission: a plan that overlaps another party's plan, or enters its
 ``no_entry`` zone or protected site, is accepted, and both owners are told at once with an
 advisory alert that carries only the overlap (see
-:mod:`deconfliction.hub.operation_records` for the views). The alert book's listeners open
+:mod:`deconfliction.hub.operations.records` for the views). The alert book's listeners open
 the hotline thread between them. One conflict per pair of objects: it is revised
 (``alert.updated``) when either moves and they still overlap, resolved when they no longer
 overlap, expired when either leaves the active set. Overlaps between objects of one party
@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from deconfliction.detect.overlaps import ObjectKind, Overlaps, Ref
-from deconfliction.hub.alerts import AlertBook, ConflictKey, Finding
-from deconfliction.hub.operation_records import (
+from deconfliction.hub.alerts.book import AlertBook, ConflictKey, Finding
+from deconfliction.hub.operations.records import (
     ADVISED_RULES,
     Filed,
     pair_key,
@@ -34,7 +34,7 @@ from deconfliction.model.states import AlertState
 from deconfliction.model.zone import Zone
 
 if TYPE_CHECKING:
-    from deconfliction.hub.operations import Operations
+    from deconfliction.hub.operations.service import Operations
 
 KINDS = frozenset({AlertKind.OPERATION_OPERATION, AlertKind.OPERATION_ZONE})
 

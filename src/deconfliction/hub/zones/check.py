@@ -37,8 +37,8 @@ import numpy.typing as npt
 
 from deconfliction.detect.zone_index import ZoneIndex
 from deconfliction.detect.zones import Incursions, find_incursions
-from deconfliction.hub.alerts import ConflictKey, Deferred, Finding
-from deconfliction.hub.detection import LiveTracks
+from deconfliction.hub.alerts.book import ConflictKey, Deferred, Finding
+from deconfliction.hub.live.detection import LiveTracks
 from deconfliction.model import DOMAINS
 from deconfliction.model.alert import AlertKind, Severity
 from deconfliction.model.zone import Zone, ZoneRule

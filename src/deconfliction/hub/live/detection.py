@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from deconfliction.detect import Conflicts, MinimaTable, Snapshot, detect_conflicts, extrapolate
-from deconfliction.hub.alerts import ConflictKey, Deferred, Finding
-from deconfliction.hub.picture import LivePicture
+from deconfliction.hub.alerts.book import ConflictKey, Deferred, Finding
+from deconfliction.hub.live.picture import LivePicture
 from deconfliction.model import DOMAINS
 from deconfliction.model.alert import AlertKind, Severity
 from deconfliction.units import format_time

@@ -31,17 +31,17 @@ from typing import Any
 
 from deconfliction.clock import Clock
 from deconfliction.errors import InvalidInput, NotFound
-from deconfliction.hub.alert_threads import PRIORITY, channel_for, deadline_s, thread_content
-from deconfliction.hub.alerts import OpenConflict
-from deconfliction.hub.crossings import ExpectedCrossing, ExpectedCrossings
-from deconfliction.hub.hotline_stats import ChannelStats, channel_stats
-from deconfliction.hub.message_drafts import Draft, MessageRequest, check_draft
-from deconfliction.hub.message_views import escalation_notice, message_view
+from deconfliction.hub.alerts.book import OpenConflict
+from deconfliction.hub.hotline.crossings import ExpectedCrossing, ExpectedCrossings
+from deconfliction.hub.hotline.drafts import Draft, MessageRequest, check_draft
+from deconfliction.hub.hotline.presence import PartyPresence, Presence
+from deconfliction.hub.hotline.stats import ChannelStats, channel_stats
+from deconfliction.hub.hotline.threads import PRIORITY, channel_for, deadline_s, thread_content
+from deconfliction.hub.hotline.views import escalation_notice, message_view
 from deconfliction.hub.parties import Parties, Principal
-from deconfliction.hub.presence import PartyPresence, Presence
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.webhook_config import WebhookConfig
-from deconfliction.hub.webhooks import Webhooks
+from deconfliction.hub.webhooks.config import WebhookConfig
+from deconfliction.hub.webhooks.service import Webhooks
 from deconfliction.model.ids import new_id
 from deconfliction.model.message import (
     HUB_SENDER,

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from deconfliction.hotline.templates import validate_fields
-from deconfliction.hub.message_drafts import Draft, default_ack_within_s
-from deconfliction.hub.zone_records import ZoneRecord
+from deconfliction.hub.hotline.drafts import Draft, default_ack_within_s
+from deconfliction.hub.zones.records import ZoneRecord
 from deconfliction.model.message import HUB_SENDER, Channel, Message, Priority
 from deconfliction.settings import Settings
 from deconfliction.units import format_time

@@ -40,8 +40,8 @@ from deconfliction.detect.evidence import (
     summarise_path,
 )
 from deconfliction.errors import PermissionDenied
+from deconfliction.hub.live.tracks import Tracks
 from deconfliction.hub.parties import Parties
-from deconfliction.hub.tracks import Tracks
 from deconfliction.model import Report
 from deconfliction.model.alert import AlertKind
 from deconfliction.model.incident import Incident, IncidentKind, TrackRef

@@ -6,7 +6,7 @@ the hub decides without touching the database: the owner's version, the id not t
 version key against the volume index; so a refused write (409) costs no transaction. Only
 then one write unit stores the operation, journals the request as accepted, tells the owner
 (and the parties it shares its operations with) on their streams, updates the index, and
-opens, revises or closes the advisories (:mod:`deconfliction.hub.operation_advice`).
+opens, revises or closes the advisories (:mod:`deconfliction.hub.operations.advice`).
 
 Version keys
     A write must carry in ``key`` the current version of every operation and zone that
@@ -46,16 +46,16 @@ from deconfliction.detect.version_keys import (
 from deconfliction.detect.volumes import Indexed, VolumeIndex
 from deconfliction.errors import AlreadyExists, IllegalTransition, NotFound, PermissionDenied
 from deconfliction.geo import GeometryLimits
-from deconfliction.hub.alerts import AlertBook
-from deconfliction.hub.conformance import FLYING, Conformance
-from deconfliction.hub.detection import LiveTracks
-from deconfliction.hub.idempotency import Idempotency, IdempotencyKey
-from deconfliction.hub.operation_advice import Advice
-from deconfliction.hub.operation_records import Filed, zone_volume
+from deconfliction.hub.alerts.book import AlertBook
+from deconfliction.hub.live.detection import LiveTracks
+from deconfliction.hub.live.picture import LivePicture
+from deconfliction.hub.operations.advice import Advice
+from deconfliction.hub.operations.conformance import FLYING, Conformance
+from deconfliction.hub.operations.idempotency import Idempotency, IdempotencyKey
+from deconfliction.hub.operations.records import Filed, zone_volume
 from deconfliction.hub.parties import Parties
-from deconfliction.hub.picture import LivePicture
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.zones import ZoneChange
+from deconfliction.hub.zones.service import ZoneChange
 from deconfliction.journal.chain import JournalEntry
 from deconfliction.journal.checkpoint import Receipt
 from deconfliction.model.operation import OperationLimits, check_object_id
@@ -446,7 +446,7 @@ class Operations:
                 yield filed
 
     def check_conformance(self, live: LiveTracks) -> None:
-        """The conformance step of a detection cycle (see :mod:`deconfliction.hub.conformance`)."""
+        """The conformance step of a detection cycle (see :mod:`deconfliction.hub.operations.conformance`)."""
         self.conformance.check(live)
 
     # -- zones -----------------------------------------------------------------------------

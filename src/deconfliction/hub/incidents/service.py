@@ -4,7 +4,7 @@ involved, reviewed ``open → under_review → closed``.
 An incident is stored as an object of kind ``incident`` (the incident and its evidence).
 Who sees it: its reporter, the parties of the tracks it names (they are *involved*), and
 the admin; for anyone else it does not exist (404). What each sees of the evidence is
-decided in :meth:`Incidents.evidence_for` (see :mod:`deconfliction.hub.incident_evidence`
+decided in :meth:`Incidents.evidence_for` (see :mod:`deconfliction.hub.incidents.evidence`
 for which tracks a reporter may name).
 
 Journal: the reporter's submission (``incident.reported``, carrying its signature if it
@@ -23,9 +23,9 @@ from typing import Any
 
 from deconfliction.clock import Clock
 from deconfliction.errors import InvalidInput, NotFound, PermissionDenied
-from deconfliction.hub.incident_evidence import Evidence, EvidenceGatherer, ZoneHistory
+from deconfliction.hub.incidents.evidence import Evidence, EvidenceGatherer, ZoneHistory
+from deconfliction.hub.live.tracks import Tracks
 from deconfliction.hub.parties import Parties
-from deconfliction.hub.tracks import Tracks
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.journal.chain import HUB_PARTY, JournalEntry
 from deconfliction.model.ids import new_id

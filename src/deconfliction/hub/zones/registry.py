@@ -24,10 +24,10 @@ from deconfliction.clock import Clock
 from deconfliction.errors import InvalidInput, NotFound
 from deconfliction.hub.parties import Parties
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.zone_checks import IndexedZones
-from deconfliction.hub.zone_history import ZoneVersions, parse_stored
-from deconfliction.hub.zone_records import KIND, ZoneRecord, feature_view
-from deconfliction.hub.zone_timers import next_due_s
+from deconfliction.hub.zones.check import IndexedZones
+from deconfliction.hub.zones.history import ZoneVersions, parse_stored
+from deconfliction.hub.zones.records import KIND, ZoneRecord, feature_view
+from deconfliction.hub.zones.timers import next_due_s
 from deconfliction.model.ids import new_id
 from deconfliction.model.states import ZoneState
 from deconfliction.model.zone import Zone, to_collection
@@ -146,7 +146,7 @@ class ZoneRegistry:
         ]
 
     def view(self, record: ZoneRecord, viewer: str | None) -> dict[str, Any]:
-        """The Feature ``viewer`` is shown (see :mod:`~deconfliction.hub.zone_records`)."""
+        """The Feature ``viewer`` is shown (see :mod:`~deconfliction.hub.zones.records`)."""
         return feature_view(record, viewer, self._clock.now(), self.expected(record))
 
     def collection(self, viewer: str | None, *, ended: bool = False) -> dict[str, Any]:

@@ -13,7 +13,7 @@ The body is the event as the stream sends it, with the party: ``{"party", "seq",
 "kind", "data"}``; ``seq`` lets a receiver drop repeats and notice gaps.
 
 Where each party's webhook points, and the risk of internal addresses: see
-:mod:`deconfliction.hub.webhook_config`.
+:mod:`deconfliction.hub.webhooks.config`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from deconfliction.clock import Clock
 from deconfliction.errors import InvalidInput
 from deconfliction.gateways.webhook import DeliveryAttempt, WebhookSender
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.webhook_config import WebhookConfig, WebhookConfigs
+from deconfliction.hub.webhooks.config import WebhookConfig, WebhookConfigs
 from deconfliction.model.ids import new_id
 from deconfliction.settings import Settings
 from deconfliction.store import Event, Store, StoredObject

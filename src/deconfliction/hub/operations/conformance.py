@@ -27,17 +27,17 @@ import shapely
 
 from deconfliction.detect.conformance import conforming_by_operation, conforms
 from deconfliction.detect.overlaps import ObjectKind
-from deconfliction.hub.alerts import ConflictKey, Finding
-from deconfliction.hub.detection import LiveTracks
-from deconfliction.hub.operation_records import INTRUDING, NONCONFORMING
-from deconfliction.hub.picture import LivePicture
+from deconfliction.hub.alerts.book import ConflictKey, Finding
+from deconfliction.hub.live.detection import LiveTracks
+from deconfliction.hub.live.picture import LivePicture
+from deconfliction.hub.operations.records import INTRUDING, NONCONFORMING
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.model.alert import AlertKind, Severity
 from deconfliction.model.operation import Volume
 from deconfliction.model.states import AlertState, OperationState
 
 if TYPE_CHECKING:
-    from deconfliction.hub.operations import Operations
+    from deconfliction.hub.operations.service import Operations
 
 KINDS = frozenset({AlertKind.NONCONFORMANCE})
 FLYING = frozenset({OperationState.ACTIVATED, OperationState.NONCONFORMING})
