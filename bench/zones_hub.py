@@ -32,10 +32,11 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from deconfliction.hub.live.detection import live_tracks
+
 from bench.zones import NOW_S, PARTIES, Tracks, make_tracks, make_zones
 from deconfliction.clock import ManualClock
 from deconfliction.hub import Hub
-from deconfliction.hub.live.detection import live_tracks
 from deconfliction.journal.signing import generate_hub_key
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore

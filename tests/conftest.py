@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from deconfliction.api import create_app
 from deconfliction.clock import ManualClock
+from deconfliction.gateways.webhook import WebhookSender
 from deconfliction.hub import Hub
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
@@ -44,7 +45,7 @@ def hub_key() -> Ed25519PrivateKey:
 
 @pytest.fixture
 def hub(store: SQLiteStore, clock: ManualClock, hub_key: Ed25519PrivateKey) -> Hub:
-    return Hub(Settings(), store, clock=clock, key=hub_key)
+    return Hub(Settings(), store, clock=clock, key=hub_key, webhook_sender=WebhookSender)
 
 
 @dataclass
@@ -72,7 +73,9 @@ def deploy(
 
     def make(*parties: str, settings: Settings | None = None, **languages: str) -> Deployment:
         store = SQLiteStore(tmp_path / f"hub{len(made)}.db")
-        hub = Hub(settings or Settings(), store, clock=clock, key=hub_key)
+        hub = Hub(
+            settings or Settings(), store, clock=clock, key=hub_key, webhook_sender=WebhookSender
+        )
         made.append(hub)
         deployment = Deployment(hub, clock, TestClient(create_app(hub, run_cycle=False)))
         deployment.tokens["admin"] = hub.issue_admin_token() or ""

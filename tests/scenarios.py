@@ -10,6 +10,12 @@ import shapely
 from pyproj import Geod, Proj, Transformer
 from shapely.geometry.base import BaseGeometry
 
+from deconfliction.hub.alerts import visibility
+from deconfliction.hub.alerts.visibility import TrackSide
+from deconfliction.model.alert_views import AlertView, PairFigures, PairGeometry, TrackState
+from deconfliction.model.party import Domain
+from deconfliction.units import format_time
+
 # The hub's clock in tests starts here (2026-11-23T10:00:00Z).
 T0 = 1_795_428_000.0
 
@@ -128,20 +134,23 @@ def crossing_notice(**changes: Any) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def track_conflict_views(domain: str = "air") -> dict[str, dict[str, Any]]:
+def track_state(lat: float, lon: float, domain: str = "air") -> TrackState:
+    """A track's state at alert time (T0), as alerts carry it."""
+    at = format_time(T0)
+    return TrackState(at, at, lat, lon, 3000.0, 120.0, 90.0, 0.0, Domain(domain))
+
+
+def track_conflict_views(domain: str = "air") -> dict[str, AlertView]:
     """What blue and red each see of a conflict between blue's b1 and red's r1."""
-
-    def view(own: str, other: str, lat: float) -> dict[str, Any]:
-        return {
-            "own": {"track": own, "domain": domain, "lat": lat, "lon": 40.14},
-            "other": {"party": other, "state": {"lat": 35.4, "lon": 40.2, "domain": domain}},
-            "geometry": {"where": {"lat": 35.35, "lon": 40.17}},
-        }
-
-    return {"blue": view("b1", "red", 35.33), "red": view("r1", "blue", 35.4)}
+    geometry = PairGeometry(
+        45.0, 95.0, 70.0, 850.0, 0.0, format_time(T0 + 45), format_time(T0 + 70)
+    )
+    blue = TrackSide("blue", "b1", track_state(35.33, 40.14, domain))
+    red = TrackSide("red", "r1", track_state(35.4, 40.2, domain))
+    return visibility.track_pair(blue, red, geometry)
 
 
-TRACK_CONFLICT_LIVE = {"t_in_s": 45.0, "t_cpa_s": 70.0, "d_cpa_m": 850.0}
+TRACK_CONFLICT_LIVE = PairFigures(45.0, 95.0, 70.0, 850.0, 0.0, format_time(T0))
 
 
 # --- detect: track-track conflicts -------------------------------------------------------

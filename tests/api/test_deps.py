@@ -24,7 +24,7 @@ def test_a_call_goes_to_a_thread_while_the_lock_is_held_and_the_loop_stays_free(
     held, release = threading.Event(), threading.Event()
 
     def cycle() -> None:  # a long detection cycle
-        with hub.lock:
+        with hub._lock:
             held.set()
             release.wait(5)
 
@@ -35,7 +35,7 @@ def test_a_call_goes_to_a_thread_while_the_lock_is_held_and_the_loop_stays_free(
     ticks = 0
 
     def write() -> None:  # as the hub's methods do, it takes the lock itself
-        with hub.lock:
+        with hub._lock:
             ran_on.append(threading.current_thread())
 
     async def main() -> None:

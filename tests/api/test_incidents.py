@@ -184,7 +184,7 @@ def test_the_answer_has_the_incident_its_evidence_and_a_receipt(filed) -> None:
     assert body["reporter"] == "blue" and body["state"] == "open"
     assert body["tracks"] == [{"party": "blue", "track": "b1"}, {"party": "red", "track": "r1"}]
     assert [t["basis"] for t in body["evidence"]["tracks"]] == ["own", "agreement"]
-    entries = {e.seq: e for e in d.hub.store.journal_entries()}
+    entries = {e.seq: e for e in d.hub._store.journal_entries()}
     assert entries[body["receipt"]["seq"]].kind == "incident.reported"
 
 

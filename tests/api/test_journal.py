@@ -10,12 +10,13 @@ from pathlib import Path
 
 import orjson
 
-from deconfliction.hub.alerts.book import Finding
+from deconfliction.hub.alerts.book import Finding, Lazy
+from deconfliction.hub.alerts.keys import TrackPair
 from deconfliction.journal.checkpoint import Checkpoint, verify_checkpoint
 from deconfliction.journal.signing import parse_public_key
 from deconfliction.model.alert import AlertKind, Severity
 from tests.conftest import Deployment
-from tests.scenarios import report
+from tests.scenarios import report, track_conflict_views
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "verify_journal.py"
 
@@ -119,19 +120,15 @@ def test_the_admin_reads_it_in_full_and_a_stranger_not_at_all(
 
 def test_acknowledging_an_alert_returns_a_receipt(deploy: Callable[..., Deployment]) -> None:
     d = deploy("blue", "red")
-    finding = Finding(
-        key=("tt", "blue", "b1", "red", "r1"),
-        kind=AlertKind.TRACK_TRACK,
-        severity=Severity.PREDICTED,
-        views={"blue": {"own": {"track": "b1"}}, "red": {"own": {"track": "r1"}}},
-    )
+    views = Lazy.of(track_conflict_views())
+    finding = Finding(TrackPair("blue", "b1", "red", "r1"), Severity.PREDICTED, views)
     with d.hub.write() as unit:
-        d.hub.alerts.reconcile(unit, {AlertKind.TRACK_TRACK}, [finding], lambda key: True)
+        d.hub._alerts.reconcile(unit, {AlertKind.TRACK_TRACK}, [finding], lambda key: True)
     [alert] = d.client("blue").get("/v1/alerts").json()
 
     body = d.client("blue").post(f"/v1/alerts/{alert['id']}/ack").json()
 
-    entries = {e.seq: e for e in d.hub.store.journal_entries()}
+    entries = {e.seq: e for e in d.hub._store.journal_entries()}
     receipt = body["receipt"]
     assert entries[receipt["seq"]].hash == receipt["hash"]
     assert (entries[receipt["seq"]].party, entries[receipt["seq"]].kind) == (

@@ -292,11 +292,11 @@ def test_sending_and_acknowledging_answer_with_receipts(
         json={"to": "red", "channel": "air", "priority": "urgent", "text": "climbing to FL120"},
     )
     receipt = sent.json()["receipt"]
-    entries = {e.seq: e for e in d.hub.store.journal_entries()}
+    entries = {e.seq: e for e in d.hub._store.journal_entries()}
     assert entries[receipt["seq"]].hash == receipt["hash"]
     assert entries[receipt["seq"]].party == "blue"
     acked = d.client("red").post(f"/v1/messages/{sent.json()['id']}/ack").json()
-    entries = {e.seq: e for e in d.hub.store.journal_entries()}
+    entries = {e.seq: e for e in d.hub._store.journal_entries()}
     acknowledgement = entries[acked["receipt"]["seq"]]
     assert (acknowledgement.party, acknowledgement.hash) == ("red", acked["receipt"]["hash"])
     again = d.client("red").post(f"/v1/messages/{sent.json()['id']}/ack").json()

@@ -93,7 +93,7 @@ def test_a_repeated_write_with_the_same_idempotency_key_is_not_applied_twice(
     again = blue.put("/v1/operations/op", content=body, headers=headers)
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
-    stored = d.hub.store.get_object("operation", "op")
+    stored = d.hub._store.get_object("operation", "op")
     assert stored is not None and stored.version == 1
     assert [e.kind for e in d.hub.events_after("blue", 0)].count("operation.created") == 1
     other = orjson.dumps({"volumes": [op_volume()], "priority": 6})
@@ -169,7 +169,7 @@ def test_a_signed_write_is_journalled_with_its_signature(d: Deployment) -> None:
     answer = blue.put("/v1/operations/op", content=body, headers=headers)
     assert answer.status_code == 201, answer.text
     (entry,) = [
-        e for e in d.hub.store.journal_entries() if e.seq == answer.json()["receipt"]["seq"]
+        e for e in d.hub._store.journal_entries() if e.seq == answer.json()["receipt"]["seq"]
     ]
     carried = party_signature_in(entry)
     assert carried is not None and carried.path == "/v1/operations/op"

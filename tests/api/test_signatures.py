@@ -51,7 +51,7 @@ def test_a_signed_submission_is_accepted_journalled_and_verifies(keyed) -> None:
 
     assert response.status_code == 200, response.text
     seq = response.json()["receipt"]["seq"]
-    [entry] = [e for e in d.hub.store.journal_entries() if e.seq == seq]
+    [entry] = [e for e in d.hub._store.journal_entries() if e.seq == seq]
     carried = party_signature_in(entry)
     assert carried is not None
     assert (carried.method, carried.path) == ("POST", "/v1/reports")
@@ -145,7 +145,7 @@ def test_a_signed_incident_carries_the_signature_in_its_entry(keyed) -> None:
 
     assert response.status_code == 201, response.text
     seq = response.json()["receipt"]["seq"]
-    [entry] = [e for e in d.hub.store.journal_entries() if e.seq == seq]
+    [entry] = [e for e in d.hub._store.journal_entries() if e.seq == seq]
     assert entry.kind == "incident.reported"
     assert party_signature_in(entry).path == "/v1/incidents"
     assert verify_source(d.hub.journal.source()).party_signatures == 2

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deconfliction.api import create_app
 from deconfliction.clock import ManualClock
 from deconfliction.errors import AuthenticationFailed
-from deconfliction.gateways.webhook import DELIVERY_HEADER, verify_signature
+from deconfliction.gateways.webhook import DELIVERY_HEADER, WebhookSender, verify_signature
 from deconfliction.hub import Hub
 from deconfliction.hub.hotline.drafts import MessageRequest
 from deconfliction.model import Agreement
@@ -108,7 +108,7 @@ def test_a_message_reaches_the_receiver_signed_after_one_500(
     assert sent["recipient_webhook"] is True
     assert receiver.requests == []  # nothing is sent inside the request
     waits: list[float] = []
-    assert d.hub.hotline.webhooks.drain(sleep=lambda s: waits.append(d.clock.advance(s))) == 1
+    assert d.hub._webhooks.drain(sleep=lambda s: waits.append(d.clock.advance(s))) == 1
 
     assert [(verified, status) for _, _, verified, status in receiver.requests] == [
         (True, 500),
@@ -143,9 +143,9 @@ def test_only_hotline_and_alert_events_go_to_the_webhook(d: Deployment, receiver
     receiver.statuses.clear()
     set_webhook(d, "red", receiver)
     d.client("red").post("/v1/reports", json=[report("r1")])
-    assert d.hub.hotline.webhooks.drain() == 0
+    assert d.hub._webhooks.drain() == 0
     d.client("blue").post("/v1/messages", json=FLASH)
-    assert d.hub.hotline.webhooks.drain() == 1
+    assert d.hub._webhooks.drain() == 1
     assert [b["kind"] for b in receiver.bodies()] == ["message.received"]
 
 
@@ -157,7 +157,7 @@ def test_a_receiver_that_keeps_failing_is_given_up_on(
     with Receiver(clock, statuses=[503, 500, 502]) as failing:
         set_webhook(d, "red", failing)
         d.client("blue").post("/v1/messages", json=FLASH)
-        d.hub.hotline.webhooks.drain()
+        d.hub._webhooks.drain()
     [log] = d.client("red").get("/v1/me/webhook/deliveries").json()
     assert log["state"] == "failed"
     assert [a["status_code"] for a in log["attempts"]] == [503, 500, 502]
@@ -173,7 +173,7 @@ def test_a_secret_given_by_the_party_is_used_and_never_shown(
     assert answer.json()["secret"] is None
     receiver.secret = secret.encode()
     d.client("blue").post("/v1/messages", json=FLASH)
-    d.hub.hotline.webhooks.drain()
+    d.hub._webhooks.drain()
     assert [verified for _, _, verified, _ in receiver.requests] == [True]
     shown = d.client("red").get("/v1/me/webhook").json()
     assert shown["url"] == receiver.url and shown["secret"] is None
@@ -213,7 +213,7 @@ def test_removing_the_webhook(d: Deployment, receiver: Receiver) -> None:
     assert d.client("red").delete("/v1/me/webhook").status_code == 204
     assert d.client("red").get("/v1/me/webhook").status_code == 404
     assert d.client("red").delete("/v1/me/webhook").status_code == 404
-    d.hub.hotline.webhooks.drain()
+    d.hub._webhooks.drain()
     assert receiver.requests == []
     [log] = d.client("red").get("/v1/me/webhook/deliveries").json()
     assert log["state"] == "failed"
@@ -224,7 +224,13 @@ def test_pending_deliveries_survive_a_restart(
     hub_key: Ed25519PrivateKey, tmp_path: Path, clock: ManualClock, receiver: Receiver
 ) -> None:
     receiver.statuses.clear()
-    hub = Hub(Settings(), SQLiteStore(tmp_path / "hub.db"), clock=clock, key=hub_key)
+    hub = Hub(
+        Settings(),
+        SQLiteStore(tmp_path / "hub.db"),
+        clock=clock,
+        key=hub_key,
+        webhook_sender=WebhookSender,
+    )
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
@@ -233,9 +239,15 @@ def test_pending_deliveries_survive_a_restart(
     receiver.secret = secret.encode()
     hub.hotline.send("blue", MessageRequest(**FLASH))
     hub.close()  # the process stops before the worker sent it
-    again = Hub(Settings(), SQLiteStore(tmp_path / "hub.db"), clock=clock, key=hub_key)
-    assert again.hotline.webhooks.pending() == 1
-    assert again.hotline.webhooks.drain() == 1
+    again = Hub(
+        Settings(),
+        SQLiteStore(tmp_path / "hub.db"),
+        clock=clock,
+        key=hub_key,
+        webhook_sender=WebhookSender,
+    )
+    assert again._webhooks.pending() == 1
+    assert again._webhooks.drain() == 1
     assert [b["kind"] for b in receiver.bodies()] == ["message.received"]
     again.close()
 
@@ -246,7 +258,7 @@ def test_the_served_app_delivers_in_a_background_worker(
     from fastapi.testclient import TestClient
 
     settings = Settings(webhook_base_delay_s=0.01, webhook_max_delay_s=0.02)
-    hub = Hub(settings, SQLiteStore(tmp_path / "hub.db"), clock=clock)
+    hub = Hub(settings, SQLiteStore(tmp_path / "hub.db"), clock=clock, webhook_sender=WebhookSender)
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))

@@ -172,7 +172,7 @@ SIGNED = (5, 7)
 
 
 def _signed_batch(hub, key, track, time_s):
-    from deconfliction.hub.context import SignedRequest, signed_request
+    from deconfliction.hub.unit import SignedRequest, signed_request
     from deconfliction.journal.entries import signed_write
     from deconfliction.journal.signing import sign_submission
     from tests.scenarios import report
@@ -202,7 +202,7 @@ def database(tmp_path):
     hub.add_party("blue")
     hub.add_party("red")
     blue_key = Ed25519PrivateKey.generate()
-    hub.party_keys.register("blue", public_key_b64(blue_key))
+    hub.register_party_key("blue", public_key_b64(blue_key))
     assert _signed_batch(hub, blue_key, "b1", T0).entry.seq == 5
     hub.submit_reports("red", [report("r1")])
     hub.journal.checkpoint(clock.now())

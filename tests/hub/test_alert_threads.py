@@ -9,40 +9,75 @@ import pytest
 
 from deconfliction.clock import ManualClock
 from deconfliction.hub import Hub
-from deconfliction.hub.alerts.book import Finding
+from deconfliction.hub.alerts import visibility
+from deconfliction.hub.alerts.book import Finding, Lazy
+from deconfliction.hub.alerts.keys import (
+    ConflictKey,
+    Nonconforming,
+    TrackInZone,
+    TrackPair,
+    ZonePair,
+)
 from deconfliction.hub.hotline.threads import channel_for, thread_content
 from deconfliction.model import Channel, MessageState, Priority
 from deconfliction.model.alert import Alert, AlertKind, Severity
+from deconfliction.model.alert_views import (
+    AlertView,
+    EntryFigures,
+    EntryGeometry,
+    ZoneOverlapGeometry,
+    ZoneVolume,
+)
 from deconfliction.model.states import AlertState
+from deconfliction.model.zone import Zone
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
-from tests.scenarios import T0, TRACK_CONFLICT_LIVE, track_conflict_views
+from tests.scenarios import T0, TRACK_CONFLICT_LIVE, track_conflict_views, track_state
 
-KEY = ("tt", "blue", "b1", "red", "r1")
+KEY = TrackPair("blue", "b1", "red", "r1")
 
 
 def finding(
     severity: Severity = Severity.PREDICTED,
-    views: dict[str, dict[str, Any]] | None = None,
-    kind: AlertKind = AlertKind.TRACK_TRACK,
+    views: dict[str, AlertView] | None = None,
+    key: ConflictKey = KEY,
 ) -> Finding:
     return Finding(
-        key=KEY,
-        kind=kind,
+        key=key,
         severity=severity,
-        views=views if views is not None else track_conflict_views(),
-        live=dict(TRACK_CONFLICT_LIVE),
+        views=Lazy.of(views if views is not None else track_conflict_views()),
+        figures=Lazy.of(TRACK_CONFLICT_LIVE) if isinstance(key, TrackPair) else None,
     )
 
 
 def open_conflict(hub: Hub, found: Finding) -> None:
     with hub.write() as unit:
-        hub.alerts.open(unit, found)
+        hub._alerts.open(unit, found)
 
 
 def close_conflict(hub: Hub) -> None:
     with hub.write() as unit:
-        hub.alerts.close(unit, KEY, AlertState.RESOLVED)
+        hub._alerts.close(unit, KEY, AlertState.RESOLVED)
+
+
+def zone(rule: str = "protected", owner: str = "ngo") -> Zone:
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [40.0, 35.0]},
+        "properties": {"rule": rule, "radius_m": 500, "valid_to": "2030-01-01T00:00:00Z"},
+    }
+    return Zone.from_feature(feature, owner=owner, zone_id="hospital-3")
+
+
+def incursion_views(owner: str = "ngo") -> dict[str, AlertView]:
+    """Red's track r9 heading into a protected zone of ``owner``'s, 120 s away."""
+    site = zone(owner=owner)
+    volume = ZoneVolume(
+        site.id, site.name, site.rule, site.region.geojson(), None, None, None, None
+    )
+    geometry = EntryGeometry(120.0, "2026-11-23T10:02:00Z", None, False)
+    track = visibility.TrackSide("red", "r9", track_state(35.0, 40.0))
+    return visibility.track_in_zone(site, volume, track, geometry)
 
 
 @pytest.fixture
@@ -174,55 +209,46 @@ def test_a_closed_conflict_lifts_the_deadline_of_unacknowledged_threads(
 
 
 def test_a_conflict_of_one_party_opens_no_thread(parties: Hub) -> None:
-    views = {"blue": track_conflict_views()["blue"]}
-    open_conflict(parties, finding(views=views, kind=AlertKind.NONCONFORMANCE))
+    track = visibility.TrackSide("blue", "b1", track_state(35.33, 40.14))
+    views = visibility.nonconforming(track, "op-1")
+    open_conflict(parties, finding(views=views, key=Nonconforming("blue", "b1", "op-1")))
     assert received(parties, "blue") == []
 
 
 def test_explicit_fields_from_detection_are_used(parties: Hub) -> None:
-    views = track_conflict_views()
-    for party, other in (("blue", "red"), ("red", "blue")):
-        views[party]["hotline"] = {
-            "template": "alert_track_conflict",
-            "fields": {
-                "other_party": other,
-                "time_to_los_s": 0,
-                "closest_m": "0.5nm",
-                "closest_time": T0,
-                "where": {"lat": 35.0, "lon": 40.0},
-            },
-        }
-    open_conflict(parties, finding(Severity.LOSS, views=views))
-    [data] = received(parties, "blue")
-    assert data["message"]["fields"]["closest_m"] == 926.0
-    assert "none: separation is already lost" in data["message"]["rendered"]["text"]
+    parties.add_party("ngo")
+    open_conflict(
+        parties,
+        finding(Severity.LOSS, incursion_views(), TrackInZone("hospital-3", 1, "red", "r9")),
+    )
+    [to_owner] = received(parties, "ngo")
+    [to_red] = received(parties, "red")
+    assert (
+        to_owner["message"]["template"] == to_red["message"]["template"] == "alert_zone_incursion"
+    )
+    assert to_owner["message"]["fields"]["track"] == "withheld"  # the owner never sees its id
+    assert to_red["message"]["fields"]["track"] == "r9"
+    assert to_red["message"]["fields"]["time_to_entry_s"] == 120.0
+    assert to_owner["channel"] == to_red["channel"] == "air"  # the owner hears of air traffic
 
 
 def test_a_view_without_figures_gets_a_plain_english_thread(parties: Hub) -> None:
-    views = {
-        "blue": {"own": {"zone": "z-1"}, "other": {"party": "red"}},
-        "red": {"own": {"operation": "op-1", "domain": "ground"}, "other": {"party": "blue"}},
-    }
-    open_conflict(parties, finding(Severity.ADVISORY, views=views, kind=AlertKind.OPERATION_ZONE))
+    no_entry, protected = zone("no_entry", "blue"), zone("protected", "red")
+    geometry = ZoneOverlapGeometry(
+        protected.region.geojson(), 785000.0, False, True, None, None, None, None
+    )
+    views = visibility.zone_pair(protected, no_entry, geometry)
+    open_conflict(parties, finding(Severity.ADVISORY, views=views, key=ZonePair("p", "n")))
     [to_blue] = received(parties, "blue")
     [to_red] = received(parties, "red")
     assert to_blue["message"]["template"] is None
     assert to_blue["message"]["text"].startswith("ALERT al_")
-    assert "operation-zone conflict with red (advisory)" in to_blue["message"]["text"]
-    assert to_blue["channel"] == "command"  # the zone's owner: no domain
-    assert to_red["channel"] == "ground"
+    assert "zone-zone conflict with red (advisory)" in to_blue["message"]["text"]
+    assert to_blue["channel"] == to_red["channel"] == "command"  # declarations: no domain
 
 
 def test_channel_and_content_of_a_zone_incursion() -> None:
-    view = {
-        "own": {"track": "r9", "domain": "air"},
-        "zone": "hospital-3",
-        "zone_owner": "ngo",
-        "rule": "protected",
-        "track": "r9",
-        "track_party": "red",
-        "geometry": {"where": {"lat": 35.0, "lon": 40.0}},
-    }
+    view = incursion_views()["red"]
     alert = Alert(
         id="al_1",
         party="red",
@@ -236,7 +262,7 @@ def test_channel_and_content_of_a_zone_incursion() -> None:
         view=view,
     )
     assert channel_for(alert) is Channel.AIR
-    content = thread_content(alert, {"t_in_s": 120.0}, T0)
+    content = thread_content(alert, EntryFigures(120.0, None, "2026-11-23T10:00:00Z"), T0)
     assert content.template == "alert_zone_incursion"
     assert content.fields["time_to_entry_s"] == 120.0
     assert content.fields["zone"] == "hospital-3"
@@ -245,11 +271,11 @@ def test_channel_and_content_of_a_zone_incursion() -> None:
 def test_a_failed_write_leaves_no_thread_behind(parties: Hub) -> None:
     def failing_write() -> None:
         with parties.write() as unit:
-            parties.alerts.open(unit, finding(Severity.LOSS))
+            parties._alerts.open(unit, finding(Severity.LOSS))
             raise RuntimeError("the write fails after the thread was opened")
 
     with pytest.raises(RuntimeError):
         failing_write()
     assert parties.hotline._open == {}
     assert not parties.hotline.due(T0 + 1e6)
-    assert parties.store.list_objects("message") == []
+    assert parties._store.list_objects("message") == []

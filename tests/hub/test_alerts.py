@@ -9,32 +9,39 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deconfliction.clock import ManualClock
 from deconfliction.errors import IllegalTransition, NotFound
 from deconfliction.hub import Hub
-from deconfliction.hub.alerts.book import Finding
+from deconfliction.hub.alerts import visibility
+from deconfliction.hub.alerts.book import Finding, Lazy
+from deconfliction.hub.alerts.keys import TrackPair
 from deconfliction.model.alert import AlertKind, Severity
+from deconfliction.model.alert_views import AlertView, PairFigures
+from deconfliction.model.codec import dump
 from deconfliction.model.states import AlertState
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
+from tests.scenarios import track_conflict_views, track_state
 
-KEY = ("tt", "blue", "b1", "red", "r1")
+KEY = TrackPair("blue", "b1", "red", "r1")
 KINDS = {AlertKind.TRACK_TRACK}
 
 
 def finding(severity: Severity = Severity.PREDICTED, t_in: float = 120.0) -> Finding:
-    return Finding(
-        key=KEY,
-        kind=AlertKind.TRACK_TRACK,
-        severity=severity,
-        views={
-            "blue": {"own": {"track": "b1"}, "other": {"party": "red", "state": {"lat": 1.0}}},
-            "red": {"own": {"track": "r1"}, "other": {"party": "blue", "state": {"lat": 2.0}}},
-        },
-        live={"t_in_s": t_in},
-    )
+    return Finding(KEY, severity, Lazy.of(views()), Lazy.of(figures(t_in)), t_in)
+
+
+def views(blue_track: str = "b1") -> dict[str, AlertView]:
+    """Blue's track at latitude 2 and red's r1 at latitude 1."""
+    blue = visibility.TrackSide("blue", blue_track, track_state(2.0, 40.0))
+    red = visibility.TrackSide("red", "r1", track_state(1.0, 40.0))
+    return visibility.track_pair(blue, red, track_conflict_views()["blue"].geometry)  # type: ignore[union-attr]
+
+
+def figures(t_in: float) -> PairFigures:
+    return PairFigures(t_in, t_in + 50.0, t_in + 25.0, 850.0, 0.0, "2026-11-23T10:00:00Z")
 
 
 def cycle(hub: Hub, found: list[Finding], live: bool = True) -> None:
     with hub.write() as unit:
-        hub.alerts.reconcile(unit, KINDS, found, lambda key: live)
+        hub._alerts.reconcile(unit, KINDS, found, lambda key: live)
 
 
 @pytest.fixture
@@ -54,10 +61,11 @@ def test_a_new_conflict_alerts_both_parties_with_their_own_view(parties: Hub) ->
     [blue] = parties.alerts_for("blue")
     [red] = parties.alerts_for("red")
     assert blue.conflict_id == red.conflict_id and blue.id != red.id
-    assert blue.view["other"] == {"party": "red", "state": {"lat": 1.0}}
-    assert blue.to_json()["now"] == {"t_in_s": 120.0}
+    assert dump(blue.view)["other"]["party"] == "red"
+    assert dump(blue.view)["other"]["state"]["lat"] == 1.0  # red's track, never its id
+    assert blue.to_json()["now"]["t_in_s"] == 120.0
     assert kinds(parties, "blue") == ["alert.opened"] == kinds(parties, "red")
-    journalled = [e.kind for e in parties.store.journal_entries()]
+    journalled = [e.kind for e in parties._store.journal_entries()]
     assert journalled.count("alert.opened") == 2
 
 
@@ -136,24 +144,20 @@ def test_open_alerts_survive_a_restart(
 def test_views_of_conflicts_left_for_a_later_cycle_are_not_built(parties: Hub) -> None:
     """Of many new conflicts a cycle opens the most urgent; the others' views (both tracks'
     states) are not built, since they will be found, and built, again when opened."""
-    from deconfliction.hub.alerts.book import Deferred
-
     built: list[str] = []
 
     def deferred(track: str, t_in: float) -> Finding:
-        def views() -> dict[str, dict[str, object]]:
+        def built_views() -> dict[str, AlertView]:
             built.append(track)
-            return {"blue": {"own": {"track": track}}, "red": {"other": {"party": "blue"}}}
+            return views(track)
 
-        key = ("tt", "blue", track, "red", "r1")
-        return Finding(
-            key, AlertKind.TRACK_TRACK, Severity.PREDICTED, Deferred(views), {"t_in_s": t_in}
-        )
+        key = TrackPair("blue", track, "red", "r1")
+        return Finding(key, Severity.PREDICTED, Lazy(built_views), Lazy.of(figures(t_in)), t_in)
 
     found = [deferred(f"b{n}", t_in=300.0 - n) for n in range(5)]
     with parties.write() as unit:
-        left = parties.alerts.reconcile(unit, KINDS, found, lambda key: True, open_at_most=2)
+        left = parties._alerts.reconcile(unit, KINDS, found, lambda key: True, open_at_most=2)
     assert left == 3
     assert built == ["b4", "b3"]  # the two soonest, each built once
-    opened = [a.view["own"]["track"] for a in parties.alerts_for("blue")]
+    opened = [dump(a.view)["own"]["track"] for a in parties.alerts_for("blue")]
     assert sorted(opened) == ["b3", "b4"]

@@ -9,6 +9,7 @@ import pytest
 from deconfliction.clock import ManualClock
 from deconfliction.hub import Hub
 from deconfliction.model.alert import Alert, AlertKind
+from deconfliction.model.codec import dump
 from deconfliction.model.states import AlertState
 from tests.scenarios import OP_START, op_volume, report, shifted
 
@@ -53,7 +54,10 @@ def test_a_track_outside_makes_its_operation_nonconforming_and_back(
 ) -> None:
     fly(flying, clock, NOW, {"lat": 48.9, "lon": 2.2, "alt_m": 100.0})
     (alert,) = nonconformance(flying, "blue")
-    assert alert.view["own"]["operation"] == "blue-1" and alert.view["own"]["track"] == "b1"
+    assert (
+        dump(alert.view)["own"]["operation"] == "blue-1"
+        and dump(alert.view)["own"]["track"] == "b1"
+    )
     assert state(flying, "blue-1") == "nonconforming"
     assert [e.kind for e in flying.events_after("blue", 0)].count("operation.nonconforming") == 1
     # Back inside: the alert resolves once the hysteresis has passed, the plan is active again.
@@ -77,14 +81,16 @@ def test_a_track_that_strays_into_another_partys_operation_alerts_that_party(
     (red,) = nonconformance(flying, "red")
     assert len(blue) == 2  # its own nonconformance, and the intrusion with red
     assert red.counterparts == ("blue",)
-    assert red.view["own"]["operation"] == "red-1"
-    assert red.view["other"]["party"] == "blue"
-    assert red.view["other"]["state"]["lat"] == pytest.approx(48.81)
-    assert set(red.view["other"]) == {"party", "state"}  # no track id, no plan of blue's
-    assert "b1" not in red.view["other"]["state"].values()
-    assert "blue-1" not in str(red.view)
-    intrusion = next(a for a in blue if "other" in a.view)
-    assert intrusion.view["other"] == {"party": "red"} and "red-1" not in str(intrusion.view)
+    assert dump(red.view)["own"]["operation"] == "red-1"
+    assert dump(red.view)["other"]["party"] == "blue"
+    assert dump(red.view)["other"]["state"]["lat"] == pytest.approx(48.81)
+    assert set(dump(red.view)["other"]) == {"party", "state"}  # no track id, no plan of blue's
+    assert "b1" not in dump(red.view)["other"]["state"].values()
+    assert "blue-1" not in str(dump(red.view))
+    intrusion = next(a for a in blue if "other" in dump(a.view))
+    assert dump(intrusion.view)["other"] == {"party": "red"} and "red-1" not in str(
+        dump(intrusion.view)
+    )
     # The intrusion opens a hotline thread between them.
     assert any(e.kind == "message.received" for e in flying.events_after("red", 0))
 

@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from deconfliction.hub import Hub
-from deconfliction.hub.context import SignedRequest, recording, signed_request
+from deconfliction.hub.unit import SignedRequest, recording, signed_request
 
 
 def failing_write(hub: Hub, party: str) -> None:

@@ -9,6 +9,7 @@ from deconfliction.clock import ManualClock
 from deconfliction.hub import Hub
 from deconfliction.model import Agreement, Minima
 from deconfliction.model.alert import Severity
+from deconfliction.model.codec import dump
 from tests.scenarios import T0
 
 WGS84 = Geod(ellps="WGS84")
@@ -55,9 +56,9 @@ def test_a_predicted_conflict_opens_with_the_time_to_loss(hub: Hub, clock: Manua
     [blue] = hub.alerts_for("blue")
     assert blue.severity is Severity.PREDICTED
     # 60 km apart, closing at 400 m/s, 9,260 m minimum: loss in (60000 - 9260) / 400 s
-    assert abs(blue.view["geometry"]["t_in_s"] - 126.85) < 1.0
-    assert blue.view["own"]["track"] == "BLUE-JET-1"
-    assert blue.view["other"]["party"] == "red"
+    assert abs(dump(blue.view)["geometry"]["t_in_s"] - 126.85) < 1.0
+    assert dump(blue.view)["own"]["track"] == "BLUE-JET-1"
+    assert dump(blue.view)["other"]["party"] == "red"
     assert "RED-JET-1" not in json.dumps(blue.to_json())
 
 
@@ -68,7 +69,7 @@ def test_tracks_are_extrapolated_to_the_cycle_time(hub: Hub, clock: ManualClock)
     clock.advance(20)  # no new reports: the cycle moves both 20 s along their courses
     hub.run_cycle()
     [alert] = hub.alerts_for("red")
-    assert abs(alert.view["geometry"]["t_in_s"] - 106.85) < 1.0
+    assert abs(dump(alert.view)["geometry"]["t_in_s"] - 106.85) < 1.0
 
 
 def test_same_party_pairs_are_not_conflicts(hub: Hub, clock: ManualClock) -> None:
@@ -100,7 +101,7 @@ def test_an_agreement_widens_the_minima_of_its_two_parties(hub: Hub, clock: Manu
     hub.set_agreement(Agreement("blue", "red", minima={"air": Minima(20_000, 600, 600)}))
     hub.run_cycle()
     [alert] = hub.alerts_for("blue")
-    assert alert.view["geometry"]["minima"] == {
+    assert dump(alert.view)["geometry"]["minima"] == {
         "horizontal_m": 20_000.0,
         "vertical_m": 600.0,
         "lookahead_s": 600.0,

@@ -45,9 +45,9 @@ def test_a_message_is_stored_journalled_and_on_both_streams(pair: Hub) -> None:
     assert received.data["message"]["id"] == message.id
     assert received.data["message"]["rendered"]["language"] == "ru"
     assert received.data["message"]["rendered"]["title"] == "МОЛНИЯ: Сообщение"
-    journalled = [(e.party, e.kind) for e in pair.store.journal_entries()][-2:]
+    journalled = [(e.party, e.kind) for e in pair._store.journal_entries()][-2:]
     assert journalled == [("blue", "message.sent"), ("red", "message.received")]
-    assert pair.store.get_object("message", message.id) is not None
+    assert pair._store.get_object("message", message.id) is not None
 
 
 def test_flash_unacknowledged_escalates_to_command_and_the_sender_sees_each_step(
@@ -124,12 +124,12 @@ def test_a_tick_with_nothing_due_writes_nothing(pair: Hub, clock: ManualClock) -
     pair.hotline.send(
         "blue", MessageRequest(to="red", channel="air", priority="routine", text="Later")
     )
-    head = pair.store.journal_entries()
+    head = pair._store.journal_entries()
     entries = len(list(head))
     assert not pair.hotline.due(clock.now() + 3599)
     clock.advance(3599)
     pair.tick()
-    assert len(list(pair.store.journal_entries())) == entries
+    assert len(list(pair._store.journal_entries())) == entries
     assert pair.hotline.due(clock.now() + 1)
 
 

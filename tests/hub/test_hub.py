@@ -22,7 +22,7 @@ def test_reports_are_stored_once(hub: Hub) -> None:
     ]
     again = hub.submit_reports("blue", [report("a"), report("a", time=T0 - 1)])
     assert (again.accepted, again.duplicates) == (1, 1)  # the late one is new, the other not
-    history = hub.tracks.history(T0 - 10, T0)
+    history = hub._tracks.history(T0 - 10, T0)
     assert [(r.track, r.time_s) for r in history] == [("a", T0 - 1), ("a", T0)]
 
 
@@ -52,7 +52,7 @@ def test_revoked_party_loses_access_and_leaves_the_picture(hub: Hub) -> None:
     hub.revoke_party("blue")
     with pytest.raises(AuthenticationFailed, match="revoked"):
         hub.authenticate(token)
-    assert len(hub.picture.live_rows(T0, 30)) == 0
+    assert len(hub._picture.live_rows(T0, 30)) == 0
 
 
 def test_duplicate_party_and_token_rotation(hub: Hub) -> None:
@@ -107,7 +107,7 @@ def test_a_crash_loses_no_acknowledged_report(
     assert (tracks["a"].time_s, tracks["a"].lat) == (T0 + 5, 49.0)
     assert again.submit_reports("blue", [report("c", time=T0 + 5)]).duplicates == 1
     again.close()
-    hub.store.close()
+    hub._store.close()
 
 
 def test_history_reads_back_what_was_stored(hub: Hub) -> None:
@@ -116,9 +116,9 @@ def test_history_reads_back_what_was_stored(hub: Hub) -> None:
     hub.submit_reports("blue", [report("a", time=T0 - 20), report("b", time=T0 - 20)])
     hub.submit_reports("blue", [report("a", time=T0 - 10)])
     hub.submit_reports("red", [report("a", time=T0 - 10)])
-    got = [(r.party, r.track, r.time_s) for r in hub.tracks.history(T0 - 15, T0, tracks=["a"])]
+    got = [(r.party, r.track, r.time_s) for r in hub._tracks.history(T0 - 15, T0, tracks=["a"])]
     assert got == [("blue", "a", T0 - 10), ("red", "a", T0 - 10)]
-    assert len(hub.tracks.history(T0 - 30, T0, party="blue")) == 3
+    assert len(hub._tracks.history(T0 - 30, T0, party="blue")) == 3
 
 
 def test_a_second_process_on_the_same_database(
@@ -132,7 +132,7 @@ def test_a_second_process_on_the_same_database(
     cli.close()
     assert running.authenticate(token).name == "red"
     running.submit_reports("red", [report("r1")])
-    entries = list(running.store.journal_entries())
+    entries = list(running._store.journal_entries())
     assert [e.seq for e in entries] == [1, 2, 3, 4]
     previous = GENESIS_HASH
     for entry in entries:
@@ -149,7 +149,7 @@ def test_every_write_is_journalled_and_reports_are_summarised_on_the_stream(hub:
     [event] = seen
     assert event.kind == "reports.accepted"
     assert event.data["count"] == 2 and event.data["tracks"] == 2
-    kinds = [e.kind for e in hub.store.journal_entries()]
+    kinds = [e.kind for e in hub._store.journal_entries()]
     assert kinds == ["hub.key", "party.added", "reports"]
 
 
@@ -158,7 +158,7 @@ def test_a_revocation_by_another_process_is_noticed_within_the_recheck(
 ) -> None:
     """Authentication remembers tokens it has seen; ``party revoke`` run by the CLI while
     the hub serves stops the token at the latest ``RECHECK_S`` later."""
-    from deconfliction.hub import parties
+    from deconfliction.hub.parties import registry as parties
 
     running = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
     _, token = running.add_party("blue")
@@ -174,9 +174,9 @@ def test_a_revocation_by_another_process_is_noticed_within_the_recheck(
     with pytest.raises(AuthenticationFailed, match="revoked"):
         running.authenticate(token)
     # Authentication read the registry first; the next cycle still drops blue's tracks.
-    assert len(running.picture.live_rows(T0, 30)) == 1
+    assert len(running._picture.live_rows(T0, 30)) == 1
     running.tick(T0)
-    assert len(running.picture.live_rows(T0, 30)) == 0
+    assert len(running._picture.live_rows(T0, 30)) == 0
 
 
 def test_a_rotated_token_stops_at_once_even_when_remembered(hub: Hub) -> None:

@@ -14,7 +14,7 @@ from deconfliction.hub.incidents.evidence import (
     merge_spans,
 )
 from deconfliction.model.incident import TrackRef
-from deconfliction.render.incident import ZoneOutline
+from deconfliction.model.zone import ZoneOutline
 
 
 def test_spans_are_merged_in_order_and_empty_ones_dropped() -> None:

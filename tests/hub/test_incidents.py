@@ -14,7 +14,7 @@ from deconfliction.hub import Hub
 from deconfliction.hub.incidents.evidence import Basis
 from deconfliction.journal.source import verify_source
 from deconfliction.model import Agreement
-from deconfliction.render.incident import ZoneOutline
+from deconfliction.model.zone import ZoneOutline
 from deconfliction.store import StoredObject
 from deconfliction.units import format_time
 from tests.scenarios import CROSSING_MEET_S, CROSSING_TIMES, T0, crossing_report
@@ -249,7 +249,7 @@ class OneZone:
 def test_zones_come_from_the_zones_hook_and_are_shown_as_it_allows(crossed: Hub) -> None:
     crossed.set_agreement(Agreement("blue", "red", share_tracks=True))
     assert crossed.incidents.report("blue", incident(["b1"])).evidence.zones == ()
-    crossed.incidents.zones = OneZone()
+    crossed.incidents._zones = crossed.incidents._gatherer.zones = OneZone()
 
     view = crossed.incidents.report("blue", incident(["b1", {"party": "red", "track": "r1"}]))
 
@@ -264,7 +264,7 @@ def test_everything_is_journalled_and_the_journal_still_verifies(crossed: Hub) -
     filed = crossed.incidents.report("blue", incident(["b1", {"party": "red", "track": "r1"}]))
     crossed.incidents.add_account("red", filed.incident.id, "Our account")
 
-    tail = [(e.party, e.kind) for e in crossed.store.journal_entries()][-5:]
+    tail = [(e.party, e.kind) for e in crossed._store.journal_entries()][-5:]
 
     assert tail == [
         ("blue", "incident.reported"),

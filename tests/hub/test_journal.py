@@ -29,7 +29,7 @@ def open_hub(db: Path, clock: ManualClock, key: Ed25519PrivateKey, **settings: f
 
 
 def test_a_new_journal_starts_with_the_hub_key(hub: Hub, hub_key: Ed25519PrivateKey) -> None:
-    [first] = list(hub.store.journal_entries(0, 1))
+    [first] = list(hub._store.journal_entries(0, 1))
     assert first.kind == HUB_KEY_KIND and first.party == "-"
     assert orjson.loads(first.content)["public_key"] == public_key_b64(hub_key)
     assert hub.journal.key_id == key_id(hub_key)
@@ -43,7 +43,7 @@ def test_a_restart_with_the_same_key_continues_the_journal(
     hub.close()
     again = open_hub(db_path, clock, hub_key)
     again.add_party("red")
-    kinds = [e.kind for e in again.store.journal_entries()]
+    kinds = [e.kind for e in again._store.journal_entries()]
     assert kinds == ["hub.key", "party.added", "party.added"]
     assert verify_source(again.journal.source()).ok
     again.close()
@@ -89,11 +89,11 @@ def test_checkpoints_follow_the_cadence_only_when_the_head_moved(
     assert verify_checkpoint(first, hub_key.public_key())
     clock.advance(60)
     hub.tick()  # nothing new: no second signature over the same head
-    assert list(hub.store.checkpoints()) == [first]
+    assert list(hub._store.checkpoints()) == [first]
     hub.submit_reports("blue", [report("a", time=clock.now())])
     clock.advance(60)
     hub.tick()
-    assert [c.seq for c in hub.store.checkpoints()] == [2, 3]
+    assert [c.seq for c in hub._store.checkpoints()] == [2, 3]
     hub.close()
 
 

@@ -12,6 +12,7 @@ from shapely.geometry import shape
 from deconfliction.hub import Hub
 from deconfliction.model import Zone
 from deconfliction.model.alert import Alert, AlertKind, Severity
+from deconfliction.model.codec import dump
 from deconfliction.model.states import AlertState
 from tests.scenarios import OP_END, OP_START, PARIS_SQUARE, box_geojson, op_volume, shifted
 
@@ -48,18 +49,18 @@ def test_two_parties_overlapping_plans_make_one_thread_and_two_alerts(parties: H
     assert blue.conflict_id == red.conflict_id and blue.severity is Severity.ADVISORY
     assert blue.counterparts == ("red",) and red.counterparts == ("blue",)
     # Each learns its own operation, the other's name and relative priority, and the overlap.
-    assert blue.view["own"]["operation"] == "blue-survey"
-    assert blue.view["other"] == {"party": "red", "priority": "higher"}
-    assert red.view["other"] == {"party": "blue", "priority": "lower"}
-    assert blue.view["resolve_by"] == red.view["resolve_by"] == "blue"
-    (overlap,) = blue.view["geometry"]["overlaps"]
+    assert dump(blue.view)["own"]["operation"] == "blue-survey"
+    assert dump(blue.view)["other"] == {"party": "red", "priority": "higher"}
+    assert dump(red.view)["other"] == {"party": "blue", "priority": "lower"}
+    assert dump(blue.view)["resolve_by"] == dump(red.view)["resolve_by"] == "blue"
+    (overlap,) = dump(blue.view)["geometry"]["overlaps"]
     strip = shapely.box(2.31, 48.80, 2.32, 48.82)
     assert shape(overlap["footprint"]).symmetric_difference(strip).area == pytest.approx(
         0, abs=1e-12
     )
     assert (overlap["alt_lower_m"], overlap["alt_upper_m"]) == (60.0, 120.0)
     assert (overlap["start"], overlap["end"]) == ("2026-11-23T10:10:00Z", "2026-11-23T11:00:00Z")
-    assert red.view["geometry"]["overlaps"][0]["footprint"] == overlap["footprint"]
+    assert dump(red.view)["geometry"]["overlaps"][0]["footprint"] == overlap["footprint"]
     assert "red-medevac" not in str(blue.view) and "blue-survey" not in str(red.view)
     # One thread: a hub message to each, asking the lower-priority owner to resolve.
     (to_blue,), (to_red,) = thread_messages(parties, "blue"), thread_messages(parties, "red")
@@ -77,7 +78,9 @@ def test_at_equal_priority_the_later_writer_is_asked_to_resolve(parties: Hub) ->
     put(parties, "blue", "blue-1", priority=50)
     put(parties, "red", "red-1", shifted(0.01), priority=50)
     (alert,) = advisories(parties, "blue")
-    assert alert.view["other"]["priority"] == "equal" and alert.view["resolve_by"] == "red"
+    assert (
+        dump(alert.view)["other"]["priority"] == "equal" and dump(alert.view)["resolve_by"] == "red"
+    )
 
 
 def test_a_party_is_not_advised_about_its_own_plans(parties: Hub) -> None:
@@ -93,7 +96,9 @@ def test_a_moved_plan_that_still_overlaps_revises_both_alerts(parties: Hub) -> N
     put(parties, "blue", "blue-1", shifted(0.005), version=version)
     (after,) = advisories(parties, "red")
     assert after.id == before.id and after.state is AlertState.OPEN
-    lons = [p[0] for p in after.view["geometry"]["overlaps"][0]["footprint"]["coordinates"][0]]
+    lons = [
+        p[0] for p in dump(after.view)["geometry"]["overlaps"][0]["footprint"]["coordinates"][0]
+    ]
     assert min(lons) == pytest.approx(2.31) and max(lons) == pytest.approx(2.325)
     updated = [e for e in parties.events_after("red", 0) if e.kind == "alert.updated"]
     assert [e.data["id"] for e in updated] == [before.id]
@@ -145,12 +150,12 @@ def test_a_plan_entering_another_partys_no_entry_zone_is_advised(parties: Hub) -
     put(parties, "blue", "blue-1")
     (blue,) = advisories(parties, "blue", AlertKind.OPERATION_ZONE)
     (red,) = advisories(parties, "red", AlertKind.OPERATION_ZONE)
-    assert blue.view["other"] == {"party": "red", "rule": "no_entry"}  # not shared: no id
-    assert red.view["own"] == {"zone": "closed-area", "rule": "no_entry"}
-    assert red.view["other"] == {"party": "blue", "domain": "air"}
-    lons = [p[0] for p in blue.view["geometry"]["overlaps"][0]["footprint"]["coordinates"][0]]
+    assert dump(blue.view)["other"] == {"party": "red", "rule": "no_entry"}  # not shared: no id
+    assert dump(red.view)["own"] == {"zone": "closed-area", "rule": "no_entry"}
+    assert dump(red.view)["other"] == {"party": "blue", "domain": "air"}
+    lons = [p[0] for p in dump(blue.view)["geometry"]["overlaps"][0]["footprint"]["coordinates"][0]]
     assert min(lons) == pytest.approx(2.315) and max(lons) == pytest.approx(2.32)
-    assert blue.view["resolve_by"] == "blue"
+    assert dump(blue.view)["resolve_by"] == "blue"
     parties.operations.remove_zone("closed-area")
     assert advisories(parties, "blue", AlertKind.OPERATION_ZONE) == []
     assert parties.closed_alerts_for("blue")[0].state is AlertState.EXPIRED
@@ -160,7 +165,7 @@ def test_a_zone_declared_over_a_plan_advises_its_owner(parties: Hub) -> None:
     put(parties, "blue", "blue-1")
     parties.operations.index_zone(no_entry("red", shared_with=["blue"]), "zv1")
     (blue,) = advisories(parties, "blue", AlertKind.OPERATION_ZONE)
-    assert blue.view["other"]["zone"] == "closed-area"
+    assert dump(blue.view)["other"]["zone"] == "closed-area"
     # Notify-before-entry zones are not advised (a crossing notice is how they are met).
     parties.operations.index_zone(no_entry("red", rule="notify_before_entry"), "zv2")
     assert advisories(parties, "blue", AlertKind.OPERATION_ZONE) == []
@@ -182,4 +187,4 @@ def test_protected_sites_inside_a_plan_are_advised(parties: Hub) -> None:
     parties.operations.index_zone(Zone.from_feature(site, owner="red"), "zv1")
     put(parties, "blue", "blue-1", op_volume(start=OP_START))
     (alert,) = advisories(parties, "blue", AlertKind.OPERATION_ZONE)
-    assert alert.view["other"]["rule"] == "protected"
+    assert dump(alert.view)["other"]["rule"] == "protected"

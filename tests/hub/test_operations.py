@@ -44,7 +44,7 @@ def put(
 
 
 def stored_revision(hub: Hub, op_id: str) -> int:
-    stored = hub.store.get_object("operation", op_id)
+    stored = hub._store.get_object("operation", op_id)
     assert stored is not None
     return stored.version
 
@@ -59,7 +59,7 @@ def test_filing_answers_the_operation_with_an_opaque_version_and_a_receipt(parti
     assert len(body["version"]) == 22 and not body["version"].isdigit()
     assert body["volumes"][0]["start"] == "2026-11-23T10:10:00Z"
     assert body["receipt"]["seq"] > 0 and body["advisories"] == []
-    entry = next(e for e in parties.store.journal_entries() if e.seq == body["receipt"]["seq"])
+    entry = next(e for e in parties._store.journal_entries() if e.seq == body["receipt"]["seq"])
     assert entry.party == "blue" and entry.kind == "operation.created"
     assert parties.operations.get("blue", "survey-1")["version"] == body["version"]
 
@@ -113,7 +113,7 @@ def test_a_write_that_omits_an_overlapping_version_is_refused_naming_exactly_it(
     assert (overlap["alt_lower_m"], overlap["alt_upper_m"]) == (0.0, 120.0)
     assert (
         stored_revision(parties, "one") == 1
-        and parties.store.get_object("operation", "two") is None
+        and parties._store.get_object("operation", "two") is None
     )
     retried = put(parties, "blue", "two", shifted(0.01), key={"one": one})
     assert retried["state"] == "accepted"
@@ -153,7 +153,7 @@ def test_lifecycle_and_illegal_transitions(parties: Hub) -> None:
     with pytest.raises(IllegalTransition, match="ended and cannot be changed"):
         put(parties, "blue", "op", version=parties.operations.get("blue", "op")["version"])
     assert parties.operations.live("op") is None
-    assert Ref(ObjectKind.OPERATION, "op") not in parties.operations.index
+    assert not parties.operations.indexed(Ref(ObjectKind.OPERATION, "op"))
     assert [o["id"] for o in parties.operations.list_for("blue")] == []
     assert [o["state"] for o in parties.operations.list_for("blue", include_ended=True)] == [
         "ended"
@@ -191,16 +191,16 @@ def test_operations_end_by_themselves_when_their_last_volume_is_over(
     assert parties.operations.live("long") is not None
     ended = [e for e in parties.events_after("blue", 0) if e.kind == "operation.ended"]
     assert [e.data["id"] for e in ended] == ["short"]
-    journal = [e for e in parties.store.journal_entries() if e.kind == "operation.ended"]
+    journal = [e for e in parties._store.journal_entries() if e.kind == "operation.ended"]
     assert len(journal) == 1 and journal[0].party == "blue"
 
 
 def test_an_idle_tick_writes_nothing(parties: Hub, clock: ManualClock) -> None:
     put(parties, "blue", "op")
-    head = parties.store.journal_head()
+    head = parties._store.journal_head()
     clock.set(T0 + 30)
     parties.tick()
-    assert parties.store.journal_head() == head
+    assert parties._store.journal_head() == head
 
 
 # -- idempotency ----------------------------------------------------------------------------
@@ -210,10 +210,10 @@ def test_a_repeated_write_with_the_same_key_is_not_applied_twice(parties: Hub) -
     body = {"volumes": [op_volume()], "priority": 10}
     key = IdempotencyKey.of("k-1", "PUT", "/v1/operations/op", b"same body")
     first = parties.operations.put("blue", "op", body, key)
-    head = parties.store.journal_head()
+    head = parties._store.journal_head()
     again = parties.operations.put("blue", "op", body, key)
     assert again.replayed and again.body == first.body and again.created
-    assert parties.store.journal_head() == head and stored_revision(parties, "op") == 1
+    assert parties._store.journal_head() == head and stored_revision(parties, "op") == 1
     other = IdempotencyKey.of("k-1", "PUT", "/v1/operations/op", b"another body")
     with pytest.raises(InvalidInput, match=r"already used .* for a different request"):
         parties.operations.put("blue", "op", body, other)
@@ -228,7 +228,7 @@ def test_kept_answers_are_forgotten_after_the_retention(parties: Hub, clock: Man
     parties.operations.cancel("blue", "op", idempotency=key)
     clock.set(T0 + 25 * 3600)
     parties.tick()
-    assert parties.store.get_idempotent("blue", "k-1") is None
+    assert parties._store.get_idempotent("blue", "k-1") is None
 
 
 # -- restart --------------------------------------------------------------------------------
@@ -292,11 +292,11 @@ def test_a_failed_write_leaves_memory_as_the_store_has_it(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(parties.alerts, "open", broken)
+    monkeypatch.setattr(parties._alerts, "open", broken)
     with pytest.raises(RuntimeError):
         put(parties, "blue", "blue-1")  # overlaps red-1: its advisory fails the write
     assert parties.operations.live("blue-1") is None
-    assert Ref(ObjectKind.OPERATION, "blue-1") not in parties.operations.index
-    assert parties.store.get_object("operation", "blue-1") is None
+    assert not parties.operations.indexed(Ref(ObjectKind.OPERATION, "blue-1"))
+    assert parties._store.get_object("operation", "blue-1") is None
     monkeypatch.undo()
     assert put(parties, "blue", "blue-1")["advisories"]

@@ -45,7 +45,7 @@ def test_journal_checkpoints_are_signed_outside_the_cycle(tmp_path: Path) -> Non
         while hub.journal.latest_checkpoint() is None and time.monotonic() < deadline:
             time.sleep(0.01)
         checkpoint = hub.journal.latest_checkpoint()
-        assert checkpoint is not None and checkpoint.seq == hub.store.journal_head()[0]
+        assert checkpoint is not None and checkpoint.seq == hub._store.journal_head()[0]
     finally:
         runner.stop()
         hub.close()

@@ -22,10 +22,11 @@ from deconfliction.errors import (
 )
 from deconfliction.hub import Hub
 from deconfliction.hub.hotline.drafts import MessageRequest
-from deconfliction.hub.zones.service import ZoneChange
+from deconfliction.hub.zones.declarations import ZoneChange
 from deconfliction.journal.chain import HUB_PARTY
 from deconfliction.model import Agreement
 from deconfliction.model.alert import AlertKind, Severity
+from deconfliction.model.codec import dump
 from deconfliction.model.states import AlertState, ZoneState
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
@@ -110,7 +111,7 @@ def zone_alerts(hub: Hub, party: str) -> list[Any]:
 def test_a_declaration_is_stored_journalled_and_told_only_to_who_may_see_it(zhub: Hub) -> None:
     write = zhub.zones.put("east", "euphrates-line", LINE)
     assert write.created and write.changed and write.record.version == 1
-    stored = zhub.store.get_object("zone", "euphrates-line")
+    stored = zhub._store.get_object("zone", "euphrates-line")
     assert stored is not None and (stored.owner, stored.version, stored.state) == (
         "east",
         1,
@@ -123,7 +124,7 @@ def test_a_declaration_is_stored_journalled_and_told_only_to_who_may_see_it(zhub
     assert "shared_with" not in told.data["zone"]["properties"]  # the owner's business
     [owner_told] = zhub.events_after("east", 0)
     assert owner_told.data["zone"]["properties"]["shared_with"] == ["west"]
-    journalled = [(e.party, e.kind) for e in zhub.store.journal_entries()][-2:]
+    journalled = [(e.party, e.kind) for e in zhub._store.journal_entries()][-2:]
     assert journalled == [("east", "zone.declared"), ("west", "zone.declared")]
     assert zhub.zones.version_of("euphrates-line") == 1
 
@@ -217,15 +218,15 @@ def test_a_convoy_heading_for_the_line_raises_a_predicted_entry_for_both(zhub: H
     assert owner.conflict_id == driver.conflict_id
     assert owner.severity is Severity.PREDICTED
     for alert in (owner, driver):
-        assert alert.view["geometry"]["time_to_entry_s"] == pytest.approx(expected_s, abs=1.0)
+        assert dump(alert.view)["geometry"]["time_to_entry_s"] == pytest.approx(expected_s, abs=1.0)
         assert alert.to_json()["now"]["t_in_s"] == pytest.approx(expected_s, abs=1.0)
     # The owner: its zone, and of the other side only the party and its track's state.
-    assert owner.view["own"]["zone"]["id"] == "euphrates-line"
-    assert owner.view["other"]["party"] == "west"
+    assert dump(owner.view)["own"]["zone"]["id"] == "euphrates-line"
+    assert dump(owner.view)["other"]["party"] == "west"
     assert "convoy-7" not in json.dumps(owner.to_json())
     # The driver: its own track, and the volume to keep out of.
-    assert driver.view["own"]["track"] == "convoy-7"
-    zone = driver.view["other"]["zone"]
+    assert dump(driver.view)["own"]["track"] == "convoy-7"
+    zone = dump(driver.view)["other"]["zone"]
     assert (zone["rule"], zone["alt_upper_m"], zone["alt_lower_m"]) == ("no_entry", 3000.0, None)
     assert zone["outline"]["type"] == "Polygon"
     assert zhub.alerts_for("aid") == zhub.alerts_for("other") == []
@@ -248,8 +249,8 @@ def test_an_aircraft_above_the_band_raises_none_and_one_below_it_does(zhub: Hub)
     )
     zhub.tick()
     [alert] = zone_alerts(zhub, "west")
-    assert alert.view["own"]["track"] == "low"
-    assert alert.view["geometry"]["time_to_entry_s"] == pytest.approx(
+    assert dump(alert.view)["own"]["track"] == "low"
+    assert dump(alert.view)["geometry"]["time_to_entry_s"] == pytest.approx(
         entry_by_hand(start, course, 200.0, 300.0), abs=1.0
     )
 
@@ -265,7 +266,7 @@ def test_the_validity_window_is_respected(zhub: Hub, clock: ManualClock) -> None
     convoy(zhub, offset_m=CONVOY_OFFSET_M)
     zhub.tick()
     [alert] = zone_alerts(zhub, "west")  # ...so the entry counts from valid_from
-    assert alert.view["geometry"]["time_to_entry_s"] == pytest.approx(500.0, abs=0.5)
+    assert dump(alert.view)["geometry"]["time_to_entry_s"] == pytest.approx(500.0, abs=0.5)
 
 
 def test_inside_now_is_a_loss_and_the_alert_resolves_after_hysteresis(
@@ -276,7 +277,7 @@ def test_inside_now_is_a_loss_and_the_alert_resolves_after_hysteresis(
     zhub.tick()
     [alert] = zone_alerts(zhub, "west")
     assert alert.severity is Severity.LOSS
-    assert alert.view["geometry"]["inside_now"] is True
+    assert dump(alert.view)["geometry"]["inside_now"] is True
     for step_s in (5, 4):  # it turns back, out of reach: absent, but not for long enough
         clock.advance(step_s)
         convoy(zhub, offset_m=40_000.0, course_deg=225.0)
@@ -312,7 +313,7 @@ def test_a_changed_zone_is_detected_at_the_next_cycle(zhub: Hub) -> None:
     zhub.zones.put("east", "euphrates-line", wider)
     zhub.tick()  # the old version's alert expires, the new version's opens
     [alert] = zone_alerts(zhub, "west")
-    assert alert.view["geometry"]["time_to_entry_s"] < 417.0 - 60.0
+    assert dump(alert.view)["geometry"]["time_to_entry_s"] < 417.0 - 60.0
 
 
 def test_the_alert_opens_a_hotline_thread_with_each_party(zhub: Hub) -> None:
@@ -353,12 +354,12 @@ def test_an_acknowledged_crossing_notice_spares_the_notified_track_and_window_on
     convoy(zhub, "convoy-7")
     convoy(zhub, "convoy-8")  # the same path, not notified
     zhub.tick()
-    assert [a.view["own"]["track"] for a in zone_alerts(zhub, "west")] == ["convoy-8"]
+    assert [dump(a.view)["own"]["track"] for a in zone_alerts(zhub, "west")] == ["convoy-8"]
     clock.advance(900 + 10)  # the window has ended with convoy-7 inside the buffer
     convoy(zhub, "convoy-7", offset_m=2_000.0)
     convoy(zhub, "convoy-8", offset_m=2_000.0)
     zhub.tick()
-    assert sorted(a.view["own"]["track"] for a in zone_alerts(zhub, "west")) == [
+    assert sorted(dump(a.view)["own"]["track"] for a in zone_alerts(zhub, "west")) == [
         "convoy-7",
         "convoy-8",
     ]
@@ -374,11 +375,11 @@ def test_a_protected_site_on_a_no_entry_line_advises_both_owners_at_once(zhub: H
     [east] = zhub.alerts_for("east")
     assert aid.kind is east.kind is AlertKind.ZONE_ZONE
     assert aid.severity is Severity.ADVISORY
-    assert aid.view["own"]["zone"]["id"] == "clinic"
-    assert aid.view["other"] == {"party": "east", "rule": "no_entry", "zone": None}
+    assert dump(aid.view)["own"]["zone"]["id"] == "clinic"
+    assert dump(aid.view)["other"] == {"party": "east", "rule": "no_entry", "zone": None}
     assert "euphrates-line" not in json.dumps(aid.to_json())  # not shared with aid
-    assert east.view["other"]["zone"] == {"id": "clinic", "name": "clinic site"}
-    geometry = aid.view["geometry"]
+    assert dump(east.view)["other"]["zone"] == {"id": "clinic", "name": "clinic site"}
+    geometry = dump(aid.view)["geometry"]
     assert geometry["protected_zone_inside"] is True
     assert geometry["alt_upper_m"] == 3000.0
     assert geometry["valid_to"] == "2023-12-01T00:00:00Z"
@@ -486,7 +487,7 @@ def test_the_owner_is_reminded_then_the_zone_expires(zhub: Hub, clock: ManualClo
     assert (record.state, record.ended_s) == (ZoneState.EXPIRED, PROTECTED_UNTIL_S)
     assert kinds(zhub, "aid", "zone.")[-1] == kinds(zhub, "east", "zone.")[-1] == "zone.expired"
     assert zhub.zones.active() == []
-    assert [e.kind for e in zhub.store.journal_entries() if e.party == HUB_PARTY][-1] == (
+    assert [e.kind for e in zhub._store.journal_entries() if e.party == HUB_PARTY][-1] == (
         "zone.expired"
     )
 
@@ -494,11 +495,11 @@ def test_the_owner_is_reminded_then_the_zone_expires(zhub: Hub, clock: ManualClo
 def test_idle_ticks_write_nothing(zhub: Hub, clock: ManualClock) -> None:
     zhub.zones.put_many("east", EUPHRATES_ZONES)
     zhub.zones.put("aid", "clinic", protected_site(shared_with=None))
-    head = zhub.store.journal_head()
+    head = zhub._store.journal_head()
     for _ in range(5):
         clock.advance(60)
         zhub.tick()
-    assert zhub.store.journal_head() == head
+    assert zhub._store.journal_head() == head
 
 
 def test_expired_zones_raise_no_alerts(zhub: Hub, clock: ManualClock) -> None:
@@ -573,8 +574,8 @@ def test_a_failed_write_leaves_memory_as_the_store_has_it(zhub: Hub) -> None:
     zhub.zones.listeners.append(refuse)
     with pytest.raises(RuntimeError):
         zhub.zones.put("east", "euphrates-line", LINE)
-    assert zhub.zones.record("euphrates-line") is None
-    assert zhub.store.get_object("zone", "euphrates-line") is None
+    assert zhub.zones.version_of("euphrates-line") is None
+    assert zhub._store.get_object("zone", "euphrates-line") is None
     zhub.zones.listeners.clear()
     assert zhub.zones.put("east", "euphrates-line", LINE).record.version == 1
 

@@ -16,13 +16,9 @@ from matplotlib.image import imread
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from deconfliction.detect.evidence import TrackPath, encounter_evidence
-from deconfliction.model.incident import parse_incident
-from deconfliction.render.incident import (
-    TimelineItem,
-    ZoneOutline,
-    incident_png,
-    incident_report_html,
-)
+from deconfliction.model.incident import TimelineItem, parse_incident
+from deconfliction.model.zone import ZoneOutline
+from deconfliction.render.incident import incident_png, incident_report_html
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 START_S = 1_633_610_600.0

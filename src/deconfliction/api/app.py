@@ -50,12 +50,12 @@ def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
         runner = Runner(hub) if run_cycle else None
         if runner is not None:
             runner.start()
-            hub.hotline.webhooks.start()
+            hub.start()
         try:
             yield
         finally:
             if runner is not None:
-                hub.hotline.webhooks.stop()
+                hub.stop()
                 runner.stop()
 
     app = FastAPI(

@@ -16,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from deconfliction.errors import PermissionDenied
-from deconfliction.hub import Hub, Principal
+from deconfliction.hub import BUSY, Hub, Principal
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -31,18 +31,15 @@ INLINE_WAIT_S = 0.005
 
 
 async def call_hub(hub: Hub, work: Callable[[], T]) -> T:
-    """``work()`` on the event loop, holding the hub's lock, if the lock is free within a few
-    milliseconds; else on a worker thread (a long detection cycle holds it: the loop must
-    not wait), where ``work`` takes the lock itself as the hub's methods do.
+    """``work()`` on the event loop if the hub is free within a few milliseconds; else on a
+    worker thread (a long detection cycle holds it: the loop must not wait).
 
     Handing a call to a thread and back costs about a millisecond of CPU under load (the GIL
-    changing hands), more than most writes, while the lock serialises writes anyway."""
-    if hub.lock.acquire(timeout=INLINE_WAIT_S):
-        try:
-            return work()
-        finally:
-            hub.lock.release()
-    return await run_in_threadpool(work)
+    changing hands), more than most writes, while the hub serialises writes anyway."""
+    done = hub.call_if_free(work, INLINE_WAIT_S)
+    if done is BUSY:
+        return await run_in_threadpool(work)
+    return done  # type: ignore[return-value]
 
 
 async def get_hub(request: Request) -> Hub:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from deconfliction.hub import Hub
-from deconfliction.hub.context import recording
+from deconfliction.hub import Hub, recording
 
 T = TypeVar("T")
 
@@ -17,4 +16,4 @@ def with_receipt(hub: Hub, party: str, write: Callable[[], T]) -> tuple[T, dict[
     with recording() as written:
         result = write()
     entry = written.first(party)
-    return result, None if entry is None else hub.journal.receipt(entry).to_json()
+    return result, None if entry is None else hub.receipt(entry).to_json()

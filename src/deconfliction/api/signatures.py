@@ -9,7 +9,7 @@ with a signature that does not verify, is refused with 401 before any route runs
 This is an ASGI middleware rather than a dependency of each route so that every write,
 including routes added later, is covered without each remembering to ask. It reads the body
 only for parties that have a key (and replays it to the route), and hands the verified
-signature to the hub through :func:`deconfliction.hub.context.signed_request`: the first
+signature to the hub through :func:`deconfliction.hub.unit.signed_request`: the first
 journal entry the request writes for the party carries it.
 """
 
@@ -22,9 +22,7 @@ import orjson
 
 from deconfliction.api.errors import error_body, status_of
 from deconfliction.errors import AuthenticationFailed, DeconflictionError, PayloadTooLarge
-from deconfliction.hub import Hub
-from deconfliction.hub.context import SignedRequest, signed_request
-from deconfliction.hub.party_keys import PartyKey
+from deconfliction.hub import Hub, PartyKey, SignedRequest, signed_request
 from deconfliction.journal.entries import signed_write
 from deconfliction.journal.signing import SIGNATURE_HEADER, check_submission_signature
 
@@ -65,7 +63,7 @@ def _signer(hub: Hub, authorization: str | None) -> PartyKey | None:
         return None
     if principal.admin:
         return None
-    key = hub.party_keys.get(principal.name)
+    key = hub.party_key(principal.name)
     return key if key.public_key is not None else None
 
 

@@ -11,8 +11,8 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.errors import DeconflictionError, StoreError
-from deconfliction.hub import Hub
-from deconfliction.hub.journal import genesis_key
+from deconfliction.gateways.webhook import WebhookSender
+from deconfliction.hub import Hub, genesis_key
 from deconfliction.journal.signing import (
     key_id,
     load_hub_key,
@@ -89,7 +89,12 @@ def opened_hub(
     except DeconflictionError as error:
         raise click.ClickException(error.message) from None
     try:
-        hub = Hub(settings, store, key=hub_key_for(store, key_path or key_path_for(db_path)))
+        hub = Hub(
+            settings,
+            store,
+            key=hub_key_for(store, key_path or key_path_for(db_path)),
+            webhook_sender=WebhookSender,
+        )
     except DeconflictionError as error:
         store.close()
         raise click.ClickException(error.message) from None

@@ -46,7 +46,7 @@ def add(name: str, language: str, timezone: str, db_path: Path) -> None:
 def list_(as_json: bool, db_path: Path) -> None:
     """List the parties (revoked ones too)."""
     with opened_hub(db_path) as hub:
-        parties = hub.parties.all()
+        parties = hub.parties()
     if as_json:
         rows = [
             {
@@ -141,7 +141,7 @@ def set_(
     """Set the agreement between PARTY_A and PARTY_B (replacing an earlier one)."""
     with opened_hub(db_path) as hub, friendly_errors():
         minima: dict[str, Minima] = {}
-        existing = hub.parties.agreement(party_a, party_b)
+        existing = hub.agreement(party_a, party_b)
         if existing is not None:
             minima.update(existing.minima)
         if horizontal or vertical or lookahead:
@@ -168,7 +168,7 @@ def set_(
 def list_agreements(db_path: Path) -> None:
     """List the agreements."""
     with opened_hub(db_path) as hub:
-        agreements = hub.parties.agreements()
+        agreements = hub.agreements()
     for a in sorted(agreements, key=lambda a: a.pair):
         click.echo(json.dumps(a.to_json()))
 

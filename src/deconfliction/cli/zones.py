@@ -45,7 +45,7 @@ def import_(
         raise click.ClickException(f"{file} is not a JSON file: {error}") from None
     with opened_hub(db_path, settings_from(setting_pairs)) as hub:
         try:
-            hub.parties.get(party)
+            hub.party(party)
             result = hub.zones.put_many(party, collection)
         except InvalidInput as error:
             raise click.ClickException(refusal(error, collection)) from None
@@ -89,7 +89,7 @@ def export(party: str | None, output: Path | None, db_path: Path) -> None:
     declared (an import of it declares the same zones)."""
     with opened_hub(db_path) as hub, friendly_errors():
         if party is not None:
-            hub.parties.get(party)
+            hub.party(party)
         collection = hub.zones.export(party)
     text = json.dumps(collection, indent=2, ensure_ascii=False) + "\n"
     if output is None:

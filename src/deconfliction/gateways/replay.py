@@ -97,7 +97,7 @@ def replay_in_process(
     of data time; parties are added as they first appear."""
     stats = ReplayStats()
     cycle_s = hub.settings.cycle_s
-    known = {p.name for p in hub.parties.all()}
+    known = {p.name for p in hub.parties()}
     unsubscribe: list[Callable[[], None]] = []
 
     def listen(party: str) -> None:

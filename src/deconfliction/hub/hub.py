@@ -1,58 +1,61 @@
-"""The Hub: one object, built from settings and a store, that the API and the CLI drive.
+"""The Hub: one object, built from settings and a store, that the API, the CLI and the
+gateways drive through its public methods and its public services.
 
 It is synchronous. Writes are serialised by one lock and each is one store transaction
-(:meth:`Hub.write`); time comes from an injected clock; timers run when :meth:`Hub.tick` is
-called (by :class:`~deconfliction.hub.runner.Runner` in a server, by hand in tests).
-Services: ``parties``, ``tracks`` (and the live ``picture``), ``alerts``, ``hotline`` (with
-its ``presence``, ``webhooks`` and expected ``crossings``), ``operations``, ``streams``,
-``incidents``, ``zones``.
+(:meth:`Hub.write`); time comes from an injected clock; the detection cycle and the timers
+run when :meth:`Hub.tick` is called (by :class:`~deconfliction.hub.runner.Runner` in a
+server, by hand in tests).
+
+Public services (see ``deconfliction.hub.__all__``): ``zones``, ``operations``,
+``hotline``, ``incidents`` and ``journal``; everything else is reached through ``Hub``'s
+own methods. Nothing outside the hub takes its lock.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.clock import Clock, SystemClock
-from deconfliction.detect import MinimaTable
 from deconfliction.errors import IllegalTransition, NotFound, PayloadTooLarge
 from deconfliction.hub.alerts.book import AlertBook
+from deconfliction.hub.cycle import CycleStats, DetectionCycle
 from deconfliction.hub.events import Streams, Subscriber
 from deconfliction.hub.hotline.service import Hotline
 from deconfliction.hub.incidents.service import Incidents
 from deconfliction.hub.journal import HubJournal
-from deconfliction.hub.live import detection
-from deconfliction.hub.live.detection import live_tracks, still_live, track_findings
+from deconfliction.hub.live.check import TrackPairCheck
 from deconfliction.hub.live.picture import LivePicture
+from deconfliction.hub.live.snapshot import live_tracks
 from deconfliction.hub.live.tracks import IngestResult, Tracks
 from deconfliction.hub.operations.service import Operations
-from deconfliction.hub.parties import Parties, Principal
-from deconfliction.hub.party_keys import PartyKeys
+from deconfliction.hub.parties.keys import PartyKey, PartyKeys
+from deconfliction.hub.parties.registry import Parties, Principal
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.webhooks.service import Webhooks
+from deconfliction.hub.webhooks.config import WebhookConfig
+from deconfliction.hub.webhooks.service import SenderFactory, Webhooks
 from deconfliction.hub.zones.service import Zones
+from deconfliction.journal.chain import JournalEntry
+from deconfliction.journal.checkpoint import Receipt
 from deconfliction.journal.signing import generate_hub_key
 from deconfliction.model import Agreement, Message, Party, Report, validate_reports
-from deconfliction.model.alert import Alert, AlertKind
+from deconfliction.model.alert import Alert
 from deconfliction.settings import Settings
 from deconfliction.store import Event, Store
 
+T = TypeVar("T")
 
-@dataclass(frozen=True)
-class CycleStats:
-    """What the last detection cycle did."""
 
-    time_s: float
-    tracks: int
-    conflicts: int
-    duration_s: float
+class _Busy:
+    """What :meth:`Hub.call_if_free` answers when the hub is busy."""
+
+
+BUSY: Final = _Busy()
 
 
 class Hub:
@@ -72,13 +75,14 @@ class Hub:
         *,
         clock: Clock | None = None,
         key: Ed25519PrivateKey | None = None,
+        webhook_sender: SenderFactory | None = None,
     ) -> None:
         self.settings = settings
-        self.store = store
         self.clock: Clock = clock or SystemClock()
+        self._store = store
         # One writer at a time, and readers of the live memory: held by every write and by
-        # the detection cycle (the API runs a call inline when it is free; see api.deps).
-        self.lock = threading.RLock()
+        # the detection cycle (the API runs a call inline when it is free: call_if_free).
+        self._lock = threading.RLock()
         # Set when reports are stored: the runner then starts the next cycle early.
         self.reports_arrived = threading.Event()
         # The journal's key: None makes a throwaway one (fine for a hub that never restarts).
@@ -86,88 +90,120 @@ class Hub:
             store, key or generate_hub_key(), checkpoint_every_s=settings.journal_checkpoint_s
         )
         self.journal.open(self.clock.now())
-        self.streams = Streams(store)
-        self.parties = Parties(store)
-        webhooks = Webhooks(store, settings, self.clock, self.write)
-        self.hotline = Hotline(store, self.parties, settings, webhooks, self.write, self.clock)
-        self.picture = LivePicture()
-        self.tracks = Tracks(store, self.parties, self.picture)
-        self.tracks.restore()
+        self._streams = Streams(store)
+        self._parties = Parties(store)
+        self._webhooks = Webhooks(store, settings, self.clock, self.write, webhook_sender)
+        self.hotline = Hotline(
+            store, self._parties, settings, self._webhooks, self.write, self.clock
+        )
+        self._picture = LivePicture()
+        self._tracks = Tracks(store, self._parties, self._picture)
+        self._tracks.restore()
         self._forget_revoked()
-        self._registry_seen = self.parties.version  # the registry _forget_revoked last saw
+        self._registry_seen = self._parties.version  # the registry _forget_revoked last saw
         self._next_checkpoint_s = self.clock.now() + settings.tracks_checkpoint_s
-        self._minima_cache: tuple[str | None, MinimaTable] | None = None
         self.last_cycle: CycleStats | None = None
-        self.alerts = AlertBook(store, hysteresis_s=settings.alert_hysteresis_s)
-        self.alerts.opened_listeners.append(self.hotline.alert_opened)
-        self.alerts.closed_listeners.append(self.hotline.alert_closed)
-        self.alerts.load(self.clock.now())
+        self._alerts = AlertBook(store, hysteresis_s=settings.alert_hysteresis_s)
+        self._alerts.opened_listeners.append(self.hotline.alert_opened)
+        self._alerts.closed_listeners.append(self.hotline.alert_closed)
+        self._alerts.load(self.clock.now())
         self.hotline.load(self.clock.now())
-        webhooks.delivered_listeners.append(
+        self._webhooks.delivered_listeners.append(
             lambda party, event: self.hotline.reached_desk(party, event, via="webhook")
         )
-        webhooks.load()
-
+        self._webhooks.load()
         self.operations = Operations(
             store,
             settings,
-            self.parties,
-            self.alerts,
-            self.picture,
+            self._parties,
+            self._alerts,
+            self._picture,
             self.write,
-            self.lock,
+            self._lock,
             self.clock,
             self.journal.receipt,
         )
-        self.party_keys = PartyKeys(store, self.write)
-        self.incidents = Incidents(
-            store, self.tracks, self.parties, settings, self.write, self.clock
-        )
+        self._party_keys = PartyKeys(store, self.write)
         self.zones = Zones(
             store,
             settings,
-            self.parties,
-            self.alerts,
+            self._parties,
+            self._alerts,
             self.hotline,
             self.write,
             self.clock,
-            self.lock,
+            self._lock,
         )
         self.zones.load()
-        self.incidents.zones = self.zones
+        self.incidents = Incidents(
+            store, self._tracks, self._parties, self.zones, settings, self.write, self.clock
+        )
         # Zones are volumes for planned operations: conflicts and version keys.
         self.operations.load_zones(
             (zone, str(self.zones.version_of(zone.id))) for zone in self.zones.active()
         )
         self.zones.listeners.append(self.operations.zone_changed)
+        self._cycle = DetectionCycle(
+            self._alerts, self.write, open_at_most=settings.alerts_opened_per_cycle
+        )
+        self._cycle.register(TrackPairCheck(self._parties, settings))
+        self._cycle.register(self.zones.check)
+        self._cycle.register(self.operations.check)
+
+    # -- running -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the background work that runs while the hub serves: webhook deliveries.
+        (The detection cycle and timers are driven by a Runner, or by :meth:`tick`.)"""
+        self._webhooks.start()
+
+    def stop(self) -> None:
+        """Stop the background work; deliveries not finished resume at the next start."""
+        self._webhooks.stop()
 
     def close(self) -> None:
         """Stop webhook workers, checkpoint the picture (a faster next start), sign the
         journal's head, close the store."""
-        self.hotline.webhooks.stop()
+        self._webhooks.stop()
         with self.write() as unit:
-            self.tracks.checkpoint(unit)
+            self._tracks.checkpoint(unit)
         self.journal.close(self.clock.now())
-        self.store.close()
-
-    # -- the write pattern -------------------------------------------------------------
+        self._store.close()
 
     @contextmanager
     def write(self) -> Iterator[WriteUnit]:
         """One atomic, durable write: stage in the unit; memory and streams follow the commit."""
-        with self.lock:
+        with self._lock:
             unit: WriteUnit | None = None
             try:
-                with self.store.transaction() as tx:
+                with self._store.transaction() as tx:
                     unit = WriteUnit(tx, self.clock.now())
                     yield unit
-                    self.hotline.webhooks.stage(unit)
+                    self._webhooks.stage(unit)
                     unit.flush()
-                    tx.on_commit(lambda: self.streams.publish(unit.events))
+                    tx.on_commit(lambda: self._streams.publish(unit.events))
             except BaseException:
                 if unit is not None:
                     unit.rolled_back()
                 raise
+
+    def call_if_free(self, work: Callable[[], T], wait_s: float) -> T | _Busy:
+        """``work()`` holding the hub's lock if it is free within ``wait_s``; else
+        :data:`BUSY` (a detection cycle holds it: the caller should run ``work`` on a
+        thread, where it waits for the lock as the hub's methods do)."""
+        if not self._lock.acquire(timeout=wait_s):
+            return BUSY
+        try:
+            return work()
+        finally:
+            self._lock.release()
+
+    def now(self) -> float:
+        """The hub's time (unix seconds)."""
+        return self.clock.now()
+
+    def schema_version(self) -> int:
+        return self._store.schema_version()
 
     # -- parties and credentials -------------------------------------------------------
 
@@ -176,43 +212,69 @@ class Hub:
     ) -> tuple[Party, str]:
         """Register a party; returns it and its bearer token (shown once)."""
         with self.write() as unit:
-            return self.parties.add(unit, name, language=language, timezone=timezone)
+            return self._parties.add(unit, name, language=language, timezone=timezone)
 
     def update_party(
         self, name: str, *, language: str | None = None, timezone: str | None = None
     ) -> Party:
         with self.write() as unit:
-            return self.parties.update(unit, name, language=language, timezone=timezone)
+            return self._parties.update(unit, name, language=language, timezone=timezone)
 
     def revoke_party(self, name: str) -> Party:
         with self.write() as unit:
-            party = self.parties.revoke(unit, name)
-            unit.after_commit(lambda: self.picture.forget_party(name))
+            party = self._parties.revoke(unit, name)
+            unit.after_commit(lambda: self._picture.forget_party(name))
             return party
 
     def rotate_token(self, name: str) -> str:
         """A new token for a party; its earlier tokens stop working."""
         with self.write() as unit:
-            return self.parties.new_token(unit, name)
+            return self._parties.new_token(unit, name)
 
     def issue_admin_token(self, *, only_first: bool = False) -> str | None:
         """A new admin token; with ``only_first``, only if none was ever issued."""
         with self.write() as unit:
-            if only_first and self.parties.has_admin():
+            if only_first and self._parties.has_admin():
                 return None
-            self.parties.mark_admin_issued(unit)
-            return self.parties.new_admin_token(unit)
+            self._parties.mark_admin_issued(unit)
+            return self._parties.new_admin_token(unit)
 
     def authenticate(self, token: str | None) -> Principal:
-        return self.parties.authenticate(token)
+        return self._parties.authenticate(token)
+
+    def party(self, name: str) -> Party:
+        """A party by name (``NotFound`` if there is none)."""
+        return self._parties.get(name)
+
+    def parties(self) -> list[Party]:
+        """Every party, revoked ones included, by name."""
+        return self._parties.all()
 
     def set_agreement(self, agreement: Agreement) -> Agreement:
         with self.write() as unit:
-            return self.parties.set_agreement(unit, agreement)
+            return self._parties.set_agreement(unit, agreement)
 
     def remove_agreement(self, party_a: str, party_b: str) -> None:
         with self.write() as unit:
-            self.parties.remove_agreement(unit, party_a, party_b)
+            self._parties.remove_agreement(unit, party_a, party_b)
+
+    def agreement(self, party_a: str, party_b: str) -> Agreement | None:
+        return self._parties.agreement(party_a, party_b)
+
+    def agreements(self) -> list[Agreement]:
+        return self._parties.agreements()
+
+    def party_key(self, party: str) -> PartyKey:
+        """The key a party registered to sign its writes (its ``public_key`` None: none)."""
+        return self._party_keys.get(party)
+
+    def register_party_key(self, party: str, text: str | None) -> tuple[PartyKey, JournalEntry]:
+        """Register ``party``'s key (base64 or PEM; None withdraws it)."""
+        return self._party_keys.register(party, text)
+
+    def receipt(self, entry: JournalEntry) -> Receipt:
+        """The receipt of a journal entry: its seq and hash and the latest checkpoint."""
+        return self.journal.receipt(entry)
 
     # -- reports and tracks ------------------------------------------------------------
 
@@ -233,34 +295,39 @@ class Hub:
         if not len(batch):
             return IngestResult(0, 0, rejected, None)
         with self.write() as unit:
-            result = self.tracks.ingest(unit, batch, rejected)
+            result = self._tracks.ingest(unit, batch, rejected)
         if result.accepted:
             self.reports_arrived.set()
         return result
 
     def tracks_for(self, party: str) -> list[Report]:
         """The current picture as ``party`` may see it."""
-        with self.lock:
-            return self.tracks.visible_to(party)
+        with self._lock:
+            return self._tracks.visible_to(party)
+
+    def live_track_count(self) -> int:
+        """How many tracks reported within ``stale_after_s`` (every party's)."""
+        with self._lock:
+            return len(self._picture.live_rows(self.clock.now(), self.settings.stale_after_s))
 
     # -- alerts ------------------------------------------------------------------------
 
     def alerts_for(self, party: str) -> list[Alert]:
         """The party's open and acknowledged alerts."""
-        with self.lock:
-            return self.alerts.active_for(party)
+        with self._lock:
+            return self._alerts.active_for(party)
 
     def closed_alerts_for(self, party: str, limit: int = 500) -> list[Alert]:
-        return self.alerts.closed_for(party, limit)
+        return self._alerts.closed_for(party, limit)
 
     def alert(self, party: str, alert_id: str) -> Alert:
-        with self.lock:
-            return self.alerts.get(party, alert_id)
+        with self._lock:
+            return self._alerts.get(party, alert_id)
 
     def acknowledge_alert(self, party: str, alert_id: str) -> Alert:
         """The party acknowledges its alert, and with it the hub's thread message about it."""
         with self.write() as unit:
-            alert = self.alerts.acknowledge(unit, party, alert_id)
+            alert = self._alerts.acknowledge(unit, party, alert_id)
             self.hotline.alert_acknowledged(unit, party, alert_id)
             return alert
 
@@ -273,35 +340,51 @@ class Hub:
             message, alert_id = self.hotline.acknowledge(unit, party, message_id)
             if alert_id is not None:
                 with contextlib.suppress(IllegalTransition, NotFound):
-                    self.alerts.acknowledge(unit, party, alert_id)
+                    self._alerts.acknowledge(unit, party, alert_id)
             return message
+
+    def webhook(self, party: str) -> WebhookConfig:
+        """The party's webhook (``NotFound`` if it set none)."""
+        return self.hotline.webhook(party)
+
+    def webhook_deliveries(self, party: str, limit: int) -> list[dict[str, Any]]:
+        """The party's latest webhook deliveries, newest first, each with every attempt."""
+        return self._webhooks.deliveries(party, limit)
 
     # -- streams -----------------------------------------------------------------------
 
     def events_after(self, party: str, after_seq: int, limit: int | None = None) -> list[Event]:
-        return self.streams.after(party, after_seq, limit or self.settings.stream_backlog_limit)
+        return self._streams.after(party, after_seq, limit or self.settings.stream_backlog_limit)
 
     def last_event_seq(self, party: str) -> int:
-        return self.streams.last_seq(party)
+        return self._streams.last_seq(party)
 
     def subscribe(self, party: str, callback: Subscriber) -> Callable[[], None]:
-        return self.streams.subscribe(party, callback)
+        return self._streams.subscribe(party, callback)
 
-    # -- timers ------------------------------------------------------------------------
+    # -- the cycle and the timers ------------------------------------------------------
 
     def tick(self, now_s: float | None = None, *, housekeeping: bool = True) -> None:
         """One cycle: detection, then the timers that are due, then (unless told not to)
         the housekeeping. Called every ``cycle_s`` by the runner, or by tests."""
         now = self.clock.now() if now_s is None else now_s
-        self.parties.refresh()
-        if self.parties.version != self._registry_seen:  # (authentication may have refreshed)
-            with self.lock:
-                self._registry_seen = self.parties.version
+        self._parties.refresh()
+        if self._parties.version != self._registry_seen:  # (authentication may have refreshed)
+            with self._lock:
+                self._registry_seen = self._parties.version
                 self._forget_revoked()
         self.run_cycle(now)
         self.run_timers(now)
         if housekeeping:
             self.housekeeping(now)
+
+    def run_cycle(self, now_s: float | None = None) -> CycleStats:
+        """One detection cycle: every check over the live tracks at ``now_s``, then alerts."""
+        now = self.clock.now() if now_s is None else now_s
+        with self._lock:
+            live = live_tracks(self._picture, now, self.settings.stale_after_s)
+        self.last_cycle = self._cycle.run(live)
+        return self.last_cycle
 
     def run_timers(self, now_s: float | None = None) -> None:
         """Deadlines that are due: hotline escalation, zones and operations ending, the live
@@ -312,7 +395,7 @@ class Hub:
                 self.hotline.escalate(unit, at_most=self.settings.escalations_per_cycle)
         if now >= self._next_checkpoint_s:
             with self.write() as unit:
-                self.tracks.checkpoint(unit)
+                self._tracks.checkpoint(unit)
             self.hotline.crossings.prune(now)
             self._next_checkpoint_s = now + self.settings.tracks_checkpoint_s
         self.zones.run_timers(now)
@@ -325,39 +408,7 @@ class Hub:
         it from its own thread."""
         self.journal.tick(self.clock.now() if now_s is None else now_s)
 
-    def run_cycle(self, now_s: float | None = None) -> CycleStats:
-        """One detection cycle: live tracks at ``now_s``, conflicts, alerts."""
-        started = time.perf_counter()
-        now = self.clock.now() if now_s is None else now_s
-        with self.lock:
-            live = live_tracks(self.picture, now, self.settings.stale_after_s)
-            minima = self._minima()
-        conflicts = detection.detect(live, minima)
-        with self.write() as unit:
-            findings = track_findings(live, conflicts, minima, self.alerts.is_open)
-            self.alerts.reconcile(
-                unit,
-                {AlertKind.TRACK_TRACK},
-                findings,
-                still_live(live, self.picture),
-                open_at_most=self.settings.alerts_opened_per_cycle,
-            )
-        self.zones.check(live)
-        self.operations.check_conformance(live)
-        self.last_cycle = CycleStats(now, len(live), len(conflicts), time.perf_counter() - started)
-        return self.last_cycle
-
-    def _minima(self) -> MinimaTable:
-        """The minima table for the current agreements (rebuilt when they change)."""
-        version = self.parties.version
-        if self._minima_cache is None or self._minima_cache[0] != version:
-            table = MinimaTable.from_agreements(
-                self.parties.agreements(), self.settings.domain_minima()
-            )
-            self._minima_cache = (version, table)
-        return self._minima_cache[1]
-
     def _forget_revoked(self) -> None:
-        for party in self.parties.all():
+        for party in self._parties.all():
             if not party.active:
-                self.picture.forget_party(party.name)
+                self._picture.forget_party(party.name)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from deconfliction.model import alert_views as v
+from deconfliction.model.codec import dump, load
 from deconfliction.model.states import AlertState
 from deconfliction.units import format_time
 
@@ -46,9 +48,10 @@ class Alert:
     opened_s: float
     updated_s: float
     counterparts: tuple[str, ...]
-    view: dict[str, Any]
+    view: v.AlertView
     acknowledged_s: float | None = None
     closed_s: float | None = None
+    now: v.LiveFigures | None = None  # an open conflict's live figures, when read
 
     @property
     def active(self) -> bool:
@@ -79,7 +82,8 @@ class Alert:
             "acknowledged": time_or_none(self.acknowledged_s),
             "closed": time_or_none(self.closed_s),
             "counterparts": list(self.counterparts),
-            **self.view,
+            **dump(self.view),
+            **({} if self.now is None else {"now": dump(self.now)}),
         }
 
     def to_doc(self) -> dict[str, Any]:
@@ -96,7 +100,7 @@ class Alert:
             "acknowledged_s": self.acknowledged_s,
             "closed_s": self.closed_s,
             "counterparts": list(self.counterparts),
-            "view": self.view,
+            "view": dump(self.view),
         }
 
     @classmethod
@@ -111,7 +115,40 @@ class Alert:
             opened_s=doc["opened_s"],
             updated_s=doc["updated_s"],
             counterparts=tuple(doc["counterparts"]),
-            view=doc["view"],
+            view=view_from_doc(AlertKind(doc["kind"]), doc["view"]),
             acknowledged_s=doc.get("acknowledged_s"),
             closed_s=doc.get("closed_s"),
         )
+
+
+# The views each kind of alert may carry; where there are two, the second is the zone
+# owner's side.
+VIEWS: dict[AlertKind, tuple[type[v.AlertView], ...]] = {
+    AlertKind.TRACK_TRACK: (v.TrackPairView,),
+    AlertKind.TRACK_ZONE: (v.ZoneAheadView, v.ZoneEnteredView),
+    AlertKind.OPERATION_OPERATION: (v.OperationPairView,),
+    AlertKind.OPERATION_ZONE: (v.OperationInZoneView, v.ZoneOperationView),
+    AlertKind.ZONE_ZONE: (v.ZonePairView,),
+    AlertKind.NONCONFORMANCE: (v.NonconformingView, v.IntruderView, v.IntrudedView),
+}
+
+
+def view_from_doc(kind: AlertKind, doc: dict[str, Any]) -> v.AlertView:
+    """The view of an alert of ``kind`` from its document (the side from its members)."""
+    own = doc.get("own") or {}
+    other = doc.get("other")
+    sides = VIEWS[kind]
+    if kind is AlertKind.NONCONFORMANCE:
+        side = 0 if other is None else 2 if "state" in other else 1
+    else:
+        side = 1 if len(sides) == 2 and "zone" in own else 0
+    return load(sides[side], doc)
+
+
+def figures_from_doc(kind: AlertKind, doc: dict[str, Any] | None) -> v.LiveFigures | None:
+    """The live figures an alert's document holds (none for advisories)."""
+    if not doc:
+        return None
+    if kind is AlertKind.TRACK_TRACK:
+        return load(v.PairFigures, doc)
+    return load(v.EntryFigures, doc)

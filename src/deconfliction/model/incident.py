@@ -250,3 +250,13 @@ def parse_incident(
         tracks=tracks,
         created_s=now_s,
     )
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """An alert, hotline message or zone change around the incident."""
+
+    time_s: float
+    kind: str
+    party: str
+    text: str

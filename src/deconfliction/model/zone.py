@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from shapely.geometry.base import BaseGeometry
+
 from deconfliction.errors import InvalidInput
 from deconfliction.geo import GeometryLimits, Region, RegionKind, parse_geometry
 from deconfliction.model.party import check_party_name
@@ -340,3 +342,14 @@ def _shared_with(value: Any, label: str) -> tuple[frozenset[str], bool]:
         except InvalidInput as error:
             raise InvalidInput(f"{label}: shared_with: {error.message}") from None
     return frozenset(value), False
+
+
+@dataclass(frozen=True)
+class ZoneOutline:
+    """A zone as it stood during the incident (geometry in lon/lat degrees)."""
+
+    name: str
+    geometry: BaseGeometry
+    rule: str = ""
+    owner: str = ""
+    state: str = "active"  # e.g. active, not yet valid, expired, deleted

@@ -15,7 +15,6 @@ import html
 import io
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,7 +25,8 @@ from matplotlib.path import Path as MplPath
 from shapely.geometry.base import BaseGeometry
 
 from deconfliction.detect.evidence import EncounterEvidence, TrackPath, summarise_path
-from deconfliction.model.incident import Incident
+from deconfliction.model.incident import Incident, TimelineItem
+from deconfliction.model.zone import ZoneOutline
 from deconfliction.units import FT_M, NM_M, format_time
 
 _TRACK_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
@@ -36,27 +36,6 @@ _ZONE_COLOURS = {
     "notify_before_entry": "#bcbd22",
     "owner_only": "#7f7f7f",
 }
-
-
-@dataclass(frozen=True)
-class ZoneOutline:
-    """A zone as it stood during the incident (geometry in lon/lat degrees)."""
-
-    name: str
-    geometry: BaseGeometry
-    rule: str = ""
-    owner: str = ""
-    state: str = "active"  # e.g. active, not yet valid, expired, deleted
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    """An alert, hotline message or zone change around the incident."""
-
-    time_s: float
-    kind: str
-    party: str
-    text: str
 
 
 def _rings(geometry: BaseGeometry) -> Iterable[tuple[str, BaseGeometry]]:

@@ -103,7 +103,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 3: the first answer to each write sent with an Idempotency-Key header, per party, so a
-    # repeat returns it instead of applying the write again (deconfliction.hub.operations.idempotency).
+    # repeat returns it instead of applying the write again (hub.operations.idempotency).
     """
     CREATE TABLE idempotency (
         party        TEXT NOT NULL,

@@ -16,8 +16,7 @@ from deconfliction.api.schemas import (
     IncidentStateIn,
     ReceiptOut,
 )
-from deconfliction.hub import Hub
-from deconfliction.hub.incidents.service import IncidentView
+from deconfliction.hub import Hub, IncidentView
 
 router = APIRouter(
     tags=["incidents"],
@@ -26,7 +25,7 @@ router = APIRouter(
 
 
 def _out(hub: Hub, view: IncidentView) -> IncidentOut:
-    receipt = None if view.entry is None else ReceiptOut.of(hub.journal.receipt(view.entry))
+    receipt = None if view.entry is None else ReceiptOut.of(hub.receipt(view.entry))
     return IncidentOut.of(view.incident.to_json(), view.evidence.to_json(), receipt)
 
 

@@ -66,4 +66,4 @@ async def journal_page(
 def sign_checkpoint(hub: HubDep, _: CallerDep) -> CheckpointOut:
     """Have the hub sign the journal's head now (any party or the admin). If the head has
     not moved since the latest checkpoint, that one is returned."""
-    return CheckpointOut(**hub.journal.checkpoint(hub.clock.now()).to_json())
+    return CheckpointOut(**hub.journal.checkpoint(hub.now()).to_json())

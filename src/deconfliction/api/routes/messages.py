@@ -17,7 +17,7 @@ from deconfliction.api.hotline_schemas import (
 )
 from deconfliction.api.receipts import with_receipt
 from deconfliction.api.schemas import ErrorOut
-from deconfliction.hub.hotline.drafts import MessageRequest
+from deconfliction.hub import MessageRequest
 from deconfliction.units import parse_time
 
 router = APIRouter(
@@ -49,12 +49,12 @@ def send_message(body: MessageIn, hub: HubDep, caller: PartyDep) -> dict[str, An
     message, receipt = with_receipt(
         hub, caller.name, lambda: hub.hotline.send(caller.name, request)
     )
-    presence = hub.hotline.presence.of(body.to)
+    presence = hub.hotline.presence(body.to)
     return {
         **hub.hotline.view(message, caller.name),
         "receipt": receipt,
         "recipient_desks": presence.desks,
-        "recipient_webhook": hub.hotline.webhooks.get(body.to) is not None,
+        "recipient_webhook": hub.hotline.has_webhook(body.to),
     }
 
 

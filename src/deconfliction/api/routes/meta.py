@@ -15,7 +15,7 @@ router = APIRouter(tags=["meta"])
 @router.get("/health", response_model=HealthOut)
 def health(hub: HubDep) -> HealthOut:
     """Whether the hub serves requests, with a few live figures."""
-    now = hub.clock.now()
+    now = hub.now()
     last = hub.last_cycle
     cycle = (
         None
@@ -30,8 +30,8 @@ def health(hub: HubDep) -> HealthOut:
     return HealthOut(
         status="ok",
         time=format_time(now),
-        tracks_live=len(hub.picture.live_rows(now, hub.settings.stale_after_s)),
-        schema_version=hub.store.schema_version(),
+        tracks_live=hub.live_track_count(),
+        schema_version=hub.schema_version(),
         cycle=cycle,
     )
 

@@ -16,9 +16,8 @@ from deconfliction.api.deps import BearerDep, call_hub, party_of
 from deconfliction.api.operation_schemas import OperationIn, OperationOut
 from deconfliction.api.schemas import ErrorOut
 from deconfliction.api.signatures import request_path
-from deconfliction.hub import Hub
-from deconfliction.hub.operations.idempotency import HEADER, IdempotencyKey
-from deconfliction.hub.operations.service import Answer
+from deconfliction.hub import IDEMPOTENCY_HEADER as HEADER
+from deconfliction.hub import Answer, Hub, IdempotencyKey
 
 router = APIRouter(
     tags=["operations"],

@@ -29,12 +29,12 @@ def add_party(body: PartyIn, hub: HubDep, _: AdminDep) -> PartyCreatedOut:
 @router.get("/parties", response_model=list[PartyOut])
 def list_parties(hub: HubDep, caller: CallerDep) -> list[PartyOut]:
     """All parties (admin), or the parties the caller has agreements with and itself."""
-    parties = hub.parties.all()
+    parties = hub.parties()
     if not caller.admin:
         parties = [
             p
             for p in parties
-            if p.name == caller.name or hub.parties.agreement(caller.name, p.name) is not None
+            if p.name == caller.name or hub.agreement(caller.name, p.name) is not None
         ]
     return [PartyOut.of(p) for p in parties]
 
@@ -55,7 +55,7 @@ def rotate_token(name: str, hub: HubDep, _: AdminDep) -> TokenOut:
 @router.get("/me", response_model=PartyOut)
 def me(hub: HubDep, caller: PartyDep) -> PartyOut:
     """The calling party."""
-    return PartyOut.of(hub.parties.get(caller.name))
+    return PartyOut.of(hub.party(caller.name))
 
 
 @router.put("/agreements", response_model=AgreementOut)
@@ -67,7 +67,7 @@ def set_agreement(body: AgreementIn, hub: HubDep, _: AdminDep) -> AgreementOut:
 @router.get("/agreements", response_model=list[AgreementOut])
 def list_agreements(hub: HubDep, caller: CallerDep) -> list[AgreementOut]:
     """All agreements (admin), or those the calling party is in."""
-    agreements = hub.parties.agreements()
+    agreements = hub.agreements()
     if not caller.admin:
         agreements = [a for a in agreements if a.involves(caller.name)]
     return [AgreementOut.of(a) for a in sorted(agreements, key=lambda a: a.pair)]
@@ -76,7 +76,7 @@ def list_agreements(hub: HubDep, caller: CallerDep) -> list[AgreementOut]:
 @router.delete("/agreements/{party_a}/{party_b}", status_code=204)
 def remove_agreement(party_a: str, party_b: str, hub: HubDep, _: AdminDep) -> Response:
     """End an agreement (admin)."""
-    if hub.parties.agreement(party_a, party_b) is None:
+    if hub.agreement(party_a, party_b) is None:
         raise NotFound(f"no agreement between {party_a!r} and {party_b!r}")
     hub.remove_agreement(party_a, party_b)
     return Response(status_code=204)

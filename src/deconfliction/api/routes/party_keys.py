@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from deconfliction.api.deps import HubDep, PartyDep
 from deconfliction.api.schemas import ErrorOut, PartyKeyIn, PartyKeyOut, ReceiptOut
-from deconfliction.hub.party_keys import PartyKey
+from deconfliction.hub import PartyKey
 from deconfliction.units import format_time
 
 router = APIRouter(tags=["journal"], responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}})
@@ -26,7 +26,7 @@ def _out(key: PartyKey, receipt: ReceiptOut | None = None) -> PartyKeyOut:
 @router.get("/me/key", response_model=PartyKeyOut)
 def get_key(hub: HubDep, caller: PartyDep) -> PartyKeyOut:
     """The caller's registered signing key, if any."""
-    return _out(hub.party_keys.get(caller.name))
+    return _out(hub.party_key(caller.name))
 
 
 @router.put("/me/key", response_model=PartyKeyOut, responses={422: {"model": ErrorOut}})
@@ -37,5 +37,5 @@ def put_key(body: PartyKeyIn, hub: HubDep, caller: PartyDep) -> PartyKeyOut:
     signature with the write, so that the party cannot later deny what it sent. The
     registration is journalled (`party.key`, readable by every party) and needs no
     signature itself."""
-    key, entry = hub.party_keys.register(caller.name, body.public_key)
-    return _out(key, ReceiptOut.of(hub.journal.receipt(entry)))
+    key, entry = hub.register_party_key(caller.name, body.public_key)
+    return _out(key, ReceiptOut.of(hub.receipt(entry)))

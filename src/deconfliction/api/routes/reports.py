@@ -32,7 +32,7 @@ _BODY = {
 def _answer(hub: Hub, result: IngestResult) -> dict[str, Any]:
     body = result.to_json()
     if result.entry is not None:
-        body["receipt"] = hub.journal.receipt(result.entry).to_json()
+        body["receipt"] = hub.receipt(result.entry).to_json()
     return body
 
 

@@ -16,7 +16,7 @@ def get_tracks(hub: HubDep, caller: PartyDep) -> TracksOut:
     """The latest state of the caller's own tracks, and of the tracks of parties that agreed
     to share their picture with it. Other parties' tracks appear only inside the alerts that
     involve the caller."""
-    now = hub.clock.now()
+    now = hub.now()
     stale = hub.settings.stale_after_s
     tracks = [TrackOut.of(r, now, stale) for r in hub.tracks_for(caller.name)]
     return TracksOut(time=format_time(now), tracks=tracks)

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, Response
 from deconfliction.api.deps import HubDep, PartyDep
 from deconfliction.api.hotline_schemas import DeliveryOut, WebhookIn, WebhookOut
 from deconfliction.api.schemas import ErrorOut
-from deconfliction.hub.webhooks.config import WebhookConfig
-from deconfliction.hub.webhooks.service import WEBHOOK_KINDS
+from deconfliction.hub import WEBHOOK_KINDS, WebhookConfig
 from deconfliction.units import format_time
 
 router = APIRouter(
@@ -57,5 +56,5 @@ def webhook_deliveries(
     answered or the error, how long it took, and the wait before the next one."""
     return [
         {key: doc[key] for key in DeliveryOut.model_fields}
-        for doc in hub.hotline.webhooks.deliveries(caller.name, limit)
+        for doc in hub.webhook_deliveries(caller.name, limit)
     ]

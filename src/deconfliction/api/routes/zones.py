@@ -13,10 +13,7 @@ from deconfliction.api.body import parse_json, read_body
 from deconfliction.api.deps import CallerDep, HubDep, PartyDep
 from deconfliction.api.schemas import ErrorOut
 from deconfliction.api.zone_schemas import FEATURE_BODY, ZoneCollectionOut, ZoneOut
-from deconfliction.hub import Hub
-from deconfliction.hub.context import Recorded, recording
-from deconfliction.hub.zones.records import HUB_MEMBER
-from deconfliction.hub.zones.service import ZoneWrite
+from deconfliction.hub import HUB_MEMBER, Hub, Recorded, ZoneWrite, recording
 
 router = APIRouter(
     tags=["zones"],
@@ -32,7 +29,7 @@ def _answer(hub: Hub, party: str, write: ZoneWrite, written: Recorded) -> dict[s
     view = hub.zones.view(write.record, party)
     entry = written.first(party)
     if entry is not None:
-        view[HUB_MEMBER]["receipt"] = hub.journal.receipt(entry).to_json()
+        view[HUB_MEMBER]["receipt"] = hub.receipt(entry).to_json()
     return view
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from deconfliction.errors import InvalidInput, PermissionDenied
 from deconfliction.hotline.templates import HUB_TEMPLATES, PARTY_TEMPLATES, validate_fields
-from deconfliction.hub.parties import Parties
+from deconfliction.hub.parties.registry import Parties
 from deconfliction.model.message import MAX_PLACES, Channel, Message, Priority
 from deconfliction.model.place import Place
 from deconfliction.settings import Settings

@@ -38,7 +38,7 @@ from deconfliction.hub.hotline.presence import PartyPresence, Presence
 from deconfliction.hub.hotline.stats import ChannelStats, channel_stats
 from deconfliction.hub.hotline.threads import PRIORITY, channel_for, deadline_s, thread_content
 from deconfliction.hub.hotline.views import escalation_notice, message_view
-from deconfliction.hub.parties import Parties, Principal
+from deconfliction.hub.parties.registry import Parties, Principal
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.hub.webhooks.config import WebhookConfig
 from deconfliction.hub.webhooks.service import Webhooks
@@ -106,7 +106,7 @@ class Hotline:
         self.webhooks = webhooks
         self._write = write
         self._clock = clock
-        self.presence = Presence()
+        self._presence = Presence()
         self.crossings = ExpectedCrossings(store)
         self._open: dict[str, Message] = {}
         self._alert_of: dict[str, str] = {}  # message id -> the recipient's alert id
@@ -382,10 +382,28 @@ class Hotline:
             with self._write() as unit:
                 self.mark_delivered(unit, party, message_id, via)
 
+    def desk_connected(self, party: str) -> int:
+        """A desk of ``party`` connected to its stream; the handle to disconnect it with."""
+        return self._presence.connect(party, self._clock.now())
+
+    def desk_heard(self, party: str) -> None:
+        """A desk of ``party`` sent a frame (a heartbeat)."""
+        self._presence.heartbeat(party, self._clock.now())
+
+    def desk_disconnected(self, party: str, handle: int) -> None:
+        self._presence.disconnect(party, handle, self._clock.now())
+
+    def presence(self, party: str) -> PartyPresence:
+        """Whether ``party`` has a desk connected, and since when."""
+        return self._presence.of(party)
+
+    def has_webhook(self, party: str) -> bool:
+        return self.webhooks.get(party) is not None
+
     def presence_for(self, party: str) -> list[tuple[PartyPresence, bool]]:
         """Presence of ``party`` and its partners, each with whether it has a webhook."""
         return [
-            (self.presence.of(name), self.webhooks.get(name) is not None)
+            (self._presence.of(name), self.webhooks.get(name) is not None)
             for name in [party, *self._parties.partners(party)]
         ]
 
@@ -428,7 +446,7 @@ class Hotline:
         unit.on_rollback(self._reload)
         within = deadline_s(self.settings, conflict.severity)
         for party, alert in conflict.alerts.items():
-            content = thread_content(alert, conflict.live, now)
+            content = thread_content(alert, conflict.live(), now)
             message = Message(
                 id=new_id("msg", now),
                 thread_id=conflict.id,

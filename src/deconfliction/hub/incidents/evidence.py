@@ -41,12 +41,12 @@ from deconfliction.detect.evidence import (
 )
 from deconfliction.errors import PermissionDenied
 from deconfliction.hub.live.tracks import Tracks
-from deconfliction.hub.parties import Parties
+from deconfliction.hub.parties.registry import Parties
 from deconfliction.model import Report
 from deconfliction.model.alert import AlertKind
-from deconfliction.model.incident import Incident, IncidentKind, TrackRef
+from deconfliction.model.incident import Incident, IncidentKind, TimelineItem, TrackRef
 from deconfliction.model.minima import Minima, domain_pair_key
-from deconfliction.render.incident import TimelineItem, ZoneOutline
+from deconfliction.model.zone import ZoneOutline
 from deconfliction.settings import Settings
 from deconfliction.store import Store
 from deconfliction.units import format_time
@@ -69,8 +69,8 @@ class Basis(StrEnum):
 class ZoneHistory(Protocol):
     """The hook to the zones service: zones as they stood during a window.
 
-    The hub sets ``Incidents.zones`` to the zones service once there is one; until then
-    :class:`NoZones` answers that there were none.
+    The zones service is one; :class:`NoZones` (no zones at all) serves tests of evidence
+    without zones.
     """
 
     def states_during(self, start_s: float, end_s: float) -> Sequence[ZoneOutline]:
@@ -295,12 +295,19 @@ def _doc_time(doc: dict[str, Any], *names: str) -> float | None:
 class EvidenceGatherer:
     """Reads the recorded data an incident's evidence is made of."""
 
-    def __init__(self, store: Store, tracks: Tracks, parties: Parties, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: Store,
+        tracks: Tracks,
+        parties: Parties,
+        zones: ZoneHistory,
+        settings: Settings,
+    ) -> None:
         self._store = store
         self._tracks = tracks
         self._parties = parties
         self._settings = settings
-        self.zones: ZoneHistory = NoZones()
+        self.zones = zones
 
     # -- which tracks --------------------------------------------------------------------
 

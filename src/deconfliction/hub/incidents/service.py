@@ -25,7 +25,7 @@ from deconfliction.clock import Clock
 from deconfliction.errors import InvalidInput, NotFound, PermissionDenied
 from deconfliction.hub.incidents.evidence import Evidence, EvidenceGatherer, ZoneHistory
 from deconfliction.hub.live.tracks import Tracks
-from deconfliction.hub.parties import Parties
+from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.journal.chain import HUB_PARTY, JournalEntry
 from deconfliction.model.ids import new_id
@@ -56,25 +56,18 @@ class Incidents:
         store: Store,
         tracks: Tracks,
         parties: Parties,
+        zones: ZoneHistory,
         settings: Settings,
         write: Callable[[], AbstractContextManager[WriteUnit]],
         clock: Clock,
     ) -> None:
         self._store = store
         self._parties = parties
+        self._zones = zones
         self._settings = settings
         self._write = write
         self._clock = clock
-        self.gatherer = EvidenceGatherer(store, tracks, parties, settings)
-
-    @property
-    def zones(self) -> ZoneHistory:
-        """The hook to the zones service (zones as they stood; none until it is set)."""
-        return self.gatherer.zones
-
-    @zones.setter
-    def zones(self, history: ZoneHistory) -> None:
-        self.gatherer.zones = history
+        self._gatherer = EvidenceGatherer(store, tracks, parties, zones, settings)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -110,7 +103,7 @@ class Incidents:
                 if t.ref.party in (viewer, incident.reporter)
                 or self._parties.shares_tracks(viewer, t.ref.party)
             ]
-        zones = [z.name for z in evidence.zones if self.zones.visible_to(z, viewer)]
+        zones = [z.name for z in evidence.zones if self._zones.visible_to(z, viewer)]
         return evidence.only(refs, viewer, zones)
 
     def get(self, viewer: str | None, incident_id: str) -> IncidentView:
@@ -132,7 +125,7 @@ class Incidents:
         """The HTML report as the viewer may see it, its plot embedded."""
         incident, evidence, _ = self._visible(incident_id, viewer)
         shown = self.evidence_for(incident, evidence, viewer)
-        paths = self.gatherer.paths(incident, shown.tracks)
+        paths = self._gatherer.paths(incident, shown.tracks)
         return incident_report_html(
             incident,
             paths=paths,
@@ -154,8 +147,8 @@ class Incidents:
             now_s=now,
             future_tolerance_s=self._settings.future_tolerance_s,
         )
-        tracks = self.gatherer.authorise(incident)
-        evidence = self.gatherer.gather(incident, tracks, now)
+        tracks = self._gatherer.authorise(incident)
+        evidence = self._gatherer.gather(incident, tracks, now)
         with self._write() as unit:
             self._save(unit, incident, evidence, 1)
             entry = unit.journal(reporter, "incident.reported", {"incident": incident.to_json()})

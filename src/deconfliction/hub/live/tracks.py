@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from deconfliction.hub.live.picture import LivePicture
-from deconfliction.hub.parties import Parties
+from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.journal.chain import JournalEntry
 from deconfliction.model import Rejection, Report, ReportBatch

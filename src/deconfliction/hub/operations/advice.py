@@ -2,8 +2,8 @@
 
 Notification is not permission: a plan that overlaps another party's plan, or enters its
 ``no_entry`` zone or protected site, is accepted, and both owners are told at once with an
-advisory alert that carries only the overlap (see
-:mod:`deconfliction.hub.operations.records` for the views). The alert book's listeners open
+advisory alert that carries only the overlap (what each is told:
+:mod:`deconfliction.hub.alerts.visibility`). The alert book's listeners open
 the hotline thread between them. One conflict per pair of objects: it is revised
 (``alert.updated``) when either moves and they still overlap, resolved when they no longer
 overlap, expired when either leaves the active set. Overlaps between objects of one party
@@ -15,48 +15,50 @@ Everything here runs inside a write unit, under the hub lock.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
 from deconfliction.detect.overlaps import ObjectKind, Overlaps, Ref
-from deconfliction.hub.alerts.book import AlertBook, ConflictKey, Finding
-from deconfliction.hub.operations.records import (
-    ADVISED_RULES,
-    Filed,
-    pair_key,
-    pair_views,
-    zone_key,
-    zone_views,
-    zone_volume,
-)
+from deconfliction.hub.alerts import visibility
+from deconfliction.hub.alerts.book import AlertBook, Finding, Lazy
+from deconfliction.hub.alerts.keys import ConflictKey, OperationInZone, OperationPair
+from deconfliction.hub.operations.plans import LivePlans, zone_volume
+from deconfliction.hub.operations.records import Filed, OverlapShapes
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.model.alert import AlertKind, Severity
+from deconfliction.model.alert_views import AlertView, OperationPairView
 from deconfliction.model.states import AlertState
 from deconfliction.model.zone import Zone
 
-if TYPE_CHECKING:
-    from deconfliction.hub.operations.service import Operations
-
 KINDS = frozenset({AlertKind.OPERATION_OPERATION, AlertKind.OPERATION_ZONE})
+# Zones whose overlap with another party's plan is advised: the plan enters where it may not.
+ADVISED_RULES = frozenset({"no_entry", "protected"})
+AdviceKey = OperationPair | OperationInZone
+
+
+def zone_views(filed: Filed, zone: Zone, rows: Overlaps, volumes: list[int]) -> visibility.Views:
+    shapes = OverlapShapes(rows)
+    geometry = (shapes.for_reader(volumes), shapes.for_reader([0] * len(rows)))
+    return visibility.operation_in_zone(filed.side(volumes), zone, geometry)
 
 
 class Advice:
-    """The open advisories of one :class:`Operations` service, by the objects they involve."""
+    """The open advisories about the plans in ``plans``, by the objects they involve."""
 
-    def __init__(self, operations: Operations, alerts: AlertBook) -> None:
-        self._ops = operations
+    def __init__(self, plans: LivePlans, alerts: AlertBook) -> None:
+        self._plans = plans
         self._alerts = alerts
-        self._keys: dict[str, set[ConflictKey]] = {}
+        self._keys: dict[str, set[AdviceKey]] = {}
 
     def load(self) -> None:
         """Rebuild the registry from the alert book (at start, after a failed write)."""
         self._keys = {}
         for key in self._alerts.open_keys(KINDS):
+            assert isinstance(key, AdviceKey)
             self._register(key)
 
     def alert_ids(self, filed: Filed) -> list[str]:
         """The owner's open alert ids about ``filed``'s overlaps."""
         found = []
-        for key in sorted(self._keys.get(filed.id, ())):
+        for key in sorted(self._keys.get(filed.id, ()), key=lambda k: k.to_doc()):
             conflict = self._alerts.conflict(key)
             alert = None if conflict is None else conflict.alerts.get(filed.owner)
             if alert is not None:
@@ -75,28 +77,34 @@ class Advice:
             if owner == filed.owner or (kind is ObjectKind.ZONE and rule not in ADVISED_RULES):
                 continue
             rows_of.setdefault((kind, object_id), []).append(row)
-        now_keys: set[ConflictKey] = set()
+        now_keys: set[AdviceKey] = set()
         for (kind, object_id), rows in sorted(rows_of.items()):
             picked = found.take(rows)
+            key: AdviceKey
             if kind is ObjectKind.OPERATION:
-                other = self._ops.live(object_id)
+                other = self._plans.live(object_id)
                 assert other is not None  # the index holds live operations only
-                key = pair_key(filed.id, object_id)
-                views = pair_views(filed, other, picked, self._tie(key, filed.owner))
-                alert_kind = AlertKind.OPERATION_OPERATION
+                key = OperationPair.of(filed.id, object_id)
+                mine, theirs = picked.volume_index.tolist(), picked.other_volume_index.tolist()
+                shapes = OverlapShapes(picked)
+                views = visibility.operation_pair(
+                    filed.side(mine),
+                    other.side(theirs),
+                    (shapes.for_reader(mine), shapes.for_reader(theirs)),
+                    self._resolver(key, filed, other),
+                )
             else:
-                zone = self._ops.zones[object_id]
-                key = zone_key(filed.id, object_id)
+                zone = self._plans.zones[object_id]
+                key = OperationInZone(filed.id, object_id)
                 views = zone_views(filed, zone, picked, picked.volume_index.tolist())
-                alert_kind = AlertKind.OPERATION_ZONE
             now_keys.add(key)
-            self._open_or_revise(unit, key, alert_kind, views)
-        for key in sorted(self._keys.get(filed.id, set()) - now_keys):
+            self._open_or_revise(unit, key, views)
+        for key in sorted(self._keys.get(filed.id, set()) - now_keys, key=lambda k: k.to_doc()):
             self._close(unit, key, AlertState.RESOLVED)
 
     def left(self, unit: WriteUnit, object_id: str) -> None:
         """An operation or zone left the active set: its advisories expire."""
-        for key in sorted(self._keys.get(object_id, set())):
+        for key in sorted(self._keys.get(object_id, set()), key=lambda k: k.to_doc()):
             self._close(unit, key, AlertState.EXPIRED)
 
     # -- after a zone was declared, changed or withdrawn ---------------------------------
@@ -104,9 +112,9 @@ class Advice:
     def zone_written(self, unit: WriteUnit, zone: Zone) -> None:
         """Advise the owners of the operations the zone now overlaps (``no_entry`` zones and
         protected sites only), and close what it no longer overlaps."""
-        now_keys: set[ConflictKey] = set()
+        now_keys: set[AdviceKey] = set()
         if zone.rule.value in ADVISED_RULES:
-            found = self._ops.index.query(
+            found = self._plans.index.query(
                 [zone_volume(zone)],
                 exclude=Ref(ObjectKind.ZONE, zone.id),
                 kinds=[ObjectKind.OPERATION],
@@ -117,51 +125,50 @@ class Advice:
                     rows_of.setdefault(operation_id, []).append(row)
             for operation_id, rows in sorted(rows_of.items()):
                 picked = found.take(rows)
-                filed = self._ops.live(operation_id)
+                filed = self._plans.live(operation_id)
                 assert filed is not None
-                key = zone_key(operation_id, zone.id)
+                entered = OperationInZone(operation_id, zone.id)
                 views = zone_views(filed, zone, picked, picked.other_volume_index.tolist())
-                now_keys.add(key)
-                self._open_or_revise(unit, key, AlertKind.OPERATION_ZONE, views)
-        for key in sorted(self._keys.get(zone.id, set()) - now_keys):
+                now_keys.add(entered)
+                self._open_or_revise(unit, entered, views)
+        for key in sorted(self._keys.get(zone.id, set()) - now_keys, key=lambda k: k.to_doc()):
             self._close(unit, key, AlertState.RESOLVED)
 
     # -- the alert book ---------------------------------------------------------------------
 
-    def _tie(self, key: ConflictKey, writer: str) -> str:
-        """Who resolves at equal priority: whoever was asked when it opened, else the writer."""
+    def _resolver(self, key: ConflictKey, mine: Filed, theirs: Filed) -> str:
+        """Who is asked to resolve: the owner of the lower-priority plan; at equal priority,
+        whoever was asked when the conflict opened, else the party whose write made it."""
+        a, b = mine.operation, theirs.operation
+        if a.priority != b.priority:
+            return a.owner if a.priority < b.priority else b.owner
         conflict = self._alerts.conflict(key)
         if conflict is not None:
             for alert in conflict.alerts.values():
-                asked = alert.view.get("resolve_by")
-                if isinstance(asked, str):
-                    return asked
-        return writer
+                if isinstance(alert.view, OperationPairView):
+                    return alert.view.resolve_by
+        return mine.owner
 
     def _open_or_revise(
-        self,
-        unit: WriteUnit,
-        key: ConflictKey,
-        kind: AlertKind,
-        views: Mapping[str, dict[str, Any]],
+        self, unit: WriteUnit, key: AdviceKey, views: Mapping[str, AlertView]
     ) -> None:
         if self._alerts.is_open(key):
             self._alerts.revise(unit, key, views)
         else:
-            self._alerts.open(unit, Finding(key, kind, Severity.ADVISORY, views))
+            self._alerts.open(unit, Finding(key, Severity.ADVISORY, Lazy.of(views)))
             self._register(key)
 
-    def _close(self, unit: WriteUnit, key: ConflictKey, state: AlertState) -> None:
+    def _close(self, unit: WriteUnit, key: AdviceKey, state: AlertState) -> None:
         if self._alerts.is_open(key):
             self._alerts.close(unit, key, state)
         self._unregister(key)
 
-    def _register(self, key: ConflictKey) -> None:
-        for object_id in key[1:]:
+    def _register(self, key: AdviceKey) -> None:
+        for object_id in key.objects:
             self._keys.setdefault(object_id, set()).add(key)
 
-    def _unregister(self, key: ConflictKey) -> None:
-        for object_id in key[1:]:
+    def _unregister(self, key: AdviceKey) -> None:
+        for object_id in key.objects:
             keys = self._keys.get(object_id)
             if keys is not None:
                 keys.discard(key)

@@ -6,13 +6,13 @@ their own party are checked against its volumes at the report's position and tim
 (:func:`deconfliction.detect.conformance.conforming_by_operation`, boundaries included).
 
 A track outside every volume opens a ``nonconformance`` alert to its owner (key
-``("nc", party, track, operation)``) and makes the operation ``nonconforming``. Such a
-track that is inside a volume of another party's live operation also opens an alert with
-that party (``("nci", party, track, other operation)``): the other party learns the
-party's name and the track's state (never its id, never the track's own plan), the track's
-owner learns whose operation it entered (not that operation's id). Alerts close through the
-alert book's hysteresis (so a track on the edge does not flicker); once an operation has no
-open nonconformance alert it is ``activated`` again.
+:class:`~deconfliction.hub.alerts.keys.Nonconforming`), and the operations service makes the
+operation ``nonconforming``. Such a track that is inside a volume of another party's live
+operation also opens an alert with that party (key
+:class:`~deconfliction.hub.alerts.keys.Intruding`; what each learns:
+:func:`deconfliction.hub.alerts.visibility.intruding`). Alerts close through the alert
+book's hysteresis (so a track on the edge does not flicker); once an operation has no open
+nonconformance alert it is ``activated`` again.
 
 Nothing runs when no track names an activated operation and no such alert is open.
 """
@@ -20,70 +20,74 @@ Nothing runs when no track names an activated operation and no such alert is ope
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
 from deconfliction.detect.conformance import conforming_by_operation, conforms
 from deconfliction.detect.overlaps import ObjectKind
-from deconfliction.hub.alerts.book import ConflictKey, Finding
-from deconfliction.hub.live.detection import LiveTracks
+from deconfliction.hub.alerts import visibility
+from deconfliction.hub.alerts.book import Finding, Lazy
+from deconfliction.hub.alerts.keys import ConflictKey, Intruding, Nonconforming
 from deconfliction.hub.live.picture import LivePicture
-from deconfliction.hub.operations.records import INTRUDING, NONCONFORMING
-from deconfliction.hub.unit import WriteUnit
+from deconfliction.hub.live.snapshot import LiveTracks
+from deconfliction.hub.operations.plans import FLYING, LivePlans
 from deconfliction.model.alert import AlertKind, Severity
 from deconfliction.model.operation import Volume
-from deconfliction.model.states import AlertState, OperationState
 
-if TYPE_CHECKING:
-    from deconfliction.hub.operations.service import Operations
-
-KINDS = frozenset({AlertKind.NONCONFORMANCE})
-FLYING = frozenset({OperationState.ACTIVATED, OperationState.NONCONFORMING})
 _PROBE_M = 1.0  # the band and window (± metres, ± seconds) of a position's index query
 
 
-class Conformance:
-    """The conformance step of the cycle, for one :class:`Operations` service."""
+class ConformanceCheck:
+    """Tracks against the operations they fly (a :class:`~deconfliction.hub.cycle.Check`).
 
-    def __init__(self, operations: Operations, picture: LivePicture) -> None:
-        self._ops = operations
+    Its scan does nothing outside the lock: the findings read the live plans, which writes
+    change, so they are made under the lock in the cycle's write.
+    """
+
+    kinds = frozenset({AlertKind.NONCONFORMANCE})
+
+    def __init__(self, plans: LivePlans, picture: LivePicture) -> None:
+        self._plans = plans
         self._picture = picture
 
-    def check(self, live: LiveTracks) -> None:
-        """One cycle's conformance: alerts reconciled, operations' states moved."""
-        ops = self._ops
-        with ops.lock:
-            flying = ops.flying()
-            open_keys = ops.alerts.open_keys(KINDS)
-            if not flying and not open_keys:
-                return
-            findings = self._findings(live) if flying else []
-            if not findings and not open_keys:
-                return
-            with ops.write() as unit:
-                ops.alerts.reconcile(unit, KINDS, findings, self._still_live(live))
-                self._move_states(unit)
+    def scan(self, live: LiveTracks) -> ConformanceScan:
+        return ConformanceScan(live, self._plans, self._picture)
 
-    def _findings(self, live: LiveTracks) -> list[Finding]:
-        ops, picture, snap = self._ops, self._picture, live.snapshot
+
+@dataclass(frozen=True)
+class ConformanceScan:
+    live: LiveTracks
+    plans: LivePlans
+    picture: LivePicture
+
+    @property
+    def found(self) -> int | None:
+        """Unknown (None) until the findings are made under the lock, while any operation
+        flies; else none."""
+        return None if self.plans.flying() else 0
+
+    def findings(self, is_open: Callable[[ConflictKey], bool]) -> list[Finding]:
+        plans, picture, live = self.plans, self.picture, self.live
+        if not plans.flying():
+            return []
         names: list[str | None] = [picture.operation[r] for r in live.rows.tolist()]
-        rows, plans = [], {}
+        rows, volumes = [], {}
         for i, name in enumerate(names):
-            filed = None if name is None else ops.live(name)
+            filed = None if name is None else plans.live(name)
             if filed is None or filed.state not in FLYING:
                 continue
-            if filed.owner != snap.parties[int(snap.party[i])]:
+            if filed.owner != live.party(i):
                 continue  # a track can fly only its own party's operations
             rows.append(i)
-            plans[filed.id] = filed.operation.volumes
+            volumes[filed.id] = filed.operation.volumes
         if not rows:
             return []
         picked = np.array(rows, dtype=np.intp)
         at = live.rows[picked]
         inside = conforming_by_operation(
-            plans,
+            volumes,
             [names[i] for i in rows],
             picture.lat[at],
             picture.lon[at],
@@ -93,19 +97,19 @@ class Conformance:
         findings: list[Finding] = []
         for k in np.flatnonzero(~inside).tolist():
             i, row = rows[k], int(at[k])
-            findings.extend(self._outside(live, i, row, str(names[i])))
+            findings.extend(self._outside(i, row, str(names[i]), is_open))
         return findings
 
-    def _outside(self, live: LiveTracks, i: int, row: int, operation_id: str) -> list[Finding]:
+    def _outside(
+        self, i: int, row: int, operation_id: str, is_open: Callable[[ConflictKey], bool]
+    ) -> list[Finding]:
         """The findings of one track outside its operation: its owner's, and one per other
         party's operation it is inside."""
-        ops, picture, snap = self._ops, self._picture, live.snapshot
-        party, track = snap.parties[int(snap.party[i])], str(snap.track[i])
-        state = live.state(i)
-        own = {"track": track, "operation": operation_id, "state": state}
-        key: ConflictKey = (NONCONFORMING, party, track, operation_id)
-        views: dict[str, dict[str, Any]] = {} if ops.alerts.is_open(key) else {party: {"own": own}}
-        found = [Finding(key, AlertKind.NONCONFORMANCE, Severity.PREDICTED, views)]
+        plans, picture, live = self.plans, self.picture, self.live
+        party, track = live.party(i), str(live.snapshot.track[i])
+        side = visibility.TrackSide(party, track, live.state(i))
+        key: ConflictKey = Nonconforming(party, track, operation_id)
+        found = [Finding(key, Severity.PREDICTED, _views(key, is_open, side, operation_id))]
         lat, lon = float(picture.lat[row]), float(picture.lon[row])
         alt, time_s = float(picture.alt_m[row]), float(picture.time_s[row])
         probe = Volume(
@@ -115,56 +119,35 @@ class Conformance:
             time_s - _PROBE_M,
             time_s + _PROBE_M,
         )
-        hits = ops.index.query([probe], kinds=[ObjectKind.OPERATION])
+        hits = plans.index.query([probe], kinds=[ObjectKind.OPERATION])
         for other_id in sorted(set(hits.ids)):
-            other = ops.live(other_id)
+            other = plans.live(other_id)
             if other is None or other.owner == party:
                 continue
             if not conforms(other.operation.volumes, lat, lon, alt, time_s):
                 continue
-            key = (INTRUDING, party, track, other_id)
-            views = {}
-            if not ops.alerts.is_open(key):
-                views = {
-                    party: {"own": own, "other": {"party": other.owner}},
-                    other.owner: {
-                        "own": {
-                            "operation": other_id,
-                            "priority": other.operation.priority,
-                            "domain": other.operation.domain.value,
-                        },
-                        "other": {"party": party, "state": state},
-                    },
-                }
-            found.append(Finding(key, AlertKind.NONCONFORMANCE, Severity.PREDICTED, views))
+            key = Intruding(party, track, other_id)
+            views = _views(key, is_open, side, operation_id, other.side(()))
+            found.append(Finding(key, Severity.PREDICTED, views))
         return found
 
-    def _still_live(self, live: LiveTracks) -> Callable[[ConflictKey], bool]:
-        tracks = live.keys()
-        ops = self._ops
+    def still_live(self, key: ConflictKey) -> bool:
+        assert isinstance(key, Nonconforming | Intruding)
+        filed = self.plans.live(key.operation)
+        if (key.party, key.track) not in self.live.track_ids() or filed is None:
+            return False
+        return isinstance(key, Intruding) or filed.state in FLYING
 
-        def check(key: ConflictKey) -> bool:
-            _, party, track, operation_id = key
-            filed = ops.live(operation_id)
-            if (party, track) not in tracks or filed is None:
-                return False
-            return key[0] != NONCONFORMING or filed.state in FLYING
 
-        return check
-
-    def _move_states(self, unit: WriteUnit) -> None:
-        """Nonconforming while an own-track alert is open; activated again once none is."""
-        ops = self._ops
-        open_ops = {key[3] for key in ops.alerts.open_keys(KINDS) if key[0] == NONCONFORMING}
-        for filed in ops.flying():
-            if filed.state is OperationState.ACTIVATED and filed.id in open_ops:
-                ops.set_state(unit, filed, OperationState.NONCONFORMING, "a track left its volumes")
-            elif filed.state is OperationState.NONCONFORMING and filed.id not in open_ops:
-                ops.set_state(unit, filed, OperationState.ACTIVATED, "its tracks conform again")
-
-    def left(self, unit: WriteUnit, operation_id: str) -> None:
-        """An operation left the active set: its conformance alerts expire now."""
-        alerts = self._ops.alerts
-        for key in alerts.open_keys(KINDS):
-            if key[3] == operation_id:
-                alerts.close(unit, key, AlertState.EXPIRED)
+def _views(
+    key: ConflictKey,
+    is_open: Callable[[ConflictKey], bool],
+    track: visibility.TrackSide,
+    operation: str,
+    entered: visibility.OperationSide | None = None,
+) -> Lazy[visibility.Views]:
+    if is_open(key):
+        return Lazy.of({})
+    if entered is None:
+        return Lazy.of(visibility.nonconforming(track, operation))
+    return Lazy.of(visibility.intruding(track, operation, entered))

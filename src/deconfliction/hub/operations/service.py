@@ -27,10 +27,9 @@ Lifecycle
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -43,24 +42,24 @@ from deconfliction.detect.version_keys import (
     raise_for_key,
     version_token,
 )
-from deconfliction.detect.volumes import Indexed, VolumeIndex
 from deconfliction.errors import AlreadyExists, IllegalTransition, NotFound, PermissionDenied
 from deconfliction.geo import GeometryLimits
-from deconfliction.hub.alerts.book import AlertBook
-from deconfliction.hub.live.detection import LiveTracks
+from deconfliction.hub.alerts.book import AlertBook, OpenConflict
+from deconfliction.hub.alerts.keys import Intruding, Nonconforming
 from deconfliction.hub.live.picture import LivePicture
 from deconfliction.hub.operations.advice import Advice
-from deconfliction.hub.operations.conformance import FLYING, Conformance
+from deconfliction.hub.operations.conformance import ConformanceCheck
 from deconfliction.hub.operations.idempotency import Idempotency, IdempotencyKey
-from deconfliction.hub.operations.records import Filed, zone_volume
-from deconfliction.hub.parties import Parties
+from deconfliction.hub.operations.plans import LivePlans
+from deconfliction.hub.operations.records import Filed
+from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.zones.service import ZoneChange
+from deconfliction.hub.zones.declarations import ZoneChange
 from deconfliction.journal.chain import JournalEntry
 from deconfliction.journal.checkpoint import Receipt
 from deconfliction.model.operation import OperationLimits, check_object_id
 from deconfliction.model.operation_filing import read_filing
-from deconfliction.model.states import OperationState
+from deconfliction.model.states import AlertState, OperationState
 from deconfliction.model.zone import Zone
 from deconfliction.settings import Settings
 from deconfliction.store import Store, StoredObject
@@ -98,26 +97,23 @@ class Operations:
         self._parties = parties
         self._clock = clock
         self._receipt = receipt
-        self.alerts = alerts
-        self.write = write
-        self.lock = lock  # the hub's: writes and reads of the live set take it
-        self.limits = OperationLimits(
+        self._alerts = alerts
+        self._write = write
+        self._lock = lock  # the hub's: writes and reads of the live plans take it
+        self._limits = OperationLimits(
             max_volumes=settings.operation_max_volumes,
             max_volume_area_m2=settings.operation_max_volume_area_m2,
         )
-        self.geometry_limits = GeometryLimits(
+        self._geometry_limits = GeometryLimits(
             max_vertices=settings.operation_max_vertices,
             max_area_m2=settings.operation_max_volume_area_m2,
         )
-        self.idempotency = Idempotency(store, settings.idempotency_retention_s)
-        self.advice = Advice(self, alerts)
-        self.conformance = Conformance(self, picture)
-        self.index = VolumeIndex()
-        self.zones: dict[str, Zone] = {}
-        self._zone_versions: dict[str, str] = {}
-        self._live: dict[str, Filed] = {}
-        self._flying: set[str] = set()  # activated or nonconforming
-        self._expiry: list[tuple[float, str, int]] = []  # (end, id, revision), lazily pruned
+        self._idempotency = Idempotency(store, settings.idempotency_retention_s)
+        self._plans = LivePlans()
+        self._advice = Advice(self._plans, alerts)
+        self.check = ConformanceCheck(self._plans, picture)
+        alerts.opened_listeners.append(self._alert_opened)
+        alerts.closed_listeners.append(self._alert_closed)
         self._secret = self._load_secret()
         self.load()
 
@@ -133,20 +129,11 @@ class Operations:
     def load(self) -> None:
         """Rebuild the live operations, the index and the advisories from the store."""
         live_states = [s.value for s in OperationState if not s.terminal]
-        self._live = {
-            stored.id: Filed.from_doc(stored.doc)
+        self._plans.load(
+            Filed.from_doc(stored.doc)
             for stored in self._store.list_objects(KIND, states=live_states)
-        }
-        self._flying = {f.id for f in self._live.values() if f.state in FLYING}
-        self.index = VolumeIndex()
-        self.index.put_many(
-            [Indexed(f.ref, f.owner, f.version, f.operation.volumes) for f in self._live.values()]
         )
-        for zone in self.zones.values():
-            self._index_zone(zone)
-        self._expiry = [(f.operation.end_s, f.id, f.revision) for f in self._live.values()]
-        heapq.heapify(self._expiry)
-        self.advice.load()
+        self._advice.load()
 
     def _reload(self, _now_s: float) -> None:
         self.load()
@@ -159,16 +146,12 @@ class Operations:
 
     def live(self, operation_id: str) -> Filed | None:
         """A live operation (accepted, activated or nonconforming), whoever owns it."""
-        return self._live.get(operation_id)
-
-    def flying(self) -> list[Filed]:
-        """The activated and nonconforming operations."""
-        return [self._live[i] for i in sorted(self._flying)]
+        return self._plans.live(operation_id)
 
     def list_for(self, viewer: str, *, include_ended: bool = False) -> list[dict[str, Any]]:
         """The operations ``viewer`` may see (its own and those shared with it), by id."""
-        with self.lock:
-            found = {f.id: f for f in self._live.values() if self.visible(viewer, f.owner)}
+        with self._lock:
+            found = {f.id: f for f in self._plans.all_live() if self.visible(viewer, f.owner)}
         if include_ended:
             owners = [p.name for p in self._parties.all() if self.visible(viewer, p.name)]
             for owner in sorted({viewer, *owners}):
@@ -179,14 +162,14 @@ class Operations:
 
     def get(self, viewer: str, operation_id: str) -> dict[str, Any]:
         """One operation ``viewer`` may see (NotFound for any other: existence is not told)."""
-        with self.lock:
+        with self._lock:
             filed = self._stored(operation_id)
         if filed is None or not self.visible(viewer, filed.owner):
             raise NotFound(f"no operation {operation_id!r}")
         return filed.to_json()
 
     def _stored(self, operation_id: str) -> Filed | None:
-        filed = self._live.get(operation_id)
+        filed = self._plans.live(operation_id)
         if filed is None:
             stored = self._store.get_object(KIND, operation_id)
             filed = None if stored is None else Filed.from_doc(stored.doc)
@@ -212,11 +195,11 @@ class Operations:
             operation_id,
             request,
             now_s=self._clock.now(),
-            limits=self.limits,
-            geometry_limits=self.geometry_limits,
+            limits=self._limits,
+            geometry_limits=self._geometry_limits,
         )
-        with self.lock:
-            replayed = self.idempotency.replay(owner, idempotency, self._clock.now())
+        with self._lock:
+            replayed = self._idempotency.replay(owner, idempotency, self._clock.now())
             if replayed is not None:
                 return Answer(replayed["body"], bool(replayed["created"]), replayed=True)
             current = self._current_for_put(owner, operation_id)
@@ -229,9 +212,10 @@ class Operations:
                     "file a new operation with a new id"
                 )
             ref = Ref(ObjectKind.OPERATION, operation_id)
-            found = self.index.query(filing.operation.volumes, exclude=ref)
+            index = self._plans.index
+            found = index.query(filing.operation.volumes, exclude=ref)
             raise_for_key(check_key(self._visible_rows(owner, found), filing.key))
-            with self.write() as unit:
+            with self._write() as unit:
                 unit.on_rollback(self._reload)
                 revision = 1 if current is None else current.revision + 1
                 operation = dataclasses.replace(
@@ -244,15 +228,15 @@ class Operations:
                 filed = Filed(operation, filing.volumes.accepted, revision)
                 kind = "operation.created" if current is None else "operation.updated"
                 entry, shown = self._stage(unit, filed, kind, filing.accepted)
-                self.index.put(ref, owner=owner, version=filed.version, volumes=operation.volumes)
-                self.advice.operation_written(unit, filed, found)
+                index.put(ref, owner=owner, version=filed.version, volumes=operation.volumes)
+                self._advice.operation_written(unit, filed, found)
                 body = self._body(filed, entry, shown)
                 kept = {"body": body, "created": current is None}
-                self.idempotency.remember(unit, owner, idempotency, kept)
+                self._idempotency.remember(unit, owner, idempotency, kept)
             return Answer(body, created=current is None)
 
     def _current_for_put(self, owner: str, operation_id: str) -> Filed | None:
-        if operation_id in self.zones:
+        if operation_id in self._plans.zones:
             raise AlreadyExists(f"{operation_id!r} is the id of a zone; choose another id")
         current = self._stored(operation_id)
         if current is not None and current.owner != owner:
@@ -274,7 +258,7 @@ class Operations:
                 if kind is ObjectKind.OPERATION:
                     visible = self.visible(viewer, owner)
                 else:
-                    zone = self.zones.get(object_id)
+                    zone = self._plans.zones.get(object_id)
                     visible = zone is not None and zone.visible_to(viewer)
                 seen[name] = visible
             if visible:
@@ -286,7 +270,7 @@ class Operations:
 
     def _body(self, filed: Filed, entry: JournalEntry, shown: dict[str, Any]) -> dict[str, Any]:
         body = dict(shown)
-        body["advisories"] = self.advice.alert_ids(filed)
+        body["advisories"] = self._advice.alert_ids(filed)
         body["receipt"] = self._receipt(entry).to_json()
         return body
 
@@ -307,15 +291,7 @@ class Operations:
         for partner in self._partners(op.owner):
             event = unit.emit(partner, kind, shown)
             unit.journal(partner, kind, {"stream_seq": event.seq, "operation": shown})
-        if op.live:
-            self._live[op.id] = filed
-            heapq.heappush(self._expiry, (op.end_s, op.id, filed.revision))
-        else:
-            self._live.pop(op.id, None)
-        if op.state in FLYING:
-            self._flying.add(op.id)
-        else:
-            self._flying.discard(op.id)
+        self._plans.keep(filed)
         return entry, shown
 
     def _partners(self, owner: str) -> list[str]:
@@ -366,9 +342,9 @@ class Operations:
         state: OperationState,
     ) -> Answer:
         check_object_id(operation_id)
-        with self.lock:
+        with self._lock:
             now = self._clock.now()
-            replayed = self.idempotency.replay(owner, idempotency, now)
+            replayed = self._idempotency.replay(owner, idempotency, now)
             if replayed is not None:
                 return Answer(replayed["body"], replayed=True)
             current = self._stored(operation_id)
@@ -386,7 +362,7 @@ class Operations:
                 moved = op.activate(version=new_version, now_s=now)
             else:
                 moved = op.to(state, version=new_version, now_s=now)
-            with self.write() as unit:
+            with self._write() as unit:
                 unit.on_rollback(self._reload)
                 moved = dataclasses.replace(moved, updated_s=unit.now_s)
                 filed = Filed(moved, current.accepted, current.revision + 1)
@@ -394,12 +370,12 @@ class Operations:
                 entry, shown = self._stage(unit, filed, f"operation.{state.value}", why)
                 self._state_changed(unit, filed)
                 body = self._body(filed, entry, shown)
-                self.idempotency.remember(
+                self._idempotency.remember(
                     unit, owner, idempotency, {"body": body, "created": False}
                 )
             return Answer(body)
 
-    def set_state(self, unit: WriteUnit, filed: Filed, state: OperationState, why: str) -> Filed:
+    def _set_state(self, unit: WriteUnit, filed: Filed, state: OperationState, why: str) -> Filed:
         """A change of state the hub makes itself (conformance, expiry), inside ``unit``."""
         unit.on_rollback(self._reload)
         revision = filed.revision + 1
@@ -412,104 +388,100 @@ class Operations:
         return changed
 
     def _state_changed(self, unit: WriteUnit, filed: Filed) -> None:
-        """Keep the index in line with a change of state (same volumes, a new version)."""
-        if filed.operation.live:
-            self.index.set_version(filed.ref, filed.version)
-        else:
-            self.index.remove(filed.ref)
-            self.advice.left(unit, filed.id)
-            self.conformance.left(unit, filed.id)
+        """Keep the index in line with a change of state (same volumes, a new version); an
+        operation that left the active set takes its advisories and conformance alerts."""
+        self._plans.reindex(filed)
+        if not filed.operation.live:
+            self._advice.left(unit, filed.id)
+            for key in self._alerts.open_keys(self.check.kinds):
+                if isinstance(key, Nonconforming | Intruding) and key.operation == filed.id:
+                    self._alerts.close(unit, key, AlertState.EXPIRED)
 
-    # -- timers and the cycle --------------------------------------------------------------
+    # -- conformance: operations follow their nonconformance alerts ------------------------
+
+    def _alert_opened(self, unit: WriteUnit, conflict: OpenConflict) -> None:
+        key = conflict.key
+        if isinstance(key, Nonconforming):
+            filed = self._plans.live(key.operation)
+            if filed is not None and filed.state is OperationState.ACTIVATED:
+                self._set_state(
+                    unit, filed, OperationState.NONCONFORMING, "a track left its volumes"
+                )
+
+    def _alert_closed(self, unit: WriteUnit, conflict: OpenConflict, _state: AlertState) -> None:
+        key = conflict.key
+        if not isinstance(key, Nonconforming):
+            return
+        filed = self._plans.live(key.operation)
+        if filed is None or filed.state is not OperationState.NONCONFORMING:
+            return
+        still = any(
+            isinstance(k, Nonconforming) and k.operation == filed.id
+            for k in self._alerts.open_keys(self.check.kinds)
+        )
+        if not still:
+            self._set_state(unit, filed, OperationState.ACTIVATED, "its tracks conform again")
+
+    # -- timers ----------------------------------------------------------------------------
 
     def run_timers(self, now_s: float) -> None:
         """End the operations whose last volume is over; forget old idempotency answers.
         Costs nothing when nothing is due."""
-        if self._expiry and self._expiry[0][0] <= now_s:
-            with self.lock:
-                due = list(self._due(now_s))
+        if self._plans.any_due(now_s):
+            with self._lock:
+                due = list(self._plans.due(now_s))
                 if due:
-                    with self.write() as unit:
+                    with self._write() as unit:
                         for filed in due:
-                            self.set_state(
+                            self._set_state(
                                 unit, filed, OperationState.ENDED, "its last volume is over"
                             )
-        if self.idempotency.prune_due(now_s):
-            with self.write() as unit:
-                self.idempotency.prune(unit)
-
-    def _due(self, now_s: float) -> Iterator[Filed]:
-        while self._expiry and self._expiry[0][0] <= now_s:
-            _, operation_id, revision = heapq.heappop(self._expiry)
-            filed = self._live.get(operation_id)
-            if filed is not None and filed.revision == revision and filed.operation.expired(now_s):
-                yield filed
-
-    def check_conformance(self, live: LiveTracks) -> None:
-        """The conformance step of a detection cycle (see :mod:`deconfliction.hub.operations.conformance`)."""
-        self.conformance.check(live)
+        if self._idempotency.prune_due(now_s):
+            with self._write() as unit:
+                self._idempotency.prune(unit)
 
     # -- zones -----------------------------------------------------------------------------
 
     def load_zones(self, zones: Iterable[tuple[Zone, str]]) -> None:
         """The active zones and their versions, at start (indexed; no advice: advisories
         already open were loaded with the alert book)."""
-        with self.lock:
+        with self._lock:
             for zone, version in zones:
-                self.zones[zone.id] = zone
-                self._zone_versions[zone.id] = version
-                self._index_zone(zone)
+                self._plans.put_zone(zone, version)
 
     def zone_changed(self, unit: WriteUnit, change: ZoneChange) -> None:
         """A listener of the zones service: declared and updated zones are (re)indexed,
         withdrawn and expired ones leave the index (inside the zone's write)."""
         if change.kind in ("declared", "updated"):
-            self.index_zone(change.zone, str(change.version), unit)
+            self._take_zone(unit, change.zone, str(change.version))
         else:
-            self.remove_zone(change.zone.id, unit)
+            self._drop_zone(unit, change.zone.id)
 
-    def index_zone(self, zone: Zone, version: str, unit: WriteUnit | None = None) -> None:
-        """A zone was declared or changed (``version``: its new version): writes overlapping
-        it must key it where its owner shares it with them, and the owners of operations it
-        now overlaps are advised (``no_entry`` zones and protected sites). Inside ``unit``
-        if given (the zones service's write), else in a write of its own."""
-        with self.lock:
-            if zone.id in self._live:
-                raise AlreadyExists(f"{zone.id!r} is the id of an operation; choose another id")
-            if unit is None:
-                with self.write() as own:
-                    self._zone_changed(own, zone, version)
-            else:
-                self._zone_changed(unit, zone, version)
+    def index_zone(self, zone: Zone, version: str) -> None:
+        """Take ``zone`` as a volume under ``version``, in a write of its own."""
+        with self._write() as unit:
+            self._take_zone(unit, zone, version)
 
-    def _zone_changed(self, unit: WriteUnit, zone: Zone, version: str) -> None:
+    def remove_zone(self, zone_id: str) -> None:
+        """A zone left: out of the index, its advisories expire (in a write of its own)."""
+        with self._write() as unit:
+            self._drop_zone(unit, zone_id)
+
+    def _take_zone(self, unit: WriteUnit, zone: Zone, version: str) -> None:
+        """Writes overlapping ``zone`` must key its ``version`` where its owner shares it with
+        the writer, and the owners of operations it now overlaps are advised (``no_entry``
+        zones and protected sites)."""
+        if self._plans.live(zone.id) is not None:
+            raise AlreadyExists(f"{zone.id!r} is the id of an operation; choose another id")
         unit.on_rollback(self._reload)
-        self.zones[zone.id] = zone
-        self._zone_versions[zone.id] = version
-        self._index_zone(zone)
-        self.advice.zone_written(unit, zone)
+        self._plans.put_zone(zone, version)
+        self._advice.zone_written(unit, zone)
 
-    def _index_zone(self, zone: Zone) -> None:
-        self.index.put(
-            Ref(ObjectKind.ZONE, zone.id),
-            owner=zone.owner,
-            version=self._zone_versions[zone.id],
-            volumes=[zone_volume(zone)],
-            rule=zone.rule.value,
-        )
-
-    def remove_zone(self, zone_id: str, unit: WriteUnit | None = None) -> None:
-        """A zone was withdrawn or expired: out of the index, its advisories expire."""
-        with self.lock:
-            if unit is None:
-                with self.write() as own:
-                    self._zone_removed(own, zone_id)
-            else:
-                self._zone_removed(unit, zone_id)
-
-    def _zone_removed(self, unit: WriteUnit, zone_id: str) -> None:
+    def _drop_zone(self, unit: WriteUnit, zone_id: str) -> None:
         unit.on_rollback(self._reload)
-        self.zones.pop(zone_id, None)
-        self._zone_versions.pop(zone_id, None)
-        self.index.remove(Ref(ObjectKind.ZONE, zone_id))
-        self.advice.left(unit, zone_id)
+        self._plans.remove_zone(zone_id)
+        self._advice.left(unit, zone_id)
+
+    def indexed(self, ref: Ref) -> bool:
+        """Whether an operation or zone is in the 4-D index (tests, tools)."""
+        return ref in self._plans.index

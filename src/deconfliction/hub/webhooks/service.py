@@ -26,13 +26,12 @@ from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from deconfliction.clock import Clock
 from deconfliction.errors import InvalidInput
-from deconfliction.gateways.webhook import DeliveryAttempt, WebhookSender
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.hub.webhooks.config import WebhookConfig, WebhookConfigs
 from deconfliction.model.ids import new_id
@@ -59,6 +58,96 @@ class _Pending:
     earlier: tuple[dict[str, Any], ...] = ()  # attempts logged before a restart
 
 
+class Attempt(Protocol):
+    """One attempt of a delivery, as the sender reports it."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def retry_in_s(self) -> float | None: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+class Delivery(Protocol):
+    @property
+    def delivered(self) -> bool: ...
+
+
+class Sender(Protocol):
+    """Sends one webhook delivery with its retries (an edge: HTTP lives in gateways)."""
+
+    def send(
+        self,
+        url: str,
+        secret: str,
+        payload: dict[str, Any],
+        *,
+        delivery_id: str,
+        on_attempt: Callable[[Attempt], None],
+    ) -> Delivery: ...
+
+    def __enter__(self) -> Sender: ...
+
+    def __exit__(self, *_: object) -> None: ...
+
+
+class SenderFactory(Protocol):
+    """Makes a sender: how many attempts, the backoff, the timeout, time and randomness."""
+
+    def __call__(
+        self,
+        *,
+        max_attempts: int,
+        base_delay_s: float,
+        max_delay_s: float,
+        timeout_s: float,
+        clock: Clock,
+        sleep: Callable[[float], None],
+        rng: random.Random,
+    ) -> Sender: ...
+
+
+@dataclass(frozen=True)
+class _NotSent:
+    """The attempt of a hub built without a sender: nothing goes out, and the log says so."""
+
+    at_s: float
+    ok: bool = False
+    retry_in_s: float | None = None
+    delivered: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return _note(self.at_s, "this hub was started without a webhook sender")
+
+
+class NoSender:
+    """The sender of a hub given none (a library use without the HTTP edge)."""
+
+    def __init__(self, *, clock: Clock, **_options: object) -> None:
+        self._clock = clock
+
+    def send(
+        self,
+        url: str,
+        secret: str,
+        payload: dict[str, Any],
+        *,
+        delivery_id: str,
+        on_attempt: Callable[[Attempt], None],
+    ) -> Delivery:
+        attempt = _NotSent(self._clock.now())
+        on_attempt(attempt)
+        return attempt
+
+    def __enter__(self) -> NoSender:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
 class _Stopped(Exception):
     """The worker is stopping in the middle of a backoff; the delivery stays pending."""
 
@@ -83,8 +172,10 @@ class Webhooks:
         settings: Settings,
         clock: Clock,
         write: Callable[[], AbstractContextManager[WriteUnit]],
+        sender: SenderFactory | None = None,
     ) -> None:
         self._store = store
+        self._make_sender: SenderFactory = sender or NoSender
         self.settings = settings
         self.clock = clock
         self._write = write
@@ -192,7 +283,7 @@ class Webhooks:
             self._taken.add(party)
             return party
 
-    def _run_lane(self, party: str, sender: WebhookSender) -> int:
+    def _run_lane(self, party: str, sender: Sender) -> int:
         """Send ``party``'s queue in order until it is empty; how many were sent."""
         done = 0
         try:
@@ -231,13 +322,13 @@ class Webhooks:
                 done += self._run_lane(party, sender)
         return done
 
-    def _sender(self, sleep: Callable[[float], object]) -> WebhookSender:
+    def _sender(self, sleep: Callable[[float], object]) -> Sender:
         s = self.settings
 
         def wait(seconds: float) -> None:
             sleep(seconds)
 
-        return WebhookSender(
+        return self._make_sender(
             max_attempts=max(1, s.webhook_max_attempts),
             base_delay_s=s.webhook_base_delay_s,
             max_delay_s=max(s.webhook_max_delay_s, s.webhook_base_delay_s),
@@ -247,7 +338,7 @@ class Webhooks:
             rng=random.Random(),
         )
 
-    def _deliver(self, item: _Pending, sender: WebhookSender) -> None:
+    def _deliver(self, item: _Pending, sender: Sender) -> None:
         config = self.configs.get(item.party)
         found = self._store.events_after(item.party, item.seq - 1, 1)
         event = found[0] if found and found[0].seq == item.seq else None
@@ -263,7 +354,7 @@ class Webhooks:
             return
         attempts: list[dict[str, Any]] = earlier
 
-        def logged(attempt: DeliveryAttempt) -> None:
+        def logged(attempt: Attempt) -> None:
             attempts.append(attempt.to_json())
             state = PENDING if attempt.retry_in_s is not None else _outcome(attempt)
             self._finish(item, config.url, state, attempts)
@@ -342,7 +433,7 @@ class Webhooks:
                     return
 
 
-def _outcome(attempt: DeliveryAttempt) -> str:
+def _outcome(attempt: Attempt) -> str:
     return DELIVERED if attempt.ok else FAILED
 
 

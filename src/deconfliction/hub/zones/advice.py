@@ -18,24 +18,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import shapely
 
 from deconfliction.detect.zone_overlap import ZoneOverlap, overlap_advice
-from deconfliction.hub.alerts.book import AlertBook, ConflictKey, Finding
+from deconfliction.hub.alerts import visibility
+from deconfliction.hub.alerts.book import AlertBook, Finding, Lazy
+from deconfliction.hub.alerts.keys import ConflictKey, ZonePair
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.model.alert import AlertKind, Severity
+from deconfliction.model.alert_views import ZoneOverlapGeometry
 from deconfliction.model.states import AlertState
 from deconfliction.model.zone import Zone, ZoneRule
 from deconfliction.units import format_time
 
-ZONE_ZONE = "zz"
 _PAIRED = {ZoneRule.PROTECTED: ZoneRule.NO_ENTRY, ZoneRule.NO_ENTRY: ZoneRule.PROTECTED}
+KINDS = frozenset({AlertKind.ZONE_ZONE})
 
 
-def advice_key(overlap: ZoneOverlap) -> ConflictKey:
-    return (ZONE_ZONE, overlap.protected.id, overlap.no_entry.id)
+def advice_key(overlap: ZoneOverlap) -> ZonePair:
+    return ZonePair(overlap.protected.id, overlap.no_entry.id)
 
 
 def find_overlaps(changed: Sequence[Zone], active: Sequence[Zone]) -> list[ZoneOverlap]:
@@ -45,7 +47,7 @@ def find_overlaps(changed: Sequence[Zone], active: Sequence[Zone]) -> list[ZoneO
     for rule in _PAIRED:
         members = [zone for zone in active if zone.rule is rule]
         pools[rule] = (members, shapely.STRtree([zone.region.shape for zone in members]))
-    found: dict[ConflictKey, ZoneOverlap] = {}
+    found: dict[ZonePair, ZoneOverlap] = {}
     for zone in changed:
         wanted = _PAIRED.get(zone.rule)
         if wanted is None:
@@ -65,30 +67,22 @@ def _time(value: float) -> str | None:
     return None if math.isinf(value) else format_time(value)
 
 
-def advice_views(overlap: ZoneOverlap) -> dict[str, dict[str, Any]]:
+def advice_views(overlap: ZoneOverlap) -> visibility.Views:
     """What each of the two owners is told (see the module docs)."""
     a, b = overlap.protected, overlap.no_entry
     starts = max(-math.inf if z.valid_from_s is None else z.valid_from_s for z in (a, b))
     ends = min(math.inf if z.valid_to_s is None else z.valid_to_s for z in (a, b))
-    geometry = {
-        "overlap": overlap.overlap_geojson(),
-        "overlap_area_m2": round(overlap.area_m2, 1),
-        "touches_only": overlap.touches_only,
-        "protected_zone_inside": overlap.inside,
-        "alt_lower_m": _limit(max(a.alt_lower_m, b.alt_lower_m)),
-        "alt_upper_m": _limit(min(a.alt_upper_m, b.alt_upper_m)),
-        "valid_from": _time(starts),
-        "valid_to": _time(ends),
-    }
-    views = {}
-    for own, other in ((a, b), (b, a)):
-        shown = {"id": other.id, "name": other.name} if other.visible_to(own.owner) else None
-        views[own.owner] = {
-            "own": {"zone": {"id": own.id, "name": own.name, "rule": own.rule.value}},
-            "other": {"party": other.owner, "rule": other.rule.value, "zone": shown},
-            "geometry": geometry,
-        }
-    return views
+    geometry = ZoneOverlapGeometry(
+        overlap=overlap.overlap_geojson(),
+        overlap_area_m2=round(overlap.area_m2, 1),
+        touches_only=overlap.touches_only,
+        protected_zone_inside=overlap.inside,
+        alt_lower_m=_limit(max(a.alt_lower_m, b.alt_lower_m)),
+        alt_upper_m=_limit(min(a.alt_upper_m, b.alt_upper_m)),
+        valid_from=_time(starts),
+        valid_to=_time(ends),
+    )
+    return visibility.zone_pair(a, b, geometry)
 
 
 class ZoneAdvice:
@@ -101,16 +95,16 @@ class ZoneAdvice:
         ids = set(zone_ids)
         return [
             key
-            for key in self._alerts.open_keys({AlertKind.ZONE_ZONE})
-            if key[1] in ids or key[2] in ids
+            for key in self._alerts.open_keys(KINDS)
+            if isinstance(key, ZonePair) and (key.protected_zone in ids or key.no_entry_zone in ids)
         ]
 
-    def changed(
-        self, unit: WriteUnit, zone_ids: Iterable[str], overlaps: Sequence[ZoneOverlap]
-    ) -> None:
-        """The zones ``zone_ids`` were declared or changed and form ``overlaps`` now."""
-        wanted = {advice_key(o): o for o in overlaps}
-        for key in self._open_about(zone_ids):
+    def changed(self, unit: WriteUnit, changed: Sequence[Zone], active: Sequence[Zone]) -> None:
+        """The zones ``changed`` were declared or changed; ``active``: every active zone."""
+        wanted: dict[ConflictKey, ZoneOverlap] = {
+            advice_key(o): o for o in find_overlaps(changed, active)
+        }
+        for key in self._open_about(z.id for z in changed):
             overlap = wanted.get(key)
             if overlap is not None and self._alerts.views(key) == advice_views(overlap):
                 del wanted[key]  # told already, and still true as told
@@ -118,10 +112,8 @@ class ZoneAdvice:
             self._alerts.close(unit, key, AlertState.RESOLVED)
         for key, overlap in wanted.items():
             if not self._alerts.is_open(key):
-                finding = Finding(
-                    key, AlertKind.ZONE_ZONE, Severity.ADVISORY, advice_views(overlap)
-                )
-                self._alerts.open(unit, finding)
+                views = Lazy.of(advice_views(overlap))
+                self._alerts.open(unit, Finding(key, Severity.ADVISORY, views))
 
     def ended(self, unit: WriteUnit, zone_id: str) -> None:
         """Zone ``zone_id`` was withdrawn or expired: its advisories expire."""

@@ -26,33 +26,30 @@ ones about the new outline.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
 from deconfliction.detect.zone_index import ZoneIndex
 from deconfliction.detect.zones import Incursions, find_incursions
-from deconfliction.hub.alerts.book import ConflictKey, Deferred, Finding
-from deconfliction.hub.live.detection import LiveTracks
+from deconfliction.hub.alerts import visibility
+from deconfliction.hub.alerts.book import Finding, Lazy
+from deconfliction.hub.alerts.keys import ConflictKey, TrackInZone
+from deconfliction.hub.live.snapshot import LiveTracks
 from deconfliction.model import DOMAINS
 from deconfliction.model.alert import AlertKind, Severity
+from deconfliction.model.alert_views import AlertView, EntryFigures, EntryGeometry, ZoneVolume
 from deconfliction.model.zone import Zone, ZoneRule
 from deconfliction.units import format_time
 
-TRACK_ZONE = "tz"
-# The owner's hotline message names the track (its template requires one) without its id.
-WITHHELD_TRACK = "withheld"
 # Expected crossing check: (zone id, zone owner, party, track, time_s, alt_m) -> bool.
 ExpectedCrossing = Callable[[str, str, str, str, float, float | None], bool]
-
-
-def zone_key(zone_id: str, version: int, party: str, track: str) -> ConflictKey:
-    return (TRACK_ZONE, zone_id, str(version), party, track)
+# The current declaration of a zone id at a version (None: withdrawn or changed since).
+Current = Callable[[str, int], Zone | None]
 
 
 @dataclass(frozen=True)
@@ -113,119 +110,118 @@ def _metres(value: float) -> float | None:
     return None if math.isinf(value) else value
 
 
-def zone_volume(zone: Zone) -> dict[str, Any]:
-    """The conflicting volume: outline, altitude band, validity (``null``: no limit)."""
-    return {
-        "outline": zone.region.geojson(),
-        "alt_lower_m": _metres(zone.alt_lower_m),
-        "alt_upper_m": _metres(zone.alt_upper_m),
-        "valid_from": None if zone.valid_from_s is None else format_time(zone.valid_from_s),
-        "valid_to": None if zone.valid_to_s is None else format_time(zone.valid_to_s),
-    }
+def zone_volume(zone: Zone) -> ZoneVolume:
+    """The zone and its conflicting volume: outline, band, validity (``null``: no limit)."""
+    return ZoneVolume(
+        id=zone.id,
+        name=zone.name,
+        rule=zone.rule,
+        outline=zone.region.geojson(),
+        alt_lower_m=_metres(zone.alt_lower_m),
+        alt_upper_m=_metres(zone.alt_upper_m),
+        valid_from=None if zone.valid_from_s is None else format_time(zone.valid_from_s),
+        valid_to=None if zone.valid_to_s is None else format_time(zone.valid_to_s),
+    )
 
 
-def zone_findings(
-    live: LiveTracks,
-    indexed: IndexedZones,
-    found: Incursions,
-    current: Callable[[str, int], Zone | None],
-    is_open: Callable[[ConflictKey], bool],
-    expected: ExpectedCrossing,
-) -> Iterator[Finding]:
-    """A finding per incursion of a zone still current (``current(id, version)``), except
-    expected crossings of ``notify_before_entry`` zones; views are built only for new
-    conflicts (an open one keeps the views it was opened with)."""
-    snap = live.snapshot
-    volumes: dict[str, dict[str, Any]] = {}  # one outline per zone, however many tracks
-    computed = format_time(live.time_s)
-    for k in range(len(found)):
-        i, z = int(found.track[k]), int(found.zone[k])
-        zone = current(indexed.zones[z].id, indexed.versions[z])
-        if zone is None or (zone.valid_to_s is not None and zone.valid_to_s <= live.time_s):
-            continue  # withdrawn or changed since the index was built, or just ended
-        party, track = snap.parties[int(snap.party[i])], str(snap.track[i])
-        t_entry = max(0.0, float(found.t_entry_s[k]))
-        if zone.rule is ZoneRule.NOTIFY_BEFORE_ENTRY:
-            alt_at_entry = float(snap.alt_m[i] + snap.vs_mps[i] * t_entry)
-            if expected(zone.id, zone.owner, party, track, live.time_s + t_entry, alt_at_entry):
-                continue
-        key = zone_key(zone.id, indexed.versions[z], party, track)
-        exit_s = float(found.t_exit_s[k])
-        t_exit = None if math.isnan(exit_s) else round(exit_s, 1)
-        figures: dict[str, Any] = {
-            "t_in_s": round(t_entry, 1),
-            "t_out_s": t_exit,
-            "computed": computed,
-        }
-        severity = Severity.LOSS if bool(found.inside_now[k]) else Severity.PREDICTED
-        if is_open(key):
-            yield Finding(key, AlertKind.TRACK_ZONE, severity, {}, figures)
-            continue
-        views = functools.partial(_views, live, i, zone, party, track, t_entry, t_exit, volumes)
-        yield Finding(key, AlertKind.TRACK_ZONE, severity, Deferred(views), figures)
+class ZoneCheck:
+    """Track–zone incursions (a :class:`~deconfliction.hub.cycle.Check`).
+
+    ``indexed`` gives the active zones indexed for detection (refreshed from the store if
+    another process changed them), ``current`` the current declaration of a zone id at a
+    version, ``expected`` whether a crossing was notified and acknowledged.
+    """
+
+    kinds = frozenset({AlertKind.TRACK_ZONE})
+
+    def __init__(
+        self,
+        indexed: Callable[[], IndexedZones],
+        current: Current,
+        expected: ExpectedCrossing,
+        lookahead_by_domain: npt.NDArray[np.float64],
+    ) -> None:
+        self._indexed = indexed
+        self._current = current
+        self._expected = expected
+        self._lookaheads = lookahead_by_domain
+
+    def scan(self, live: LiveTracks) -> ZoneScan:
+        indexed = self._indexed()
+        found = incursions(indexed, live, self._lookaheads)
+        return ZoneScan(live, indexed, found, self._current, self._expected)
+
+
+@dataclass(frozen=True)
+class ZoneScan:
+    live: LiveTracks
+    indexed: IndexedZones
+    incursions: Incursions
+    current: Current
+    expected: ExpectedCrossing
+
+    @property
+    def found(self) -> int:
+        return len(self.incursions)
+
+    def findings(self, is_open: Callable[[ConflictKey], bool]) -> Iterator[Finding]:
+        """A finding per incursion of a zone still current, except expected crossings of
+        ``notify_before_entry`` zones; views are built only for new conflicts (an open one
+        keeps the views it was opened with)."""
+        live, found, indexed = self.live, self.incursions, self.indexed
+        snap = live.snapshot
+        volumes: dict[str, ZoneVolume] = {}  # one outline per zone, however many tracks
+        computed = format_time(live.time_s)
+        for k in range(len(found)):
+            i, z = int(found.track[k]), int(found.zone[k])
+            zone = self.current(indexed.zones[z].id, indexed.versions[z])
+            if zone is None or (zone.valid_to_s is not None and zone.valid_to_s <= live.time_s):
+                continue  # withdrawn or changed since the index was built, or just ended
+            party, track = live.party(i), str(snap.track[i])
+            t_entry = max(0.0, float(found.t_entry_s[k]))
+            if zone.rule is ZoneRule.NOTIFY_BEFORE_ENTRY:
+                alt_at_entry = float(snap.alt_m[i] + snap.vs_mps[i] * t_entry)
+                if self.expected(
+                    zone.id, zone.owner, party, track, live.time_s + t_entry, alt_at_entry
+                ):
+                    continue
+            key = TrackInZone(zone.id, indexed.versions[z], party, track)
+            exit_s = float(found.t_exit_s[k])
+            t_exit = None if math.isnan(exit_s) else round(exit_s, 1)
+            figures = EntryFigures(round(t_entry, 1), t_exit, computed)
+            severity = Severity.LOSS if bool(found.inside_now[k]) else Severity.PREDICTED
+            views: Lazy[Mapping[str, AlertView]] = (
+                Lazy.of({})
+                if is_open(key)
+                else Lazy(partial(_views, live, i, zone, key, t_entry, t_exit, volumes))
+            )
+            yield Finding(key, severity, views, Lazy.of(figures), round(t_entry, 1))
+
+    def still_live(self, key: ConflictKey) -> bool:
+        """Whether the track is still live and the zone's version still the active one."""
+        assert isinstance(key, TrackInZone)
+        return (key.party, key.track) in self.live.track_ids() and self.current(
+            key.zone, key.zone_version
+        ) is not None
 
 
 def _views(
     live: LiveTracks,
     i: int,
     zone: Zone,
-    party: str,
-    track: str,
+    key: TrackInZone,
     t_entry: float,
     t_exit: float | None,
-    volumes: dict[str, dict[str, Any]],
-) -> dict[str, dict[str, Any]]:
-    state = live.state(i)
+    volumes: dict[str, ZoneVolume],
+) -> dict[str, AlertView]:
     volume = volumes.get(zone.id)
     if volume is None:
         volume = volumes[zone.id] = zone_volume(zone)
-    geometry = {
-        "time_to_entry_s": round(t_entry, 1),
-        "entry_at": format_time(live.time_s + t_entry),
-        "time_to_exit_s": t_exit,
-        "inside_now": t_entry <= 0.0,
-    }
-    about = {"id": zone.id, "name": zone.name, "rule": zone.rule.value}
-
-    def hotline(track_label: str) -> dict[str, Any]:
-        return {
-            "template": "alert_zone_incursion",
-            "fields": {
-                "zone": zone.id,
-                "zone_owner": zone.owner,
-                "rule": zone.rule.value,
-                "track": track_label,
-                "track_party": party,
-                "time_to_entry_s": round(t_entry, 1),
-                "where": {"lat": state["lat"], "lon": state["lon"]},
-            },
-        }
-
-    return {
-        zone.owner: {
-            "own": {"zone": about},
-            "other": {"party": party, "state": state},
-            "geometry": geometry,
-            "hotline": hotline(WITHHELD_TRACK),
-        },
-        party: {
-            "own": {"track": track, "state": state},
-            "other": {"party": zone.owner, "zone": {**about, **volume}},
-            "geometry": geometry,
-            "hotline": hotline(track),
-        },
-    }
-
-
-def still_live(
-    live: LiveTracks, current: Callable[[str, int], Zone | None]
-) -> Callable[[ConflictKey], bool]:
-    """Whether the track of a track–zone conflict is still live and its zone's version
-    still the active one."""
-    keys = live.keys()
-
-    def check(key: ConflictKey) -> bool:
-        _, zone_id, version, party, track = key
-        return (party, track) in keys and current(zone_id, int(version)) is not None
-
-    return check
+    geometry = EntryGeometry(
+        time_to_entry_s=round(t_entry, 1),
+        entry_at=format_time(live.time_s + t_entry),
+        time_to_exit_s=t_exit,
+        inside_now=t_entry <= 0.0,
+    )
+    track = visibility.TrackSide(key.party, key.track, live.state(i))
+    return visibility.track_in_zone(zone, volume, track, geometry)

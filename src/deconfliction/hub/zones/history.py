@@ -17,8 +17,7 @@ from typing import Any
 from deconfliction.errors import InvalidInput
 from deconfliction.geo import GeometryLimits
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.model.zone import Zone
-from deconfliction.render.incident import ZoneOutline
+from deconfliction.model.zone import Zone, ZoneOutline
 from deconfliction.store import Store, StoredObject
 from deconfliction.units import parse_time
 

@@ -22,16 +22,15 @@ from typing import Any
 
 from deconfliction.clock import Clock
 from deconfliction.errors import InvalidInput, NotFound
-from deconfliction.hub.parties import Parties
+from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.hub.zones.check import IndexedZones
 from deconfliction.hub.zones.history import ZoneVersions, parse_stored
 from deconfliction.hub.zones.records import KIND, ZoneRecord, feature_view
-from deconfliction.hub.zones.timers import next_due_s
+from deconfliction.hub.zones.schedule import next_due_s
 from deconfliction.model.ids import new_id
 from deconfliction.model.states import ZoneState
-from deconfliction.model.zone import Zone, to_collection
-from deconfliction.render.incident import ZoneOutline
+from deconfliction.model.zone import Zone, ZoneOutline, to_collection
 from deconfliction.settings import Settings
 from deconfliction.store import Store
 
@@ -82,9 +81,10 @@ class ZoneRegistry:
             self._records = records
             self._next_order = max((r.order for r in records.values()), default=0) + 1
             self._generation += 1
-            self._reschedule()
+            self.reschedule()
 
-    def _reload(self, _now_s: float) -> None:
+    def reload(self, _now_s: float) -> None:
+        """After a failed write: read everything again."""
         self.load()
 
     def refresh(self) -> bool:
@@ -94,11 +94,13 @@ class ZoneRegistry:
         self.load()
         return True
 
-    def _touch(self, unit: WriteUnit) -> None:
+    def touch(self, unit: WriteUnit) -> None:
+        """Mark the zones changed by ``unit`` (for other processes; memory is read again if
+        the unit fails)."""
         token = new_id("zv", unit.now_s)
         unit.tx.set_meta(ZONES_VERSION, token)
         unit.after_commit(lambda: setattr(self, "_meta_version", token))
-        unit.on_rollback(self._reload)
+        unit.on_rollback(self.reload)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -162,32 +164,45 @@ class ZoneRegistry:
 
     # -- memory ----------------------------------------------------------------------------
 
-    def _set(self, record: ZoneRecord) -> None:
+    def set(self, record: ZoneRecord) -> None:
+        """Keep ``record`` (the index and the schedule follow)."""
         with self._lock:
             old = self._records.get(record.id)
             self._records[record.id] = record
             if old is None or old.active != record.active or old.version != record.version:
                 self._generation += 1
-            due = next_due_s(record, self.expected(record), self._created(), self.settings)
+            due = next_due_s(record, self.expected(record), self.created(), self.settings)
             if due is not None and (self._next_due_s is None or due < self._next_due_s):
                 self._next_due_s = due
 
-    def _party_names(self) -> list[str]:
+    def party_names(self) -> list[str]:
         return [p.name for p in self._parties.active()]
 
-    def _created(self) -> dict[str, float]:
+    def created(self) -> dict[str, float]:
         return {p.name: p.created_s for p in self._parties.all()}
 
-    def _expected_for(self, zone: Zone) -> list[str]:
+    def expected_for(self, zone: Zone) -> list[str]:
         if zone.rule.value != "protected":
             return []
-        return [p for p in self._party_names() if p != zone.owner and zone.visible_to(p)]
+        return [p for p in self.party_names() if p != zone.owner and zone.visible_to(p)]
 
-    def _current(self, zone_id: str, version: int) -> Zone | None:
+    def current(self, zone_id: str, version: int) -> Zone | None:
+        """The zone ``zone_id`` if ``version`` is its active declaration."""
         record = self._records.get(zone_id)
         if record is None or not record.active or record.version != version:
             return None
         return record.zone
+
+    def take_order(self) -> int:
+        """The declaration order of a new zone id."""
+        order = self._next_order
+        self._next_order += 1
+        return order
+
+    def in_order(self) -> list[ZoneRecord]:
+        """Every record, in declaration order."""
+        with self._lock:
+            return sorted(self._records.values(), key=lambda r: (r.order, r.id))
 
     def indexed(self) -> IndexedZones:
         """The active zones indexed for detection, rebuilt (outside the lock) if they changed."""
@@ -209,8 +224,8 @@ class ZoneRegistry:
 
     # -- timers ----------------------------------------------------------------------------
 
-    def _reschedule(self) -> None:
-        created = self._created()
+    def reschedule(self) -> None:
+        created = self.created()
         times = [
             due
             for r in self._records.values()
@@ -224,7 +239,7 @@ class ZoneRegistry:
         unless the parties changed since the schedule was made)."""
         if self._due_parties != self._parties.version:
             with self._lock:
-                self._reschedule()
+                self.reschedule()
         return self._next_due_s is not None and now_s >= self._next_due_s
 
     # -- incident evidence (the ZoneHistory hook) ------------------------------------------
