@@ -41,7 +41,22 @@ def test_an_old_database_serves_what_it_served(copy: Path) -> None:
         hub.close()
     assert sorted(found) == sorted(expected)
     for name, answer in expected.items():
-        assert found[name] == answer, name
+        assert found[name] == _as_typed(name, answer), name
+
+
+def _as_typed(name: str, answer: Any) -> Any:
+    """The one change made on purpose since the fixture: an alert's REST answer carries the
+    members of its typed view only, as its stream events always did; the loose model of
+    before added ``other`` and ``geometry`` as null where a view has none (nonconformance)."""
+    if "/v1/alerts" not in name:
+        return answer
+    status, body = answer
+    alerts = body if isinstance(body, list) else [body]
+    for alert in alerts:
+        for member in ("other", "geometry"):
+            if member in alert and alert[member] is None:
+                del alert[member]
+    return [status, body]
 
 
 def test_an_old_database_verifies_before_and_after_serving(copy: Path) -> None:

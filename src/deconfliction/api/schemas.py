@@ -251,56 +251,6 @@ class VersionOut(_Model):
     api: str = Field(description="API version (the path prefix).")
 
 
-class AlertOut(BaseModel):
-    """A conflict as the calling party sees it."""
-
-    model_config = ConfigDict(extra="allow")
-
-    id: str = Field(description="The caller's alert id (each involved party has its own).")
-    conflict: str = Field(description="Id of the conflict, shared by the parties' alerts.")
-    kind: Literal[
-        "track_track",
-        "track_zone",
-        "operation_operation",
-        "operation_zone",
-        "zone_zone",
-        "nonconformance",
-    ] = Field(description="What conflicts with what.")
-    state: Literal["open", "acknowledged", "resolved", "expired"] = Field(
-        description="Lifecycle: open → acknowledged → resolved (the conflict cleared) or "
-        "expired (an object involved left the picture)."
-    )
-    severity: Literal["loss", "predicted", "advisory"] = Field(
-        description="`loss`: separation is lost now; `predicted`: it will be within the "
-        "lookahead; `advisory`: about plans or declarations."
-    )
-    opened: str = Field(description="When the alert opened, RFC 3339.")
-    updated: str = Field(description="Last change of state or severity, RFC 3339.")
-    acknowledged: str | None = Field(description="When the caller acknowledged it.")
-    closed: str | None = Field(description="When it was resolved or expired.")
-    counterparts: list[str] = Field(description="The other parties involved (names only).")
-    own: dict[str, Any] | None = Field(
-        None, description="The caller's own object(s) involved, in full, at alert time."
-    )
-    other: dict[str, Any] | None = Field(
-        None,
-        description="The other side, minimally: its party name and the state of its track at "
-        "alert time (never its track id), or the conflicting volume.",
-    )
-    geometry: dict[str, Any] | None = Field(
-        None,
-        description="Where and when the conflict is, and the minima that apply (kind-specific).",
-    )
-    now: dict[str, Any] | None = Field(
-        None,
-        description="Live figures while the conflict persists: `t_in_s` (seconds to loss of "
-        "separation, 0 if lost), `t_out_s`, `t_cpa_s` and `d_cpa_m` (closest approach).",
-    )
-    receipt: ReceiptOut | None = Field(
-        None, description="Journal receipt of the caller's acknowledgement (its answer only)."
-    )
-
-
 # -- journal ---------------------------------------------------------------------------
 
 

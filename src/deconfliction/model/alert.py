@@ -8,6 +8,7 @@ DESIGN.md allows (the other track's state at alert time, the conflicting volume)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -133,8 +134,8 @@ VIEWS: dict[AlertKind, tuple[type[v.AlertView], ...]] = {
 }
 
 
-def view_from_doc(kind: AlertKind, doc: dict[str, Any]) -> v.AlertView:
-    """The view of an alert of ``kind`` from its document (the side from its members)."""
+def view_type(kind: AlertKind, doc: Mapping[str, Any]) -> type[v.AlertView]:
+    """Which view an alert of ``kind`` carries, from the members of its document."""
     own = doc.get("own") or {}
     other = doc.get("other")
     sides = VIEWS[kind]
@@ -142,7 +143,12 @@ def view_from_doc(kind: AlertKind, doc: dict[str, Any]) -> v.AlertView:
         side = 0 if other is None else 2 if "state" in other else 1
     else:
         side = 1 if len(sides) == 2 and "zone" in own else 0
-    return load(sides[side], doc)
+    return sides[side]
+
+
+def view_from_doc(kind: AlertKind, doc: dict[str, Any]) -> v.AlertView:
+    """The view of an alert of ``kind`` from its document."""
+    return load(view_type(kind, doc), doc)
 
 
 def figures_from_doc(kind: AlertKind, doc: dict[str, Any] | None) -> v.LiveFigures | None:

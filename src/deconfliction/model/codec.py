@@ -28,7 +28,12 @@ from pydantic import Field, TypeAdapter
 T = TypeVar("T")
 
 OMIT_NONE = Field(exclude_if=lambda value: value is None)
-__all__ = ["OMIT_NONE", "Annotated", "dump", "load", "schema_type"]
+__all__ = ["OMIT_NONE", "Annotated", "described", "dump", "load", "schema_type"]
+
+
+def described(text: str) -> Any:
+    """The description of a field, for the schemas made from it (``Annotated[T, ...]``)."""
+    return Field(description=text)
 
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}

@@ -6,9 +6,10 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
+from deconfliction.api.alert_schemas import AlertOut
 from deconfliction.api.deps import HubDep, PartyDep
 from deconfliction.api.receipts import with_receipt
-from deconfliction.api.schemas import AlertOut, ErrorOut
+from deconfliction.api.schemas import ErrorOut
 
 router = APIRouter(tags=["alerts"], responses={401: {"model": ErrorOut}, 404: {"model": ErrorOut}})
 
