@@ -35,6 +35,7 @@ bench: $(VENV)/.installed  ## run all benchmarks and print their figures
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
