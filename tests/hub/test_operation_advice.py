@@ -146,7 +146,7 @@ def no_entry(owner: str, zone_id: str = "closed-area", **properties: Any) -> Zon
 
 
 def test_a_plan_entering_another_partys_no_entry_zone_is_advised(parties: Hub) -> None:
-    parties.operations.index_zone(no_entry("red"), "zv1")
+    parties.operations.zone_volumes.index(no_entry("red"), "zv1")
     put(parties, "blue", "blue-1")
     (blue,) = advisories(parties, "blue", AlertKind.OPERATION_ZONE)
     (red,) = advisories(parties, "red", AlertKind.OPERATION_ZONE)
@@ -156,23 +156,23 @@ def test_a_plan_entering_another_partys_no_entry_zone_is_advised(parties: Hub) -
     lons = [p[0] for p in dump(blue.view)["geometry"]["overlaps"][0]["footprint"]["coordinates"][0]]
     assert min(lons) == pytest.approx(2.315) and max(lons) == pytest.approx(2.32)
     assert dump(blue.view)["resolve_by"] == "blue"
-    parties.operations.remove_zone("closed-area")
+    parties.operations.zone_volumes.remove("closed-area")
     assert advisories(parties, "blue", AlertKind.OPERATION_ZONE) == []
     assert parties.closed_alerts_for("blue")[0].state is AlertState.EXPIRED
 
 
 def test_a_zone_declared_over_a_plan_advises_its_owner(parties: Hub) -> None:
     put(parties, "blue", "blue-1")
-    parties.operations.index_zone(no_entry("red", shared_with=["blue"]), "zv1")
+    parties.operations.zone_volumes.index(no_entry("red", shared_with=["blue"]), "zv1")
     (blue,) = advisories(parties, "blue", AlertKind.OPERATION_ZONE)
     assert dump(blue.view)["other"]["zone"] == "closed-area"
     # Notify-before-entry zones are not advised (a crossing notice is how they are met).
-    parties.operations.index_zone(no_entry("red", rule="notify_before_entry"), "zv2")
+    parties.operations.zone_volumes.index(no_entry("red", rule="notify_before_entry"), "zv2")
     assert advisories(parties, "blue", AlertKind.OPERATION_ZONE) == []
 
 
 def test_the_zone_owners_own_plans_are_not_advised(parties: Hub) -> None:
-    parties.operations.index_zone(no_entry("blue"), "zv1")
+    parties.operations.zone_volumes.index(no_entry("blue"), "zv1")
     put(parties, "blue", "blue-1", key={"closed-area": "zv1"})
     assert advisories(parties, "blue", AlertKind.OPERATION_ZONE) == []
 
@@ -184,7 +184,7 @@ def test_protected_sites_inside_a_plan_are_advised(parties: Hub) -> None:
         "geometry": {"type": "Point", "coordinates": [2.31, 48.81]},
         "properties": {"rule": "protected", "radius_m": 200, "valid_to": OP_END + 3600},
     }
-    parties.operations.index_zone(Zone.from_feature(site, owner="red"), "zv1")
+    parties.operations.zone_volumes.index(Zone.from_feature(site, owner="red"), "zv1")
     put(parties, "blue", "blue-1", op_volume(start=OP_START))
     (alert,) = advisories(parties, "blue", AlertKind.OPERATION_ZONE)
     assert dump(alert.view)["other"]["rule"] == "protected"

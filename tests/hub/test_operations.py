@@ -272,8 +272,8 @@ def zone(zone_id: str, owner: str, rule: str = "no_entry", **properties: Any) ->
 
 
 def test_zones_shared_with_the_writer_must_be_keyed(parties: Hub) -> None:
-    parties.operations.index_zone(zone("z-shared", "red", shared_with=["blue"]), "zv1")
-    parties.operations.index_zone(zone("z-private", "green"), "zv2")
+    parties.operations.zone_volumes.index(zone("z-shared", "red", shared_with=["blue"]), "zv1")
+    parties.operations.zone_volumes.index(zone("z-private", "green"), "zv2")
     with pytest.raises(StaleKey) as refused:
         put(parties, "blue", "op")
     assert [(e["kind"], e["id"], e["version"]) for e in refused.value.details] == [

@@ -139,10 +139,9 @@ class Hub:
             store, self._tracks, self._parties, self.zones, settings, self.write, self.clock
         )
         # Zones are volumes for planned operations: conflicts and version keys.
-        self.operations.load_zones(
-            (zone, str(self.zones.version_of(zone.id))) for zone in self.zones.active()
-        )
-        self.zones.listeners.append(self.operations.zone_changed)
+        volumes = self.operations.zone_volumes
+        volumes.load((zone, str(self.zones.version_of(zone.id))) for zone in self.zones.active())
+        self.zones.listeners.append(volumes.changed)
         self._cycle = DetectionCycle(
             self._alerts, self.write, open_at_most=settings.alerts_opened_per_cycle
         )

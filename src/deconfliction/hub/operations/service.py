@@ -27,9 +27,8 @@ Lifecycle
 from __future__ import annotations
 
 import dataclasses
-import secrets
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +39,6 @@ from deconfliction.detect.version_keys import (
     check_key,
     check_own_version,
     raise_for_key,
-    version_token,
 )
 from deconfliction.errors import AlreadyExists, IllegalTransition, NotFound, PermissionDenied
 from deconfliction.geo import GeometryLimits
@@ -50,22 +48,19 @@ from deconfliction.hub.live.picture import LivePicture
 from deconfliction.hub.operations.advice import Advice
 from deconfliction.hub.operations.conformance import ConformanceCheck
 from deconfliction.hub.operations.idempotency import Idempotency, IdempotencyKey
+from deconfliction.hub.operations.ledger import KIND, Ledger
 from deconfliction.hub.operations.plans import LivePlans
 from deconfliction.hub.operations.records import Filed
+from deconfliction.hub.operations.zone_volumes import ZoneVolumes
 from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.zones.declarations import ZoneChange
 from deconfliction.journal.chain import JournalEntry
 from deconfliction.journal.checkpoint import Receipt
 from deconfliction.model.operation import OperationLimits, check_object_id
 from deconfliction.model.operation_filing import read_filing
 from deconfliction.model.states import AlertState, OperationState
-from deconfliction.model.zone import Zone
 from deconfliction.settings import Settings
-from deconfliction.store import Store, StoredObject
-
-KIND = "operation"
-SECRET_META = "operation_version_secret"
+from deconfliction.store import Store
 
 
 @dataclass(frozen=True)
@@ -96,7 +91,6 @@ class Operations:
         self._store = store
         self._parties = parties
         self._clock = clock
-        self._receipt = receipt
         self._alerts = alerts
         self._write = write
         self._lock = lock  # the hub's: writes and reads of the live plans take it
@@ -114,17 +108,10 @@ class Operations:
         self.check = ConformanceCheck(self._plans, picture)
         alerts.opened_listeners.append(self._alert_opened)
         alerts.closed_listeners.append(self._alert_closed)
-        self._secret = self._load_secret()
+        self._ledger = Ledger(store, parties, self._plans, receipt)
+        # Zones are volumes too: writes must key those they may see, and are advised.
+        self.zone_volumes = ZoneVolumes(self._plans, self._advice, write, lock, self._reload)
         self.load()
-
-    def _load_secret(self) -> bytes:
-        """The key of version tokens: made once per database, kept in its meta table."""
-        value = self._store.get_meta(SECRET_META)
-        if value is None:
-            value = secrets.token_hex(32)
-            with self._store.transaction() as tx:
-                tx.set_meta(SECRET_META, value)
-        return bytes.fromhex(value)
 
     def load(self) -> None:
         """Rebuild the live operations, the index and the advisories from the store."""
@@ -163,17 +150,10 @@ class Operations:
     def get(self, viewer: str, operation_id: str) -> dict[str, Any]:
         """One operation ``viewer`` may see (NotFound for any other: existence is not told)."""
         with self._lock:
-            filed = self._stored(operation_id)
+            filed = self._ledger.stored(operation_id)
         if filed is None or not self.visible(viewer, filed.owner):
             raise NotFound(f"no operation {operation_id!r}")
         return filed.to_json()
-
-    def _stored(self, operation_id: str) -> Filed | None:
-        filed = self._plans.live(operation_id)
-        if filed is None:
-            stored = self._store.get_object(KIND, operation_id)
-            filed = None if stored is None else Filed.from_doc(stored.doc)
-        return filed
 
     # -- filing ----------------------------------------------------------------------------
 
@@ -220,17 +200,17 @@ class Operations:
                 revision = 1 if current is None else current.revision + 1
                 operation = dataclasses.replace(
                     filing.operation,
-                    version=self._version(operation_id, revision),
+                    version=self._ledger.version(operation_id, revision),
                     state=OperationState.ACCEPTED if current is None else current.state,
                     created_s=unit.now_s if current is None else current.operation.created_s,
                     updated_s=unit.now_s,
                 )
                 filed = Filed(operation, filing.volumes.accepted, revision)
                 kind = "operation.created" if current is None else "operation.updated"
-                entry, shown = self._stage(unit, filed, kind, filing.accepted)
+                entry, shown = self._ledger.stage(unit, filed, kind, filing.accepted)
                 index.put(ref, owner=owner, version=filed.version, volumes=operation.volumes)
                 self._advice.operation_written(unit, filed, found)
-                body = self._body(filed, entry, shown)
+                body = self._ledger.body(entry, shown, self._advice.alert_ids(filed))
                 kept = {"body": body, "created": current is None}
                 self._idempotency.remember(unit, owner, idempotency, kept)
             return Answer(body, created=current is None)
@@ -238,7 +218,7 @@ class Operations:
     def _current_for_put(self, owner: str, operation_id: str) -> Filed | None:
         if operation_id in self._plans.zones:
             raise AlreadyExists(f"{operation_id!r} is the id of a zone; choose another id")
-        current = self._stored(operation_id)
+        current = self._ledger.stored(operation_id)
         if current is not None and current.owner != owner:
             raise AlreadyExists(
                 f"operation id {operation_id!r} is taken by another party; choose another id"
@@ -264,42 +244,6 @@ class Operations:
             if visible:
                 keep.append(row)
         return found if len(keep) == len(found) else found.take(keep)
-
-    def _version(self, operation_id: str, revision: int) -> str:
-        return version_token(self._secret, KIND, operation_id, revision)
-
-    def _body(self, filed: Filed, entry: JournalEntry, shown: dict[str, Any]) -> dict[str, Any]:
-        body = dict(shown)
-        body["advisories"] = self._advice.alert_ids(filed)
-        body["receipt"] = self._receipt(entry).to_json()
-        return body
-
-    def _stage(
-        self, unit: WriteUnit, filed: Filed, kind: str, content: Mapping[str, Any]
-    ) -> tuple[JournalEntry, dict[str, Any]]:
-        """Store, journal and announce one change of an operation (to its owner and to the
-        parties it shares its operations with); the entry and the operation as shown."""
-        op = filed.operation
-        doc = filed.to_doc()
-        unit.tx.put_object(
-            StoredObject(KIND, op.id, op.owner, filed.revision, op.state.value, unit.now_s, doc)
-        )
-        record = {"operation": op.id, "version": op.version, "revision": filed.revision}
-        entry = unit.journal(op.owner, kind, {**record, "state": op.state.value, **content})
-        shown = filed.to_json()
-        unit.emit(op.owner, kind, shown)
-        for partner in self._partners(op.owner):
-            event = unit.emit(partner, kind, shown)
-            unit.journal(partner, kind, {"stream_seq": event.seq, "operation": shown})
-        self._plans.keep(filed)
-        return entry, shown
-
-    def _partners(self, owner: str) -> list[str]:
-        return sorted(
-            a.other(owner)
-            for a in self._parties.agreements()
-            if a.share_operations and a.involves(owner)
-        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -347,7 +291,7 @@ class Operations:
             replayed = self._idempotency.replay(owner, idempotency, now)
             if replayed is not None:
                 return Answer(replayed["body"], replayed=True)
-            current = self._stored(operation_id)
+            current = self._ledger.stored(operation_id)
             if current is None or not self.visible(owner, current.owner):
                 raise NotFound(f"no operation {operation_id!r}")
             if current.owner != owner:
@@ -357,7 +301,10 @@ class Operations:
                 )
             if version is not None:
                 check_own_version(operation_id, current.version, version)
-            op, new_version = current.operation, self._version(operation_id, current.revision + 1)
+            op, new_version = (
+                current.operation,
+                self._ledger.version(operation_id, current.revision + 1),
+            )
             if state is OperationState.ACTIVATED:
                 moved = op.activate(version=new_version, now_s=now)
             else:
@@ -367,9 +314,9 @@ class Operations:
                 moved = dataclasses.replace(moved, updated_s=unit.now_s)
                 filed = Filed(moved, current.accepted, current.revision + 1)
                 why = {"by": owner, "named_version": version}
-                entry, shown = self._stage(unit, filed, f"operation.{state.value}", why)
+                entry, shown = self._ledger.stage(unit, filed, f"operation.{state.value}", why)
                 self._state_changed(unit, filed)
-                body = self._body(filed, entry, shown)
+                body = self._ledger.body(entry, shown, self._advice.alert_ids(filed))
                 self._idempotency.remember(
                     unit, owner, idempotency, {"body": body, "created": False}
                 )
@@ -379,11 +326,11 @@ class Operations:
         """A change of state the hub makes itself (conformance, expiry), inside ``unit``."""
         unit.on_rollback(self._reload)
         revision = filed.revision + 1
-        version = self._version(filed.id, revision)
+        version = self._ledger.version(filed.id, revision)
         changed = Filed(
             filed.operation.to(state, version=version, now_s=unit.now_s), filed.accepted, revision
         )
-        self._stage(unit, changed, f"operation.{state.value}", {"by": "hub", "reason": why})
+        self._ledger.stage(unit, changed, f"operation.{state.value}", {"by": "hub", "reason": why})
         self._state_changed(unit, changed)
         return changed
 
@@ -439,48 +386,6 @@ class Operations:
         if self._idempotency.prune_due(now_s):
             with self._write() as unit:
                 self._idempotency.prune(unit)
-
-    # -- zones -----------------------------------------------------------------------------
-
-    def load_zones(self, zones: Iterable[tuple[Zone, str]]) -> None:
-        """The active zones and their versions, at start (indexed; no advice: advisories
-        already open were loaded with the alert book)."""
-        with self._lock:
-            for zone, version in zones:
-                self._plans.put_zone(zone, version)
-
-    def zone_changed(self, unit: WriteUnit, change: ZoneChange) -> None:
-        """A listener of the zones service: declared and updated zones are (re)indexed,
-        withdrawn and expired ones leave the index (inside the zone's write)."""
-        if change.kind in ("declared", "updated"):
-            self._take_zone(unit, change.zone, str(change.version))
-        else:
-            self._drop_zone(unit, change.zone.id)
-
-    def index_zone(self, zone: Zone, version: str) -> None:
-        """Take ``zone`` as a volume under ``version``, in a write of its own."""
-        with self._write() as unit:
-            self._take_zone(unit, zone, version)
-
-    def remove_zone(self, zone_id: str) -> None:
-        """A zone left: out of the index, its advisories expire (in a write of its own)."""
-        with self._write() as unit:
-            self._drop_zone(unit, zone_id)
-
-    def _take_zone(self, unit: WriteUnit, zone: Zone, version: str) -> None:
-        """Writes overlapping ``zone`` must key its ``version`` where its owner shares it with
-        the writer, and the owners of operations it now overlaps are advised (``no_entry``
-        zones and protected sites)."""
-        if self._plans.live(zone.id) is not None:
-            raise AlreadyExists(f"{zone.id!r} is the id of an operation; choose another id")
-        unit.on_rollback(self._reload)
-        self._plans.put_zone(zone, version)
-        self._advice.zone_written(unit, zone)
-
-    def _drop_zone(self, unit: WriteUnit, zone_id: str) -> None:
-        unit.on_rollback(self._reload)
-        self._plans.remove_zone(zone_id)
-        self._advice.left(unit, zone_id)
 
     def indexed(self, ref: Ref) -> bool:
         """Whether an operation or zone is in the 4-D index (tests, tools)."""
