@@ -55,14 +55,14 @@ def test_partners_see_whether_anyone_is_listening(d: Deployment) -> None:
 
 
 def test_every_frame_a_desk_sends_is_a_heartbeat(d: Deployment) -> None:
-    handle = d.hub.hotline.desk_connected("red")
+    handle = d.hub.desks.connected("red")
     d.clock.advance(30)
-    d.hub.hotline.desk_heard("red")
+    d.hub.desks.heard("red")
     red = presence(d, "blue")["red"]
     assert red["connected_since"] == "2026-11-23T10:00:00Z"
     assert red["last_heartbeat"] == "2026-11-23T10:00:30Z"
-    d.hub.hotline.desk_disconnected("red", handle)
-    d.hub.hotline.desk_disconnected("red", handle)  # twice changes nothing
+    d.hub.desks.disconnected("red", handle)
+    d.hub.desks.disconnected("red", handle)  # twice changes nothing
     assert presence(d, "blue")["red"]["desks"] == 0
 
 

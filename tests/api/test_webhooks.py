@@ -234,7 +234,7 @@ def test_pending_deliveries_survive_a_restart(
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
-    _, secret = hub.hotline.set_webhook("red", receiver.url)
+    _, secret = hub.desks.set_webhook("red", receiver.url)
     assert secret is not None
     receiver.secret = secret.encode()
     hub.hotline.send("blue", MessageRequest(**FLASH))
@@ -262,7 +262,7 @@ def test_the_served_app_delivers_in_a_background_worker(
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
-    _, secret = hub.hotline.set_webhook("red", receiver.url)
+    _, secret = hub.desks.set_webhook("red", receiver.url)
     assert secret is not None
     receiver.secret = secret.encode()
     with TestClient(create_app(hub)):  # the lifespan starts and stops the workers

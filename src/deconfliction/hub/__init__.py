@@ -3,12 +3,14 @@
 The edges (api, cli, gateways) use what is listed here and nothing else of the package:
 the ``Hub`` and its methods; its public services ``Hub.zones`` (:class:`Zones`),
 ``Hub.operations`` (:class:`Operations`), ``Hub.hotline`` (:class:`Hotline`),
+``Hub.desks`` (:class:`Desks`: presence and webhooks),
 ``Hub.incidents`` (:class:`Incidents`) and ``Hub.journal`` (:class:`HubJournal`); the
 values they take and answer; the request context the API sets (``signed_request``,
 ``recording``); and the ``Runner`` that drives a served hub.
 """
 
 from deconfliction.hub.cycle import Check, CycleStats, Scan
+from deconfliction.hub.hotline.desks import Desks
 from deconfliction.hub.hotline.drafts import MessageRequest
 from deconfliction.hub.hotline.service import Hotline, MessagePage
 from deconfliction.hub.hub import BUSY, Hub
@@ -36,6 +38,7 @@ __all__ = [
     "Answer",
     "Check",
     "CycleStats",
+    "Desks",
     "Hotline",
     "Hub",
     "HubJournal",

@@ -7,7 +7,7 @@ run when :meth:`Hub.tick` is called (by :class:`~deconfliction.hub.runner.Runner
 server, by hand in tests).
 
 Public services (see ``deconfliction.hub.__all__``): ``zones``, ``operations``,
-``hotline``, ``incidents`` and ``journal``; everything else is reached through ``Hub``'s
+``hotline``, ``desks``, ``incidents`` and ``journal``; everything else is reached through ``Hub``'s
 own methods. Nothing outside the hub takes its lock.
 """
 
@@ -26,7 +26,9 @@ from deconfliction.errors import IllegalTransition, NotFound, PayloadTooLarge
 from deconfliction.hub.alerts.book import AlertBook
 from deconfliction.hub.cycle import CycleStats, DetectionCycle
 from deconfliction.hub.events import Streams, Subscriber
+from deconfliction.hub.hotline.desks import Desks
 from deconfliction.hub.hotline.service import Hotline
+from deconfliction.hub.hotline.stats import ChannelStats, stats_of
 from deconfliction.hub.incidents.service import Incidents
 from deconfliction.hub.journal import HubJournal
 from deconfliction.hub.live.check import TrackPairCheck
@@ -37,7 +39,6 @@ from deconfliction.hub.operations.service import Operations
 from deconfliction.hub.parties.keys import PartyKey, PartyKeys
 from deconfliction.hub.parties.registry import Parties, Principal
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.webhooks.config import WebhookConfig
 from deconfliction.hub.webhooks.service import SenderFactory, Webhooks
 from deconfliction.hub.zones.service import Zones
 from deconfliction.journal.chain import JournalEntry
@@ -93,9 +94,8 @@ class Hub:
         self._streams = Streams(store)
         self._parties = Parties(store)
         self._webhooks = Webhooks(store, settings, self.clock, self.write, webhook_sender)
-        self.hotline = Hotline(
-            store, self._parties, settings, self._webhooks, self.write, self.clock
-        )
+        self.hotline = Hotline(store, self._parties, settings, self.write, self.clock)
+        self.desks = Desks(self._parties, self._webhooks, self.clock, self.write)
         self._picture = LivePicture()
         self._tracks = Tracks(store, self._parties, self._picture)
         self._tracks.restore()
@@ -342,13 +342,13 @@ class Hub:
                     self._alerts.acknowledge(unit, party, alert_id)
             return message
 
-    def webhook(self, party: str) -> WebhookConfig:
-        """The party's webhook (``NotFound`` if it set none)."""
-        return self.hotline.webhook(party)
-
-    def webhook_deliveries(self, party: str, limit: int) -> list[dict[str, Any]]:
-        """The party's latest webhook deliveries, newest first, each with every attempt."""
-        return self._webhooks.deliveries(party, limit)
+    def hotline_stats(self, caller: Principal, since_s: float | None = None) -> list[ChannelStats]:
+        """Acknowledgement figures of the caller and its partners (every party for the admin)."""
+        if caller.admin:
+            names = [p.name for p in self._parties.all()]
+        else:
+            names = [caller.name, *self._parties.partners(caller.name)]
+        return stats_of(self._store, names, since_s)
 
     # -- streams -----------------------------------------------------------------------
 

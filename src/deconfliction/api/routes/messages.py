@@ -49,12 +49,12 @@ def send_message(body: MessageIn, hub: HubDep, caller: PartyDep) -> dict[str, An
     message, receipt = with_receipt(
         hub, caller.name, lambda: hub.hotline.send(caller.name, request)
     )
-    presence = hub.hotline.presence(body.to)
+    presence = hub.desks.presence(body.to)
     return {
         **hub.hotline.view(message, caller.name),
         "receipt": receipt,
         "recipient_desks": presence.desks,
-        "recipient_webhook": hub.hotline.has_webhook(body.to),
+        "recipient_webhook": hub.desks.has_webhook(body.to),
     }
 
 
@@ -113,7 +113,7 @@ def hotline_stats(
     95th percentile seconds to acknowledgement, escalations. For you and the parties you
     have agreements with (every party for the admin)."""
     since_s = None if since is None else parse_time(since, "since")
-    return [row.to_json() for row in hub.hotline.stats_for(caller, since_s)]
+    return [row.to_json() for row in hub.hotline_stats(caller, since_s)]
 
 
 @router.get("/hotline/crossings", response_model=list[CrossingOut])

@@ -31,5 +31,5 @@ def presence(hub: HubDep, caller: PartyDep) -> list[PresenceOut]:
             last_disconnect=_time(seen.last_disconnect_s),
             webhook=webhook,
         )
-        for seen, webhook in hub.hotline.presence_for(caller.name)
+        for seen, webhook in hub.desks.presence_for(caller.name)
     ]

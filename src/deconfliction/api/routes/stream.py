@@ -82,7 +82,7 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
     party = principal.name
     feed = _Feed(asyncio.get_running_loop())
     unsubscribe = hub.subscribe(party, feed)
-    desk = hub.hotline.desk_connected(party)
+    desk = hub.desks.connected(party)
     receiver = asyncio.ensure_future(websocket.receive())
     try:
         last = after if after is not None else await run_in_threadpool(hub.last_event_seq, party)
@@ -94,7 +94,7 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
                 if receiver.result()["type"] == "websocket.disconnect":
                     getter.cancel()
                     return
-                hub.hotline.desk_heard(party)  # any frame from the desk says it is there
+                hub.desks.heard(party)  # any frame from the desk says it is there
                 receiver = asyncio.ensure_future(websocket.receive())
                 if getter not in done:
                     getter.cancel()
@@ -111,7 +111,7 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
         return
     finally:
         unsubscribe()
-        hub.hotline.desk_disconnected(party, desk)
+        hub.desks.disconnected(party, desk)
         receiver.cancel()
         with contextlib.suppress(Exception):
             await websocket.close()

@@ -29,20 +29,20 @@ def set_webhook(body: WebhookIn, hub: HubDep, caller: PartyDep) -> WebhookOut:
     """Set where the hub POSTs your hotline and alert events (`message.*`, `alert.*`),
     each signed with HMAC-SHA256 over the timestamp and body (see docs/hotline.md), retried
     with backoff. Leave `secret` out and the hub makes one, shown in this answer only."""
-    config, made = hub.hotline.set_webhook(caller.name, body.url, body.secret)
+    config, made = hub.desks.set_webhook(caller.name, body.url, body.secret)
     return _out(config, made)
 
 
 @router.get("/me/webhook", response_model=WebhookOut)
 def get_webhook(hub: HubDep, caller: PartyDep) -> WebhookOut:
     """Your webhook (its secret is never shown again)."""
-    return _out(hub.hotline.webhook(caller.name))
+    return _out(hub.desks.webhook(caller.name))
 
 
 @router.delete("/me/webhook", status_code=204)
 def remove_webhook(hub: HubDep, caller: PartyDep) -> Response:
     """Stop sending events to your webhook; deliveries still queued fail."""
-    hub.hotline.remove_webhook(caller.name)
+    hub.desks.remove_webhook(caller.name)
     return Response(status_code=204)
 
 
@@ -56,5 +56,5 @@ def webhook_deliveries(
     answered or the error, how long it took, and the wait before the next one."""
     return [
         {key: doc[key] for key in DeliveryOut.model_fields}
-        for doc in hub.webhook_deliveries(caller.name, limit)
+        for doc in hub.desks.deliveries(caller.name, limit)
     ]

@@ -24,7 +24,7 @@ constant time whether an escalation is due.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -34,14 +34,10 @@ from deconfliction.errors import InvalidInput, NotFound
 from deconfliction.hub.alerts.book import OpenConflict
 from deconfliction.hub.hotline.crossings import ExpectedCrossing, ExpectedCrossings
 from deconfliction.hub.hotline.drafts import Draft, MessageRequest, check_draft
-from deconfliction.hub.hotline.presence import PartyPresence, Presence
-from deconfliction.hub.hotline.stats import ChannelStats, channel_stats
 from deconfliction.hub.hotline.threads import PRIORITY, channel_for, deadline_s, thread_content
 from deconfliction.hub.hotline.views import escalation_notice, message_view
-from deconfliction.hub.parties.registry import Parties, Principal
+from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.hub.webhooks.config import WebhookConfig
-from deconfliction.hub.webhooks.service import Webhooks
 from deconfliction.model.ids import new_id
 from deconfliction.model.message import (
     HUB_SENDER,
@@ -91,7 +87,6 @@ class Hotline:
         store: Store,
         parties: Parties,
         settings: Settings,
-        webhooks: Webhooks,
         write: Callable[[], AbstractContextManager[WriteUnit]],
         clock: Clock,
     ) -> None:
@@ -103,10 +98,8 @@ class Hotline:
         self._store = store
         self._parties = parties
         self.settings = settings
-        self.webhooks = webhooks
         self._write = write
         self._clock = clock
-        self._presence = Presence()
         self.crossings = ExpectedCrossings(store)
         self._open: dict[str, Message] = {}
         self._alert_of: dict[str, str] = {}  # message id -> the recipient's alert id
@@ -202,18 +195,6 @@ class Hotline:
                 items.append((seq, found[0]))
         last_seq = events[-1].seq if events else after_seq
         return MessagePage(items, last_seq, len(events) >= limit)
-
-    def stats(self, parties: Sequence[str], since_s: float | None) -> list[ChannelStats]:
-        """Acknowledgement times per party (as recipient) and channel."""
-        rows: list[ChannelStats] = []
-        for party in parties:
-            received = (
-                Message.from_doc(stored.doc)
-                for stored in self._store.list_objects("message", owner=party)
-                if since_s is None or stored.doc["created_s"] >= since_s
-            )
-            rows += channel_stats(party, received)
-        return rows
 
     # -- sending -----------------------------------------------------------------------
 
@@ -382,59 +363,9 @@ class Hotline:
             with self._write() as unit:
                 self.mark_delivered(unit, party, message_id, via)
 
-    def desk_connected(self, party: str) -> int:
-        """A desk of ``party`` connected to its stream; the handle to disconnect it with."""
-        return self._presence.connect(party, self._clock.now())
-
-    def desk_heard(self, party: str) -> None:
-        """A desk of ``party`` sent a frame (a heartbeat)."""
-        self._presence.heartbeat(party, self._clock.now())
-
-    def desk_disconnected(self, party: str, handle: int) -> None:
-        self._presence.disconnect(party, handle, self._clock.now())
-
-    def presence(self, party: str) -> PartyPresence:
-        """Whether ``party`` has a desk connected, and since when."""
-        return self._presence.of(party)
-
-    def has_webhook(self, party: str) -> bool:
-        return self.webhooks.get(party) is not None
-
-    def presence_for(self, party: str) -> list[tuple[PartyPresence, bool]]:
-        """Presence of ``party`` and its partners, each with whether it has a webhook."""
-        return [
-            (self._presence.of(name), self.webhooks.get(name) is not None)
-            for name in [party, *self._parties.partners(party)]
-        ]
-
-    def stats_for(self, caller: Principal, since_s: float | None = None) -> list[ChannelStats]:
-        """Acknowledgement figures of the caller and its partners (every party for the admin)."""
-        if caller.admin:
-            names = [p.name for p in self._parties.all()]
-        else:
-            names = [caller.name, *self._parties.partners(caller.name)]
-        return self.stats(names, since_s)
-
     def crossings_for(self, party: str) -> list[ExpectedCrossing]:
         """The expected crossings ``party`` notified or acknowledged, still to come."""
         return self.crossings.involving(party, self._clock.now())
-
-    def set_webhook(
-        self, party: str, url: str, secret: str | None = None
-    ) -> tuple[WebhookConfig, str | None]:
-        """Set the party's webhook; the secret is returned only if the hub made it."""
-        with self._write() as unit:
-            return self.webhooks.configs.set(unit, party, url, secret)
-
-    def webhook(self, party: str) -> WebhookConfig:
-        config = self.webhooks.get(party)
-        if config is None:
-            raise NotFound(f"party {party!r} has no webhook; set one with PUT /v1/me/webhook")
-        return config
-
-    def remove_webhook(self, party: str) -> None:
-        with self._write() as unit:
-            self.webhooks.configs.remove(unit, party)
 
     # -- threads about alerts (listeners of the alert book, inside its write) -----------
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from deconfliction.model.message import Channel, Message, StepKind
+from deconfliction.store import Store
 
 
 @dataclass(frozen=True)
@@ -79,4 +80,17 @@ def channel_stats(party: str, received: Iterable[Message]) -> list[ChannelStats]
                 escalations=sum(m.escalations for m in messages),
             )
         )
+    return rows
+
+
+def stats_of(store: Store, parties: Sequence[str], since_s: float | None) -> list[ChannelStats]:
+    """Acknowledgement times per party (as recipient) and channel, from the stored messages."""
+    rows: list[ChannelStats] = []
+    for party in parties:
+        received = (
+            Message.from_doc(stored.doc)
+            for stored in store.list_objects("message", owner=party)
+            if since_s is None or stored.doc["created_s"] >= since_s
+        )
+        rows += channel_stats(party, received)
     return rows
