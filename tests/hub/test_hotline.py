@@ -458,3 +458,27 @@ def test_stats_since(pair: Hub, clock: ManualClock) -> None:
 def test_the_repeat_interval_must_be_positive(store: SQLiteStore, clock: ManualClock) -> None:
     with pytest.raises(InvalidInput, match="hotline_repeat_s must be more than 0"):
         Hub(Settings(hotline_repeat_s=0), store, clock=clock)
+
+
+def test_a_partners_figures_count_only_what_concerns_the_two(pair: Hub) -> None:
+    """Audit finding: bravo saw charlie's counts rise when alpha wrote to charlie. A party
+    sees the figures of its own desks, and of a partner's only the messages between them."""
+    pair.add_party("alpha")
+    pair.set_agreement(Agreement("alpha", "red"))
+    pair.hotline.send("blue", MessageRequest(to="red", channel="air", text="from blue"))
+    for _ in range(5):
+        pair.hotline.send("alpha", MessageRequest(to="red", channel="air", text="from alpha"))
+    seen_by_blue = {
+        (r.party, r.channel.value): r.count for r in pair.hotline_stats(Principal("blue"))
+    }
+    assert seen_by_blue[("red", "air")] == 1  # blue's own message only, not alpha's five
+    seen_by_red = {
+        (r.party, r.channel.value): r.count for r in pair.hotline_stats(Principal("red"))
+    }
+    assert seen_by_red[("red", "air")] == 6  # its own desk: everything it received
+    assert seen_by_red[("blue", "air")] == 0
+    admin = {
+        (r.party, r.channel.value): r.count
+        for r in pair.hotline_stats(Principal("admin", admin=True))
+    }
+    assert admin[("red", "air")] == 6

@@ -343,12 +343,13 @@ class Hub:
             return message
 
     def hotline_stats(self, caller: Principal, since_s: float | None = None) -> list[ChannelStats]:
-        """Acknowledgement figures of the caller and its partners (every party for the admin)."""
+        """Acknowledgement figures: of the caller's own desks, and of each partner's desks
+        over the messages the caller sent it only (every party's in full for the admin)."""
         if caller.admin:
-            names = [p.name for p in self._parties.all()]
-        else:
-            names = [caller.name, *self._parties.partners(caller.name)]
-        return stats_of(self._store, names, since_s)
+            return stats_of(self._store, [p.name for p in self._parties.all()], since_s)
+        partners = self._parties.partners(caller.name)
+        own = stats_of(self._store, [caller.name], since_s)
+        return own + stats_of(self._store, partners, since_s, sent_by=caller.name)
 
     # -- streams -----------------------------------------------------------------------
 

@@ -110,8 +110,9 @@ def hotline_stats(
     ),
 ) -> list[dict[str, Any]]:
     """How fast parties acknowledge, per receiving party and channel: messages, median and
-    95th percentile seconds to acknowledgement, escalations. For you and the parties you
-    have agreements with (every party for the admin)."""
+    95th percentile seconds to acknowledgement, escalations. For your own desks (every
+    message you received), and for each party you have an agreement with, over the
+    messages you sent it only (every party in full for the admin)."""
     since_s = None if since is None else parse_time(since, "since")
     return [row.to_json() for row in hub.hotline_stats(caller, since_s)]
 

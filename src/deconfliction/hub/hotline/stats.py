@@ -83,14 +83,17 @@ def channel_stats(party: str, received: Iterable[Message]) -> list[ChannelStats]
     return rows
 
 
-def stats_of(store: Store, parties: Sequence[str], since_s: float | None) -> list[ChannelStats]:
-    """Acknowledgement times per party (as recipient) and channel, from the stored messages."""
+def stats_of(
+    store: Store, parties: Sequence[str], since_s: float | None, *, sent_by: str | None = None
+) -> list[ChannelStats]:
+    """Acknowledgement times per party (as recipient) and channel, from the stored messages
+    (with ``sent_by``: only the messages that party sent)."""
     rows: list[ChannelStats] = []
     for party in parties:
-        received = (
+        received = [
             Message.from_doc(stored.doc)
             for stored in store.list_objects("message", owner=party)
             if since_s is None or stored.doc["created_s"] >= since_s
-        )
-        rows += channel_stats(party, received)
+        ]
+        rows += channel_stats(party, (m for m in received if sent_by in (None, m.sender)))
     return rows
