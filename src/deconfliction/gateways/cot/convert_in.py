@@ -178,8 +178,8 @@ def zone_marker(text: str) -> dict[str, Any] | None:
     ``bottom`` and ``top`` (altitudes above mean sea level), ``from`` and ``until`` (RFC
     3339), ``name``; lengths take units (``500m``, ``2km``, ``3000ft``).
 
-    >>> zone_marker("Keep out\\n#zone no_entry share=west,east buffer=1km top=3000ft")
-    {'rule': 'no_entry', 'shared_with': ['west', 'east'], 'buffer_m': '1km', 'alt_upper_m': '3000ft'}
+    >>> zone_marker("Keep out\\n#zone no_entry share=west,east top=3000ft")
+    {'rule': 'no_entry', 'shared_with': ['west', 'east'], 'alt_upper_m': '3000ft'}
     """
     found = _MARKER.search(text)
     if found is None:

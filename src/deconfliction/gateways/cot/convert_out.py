@@ -265,7 +265,8 @@ def alert_remarks(alert: Mapping[str, Any], reader: Reader) -> str:
         except DeconflictionError:
             pass  # a figure the template requires is missing: say it in plain words
     others = ", ".join(alert.get("counterparts") or []) or "another party"
-    return f"ALERT {alert.get('id')}: {alert.get('kind')} conflict with {others} ({alert.get('severity')})"
+    severity = alert.get("severity")
+    return f"ALERT {alert.get('id')}: {alert.get('kind')} conflict with {others} ({severity})"
 
 
 def alert_event(kind: str, alert: Mapping[str, Any], reader: Reader, now_s: float) -> bytes | None:
@@ -305,8 +306,29 @@ def alert_event(kind: str, alert: Mapping[str, Any], reader: Reader, now_s: floa
 _COLOUR = {"no_entry": "-65536", "protected": "-16711936", "notify_before_entry": "-256"}
 
 
-def _zone_remarks(props: Mapping[str, Any], status: Mapping[str, Any]) -> str:
-    lines = [f"Zone of {status.get('owner', '?')}: {props.get('rule')}"]
+def zone_marker_line(props: Mapping[str, Any]) -> str:
+    """The ``#zone`` line that declares a zone with these properties (see
+    :func:`~deconfliction.gateways.cot.convert_in.zone_marker`)."""
+    words = ["#zone", str(props.get("rule"))]
+    shared = props.get("shared_with")
+    if shared:
+        words.append("share=" + (shared if isinstance(shared, str) else ",".join(map(str, shared))))
+    for key, name in (
+        ("buffer_m", "buffer"),
+        ("alt_lower_m", "bottom"),
+        ("alt_upper_m", "top"),
+        ("valid_from", "from"),
+        ("valid_to", "until"),
+    ):
+        value = props.get(key)
+        if value is not None:
+            words.append(f"{name}={value}")
+    return " ".join(words)
+
+
+def _zone_remarks(props: Mapping[str, Any], status: Mapping[str, Any], viewer: str) -> str:
+    owner = status.get("owner", "?")
+    lines = [f"Zone of {owner}: {props.get('rule')}"]
     lower, upper = props.get("alt_lower_m"), props.get("alt_upper_m")
     if lower is not None or upper is not None:
         lines.append(
@@ -316,6 +338,8 @@ def _zone_remarks(props: Mapping[str, Any], status: Mapping[str, Any]) -> str:
         lines.append(f"Buffer: {props['buffer_m']} m each side")
     if props.get("valid_from") or props.get("valid_to"):
         lines.append(f"Valid: {props.get('valid_from') or '-'} to {props.get('valid_to') or '-'}")
+    if owner == viewer:  # the owner's clients may edit the shape and send it back
+        lines.append(zone_marker_line(props))
     return "\n".join(lines)
 
 
@@ -339,7 +363,7 @@ def zone_uids(feature: Mapping[str, Any]) -> list[str]:
     return [zone_id] if count <= 1 else [f"{zone_id}.{i}" for i in range(1, count + 1)]
 
 
-def zone_events(feature: Mapping[str, Any], now_s: float) -> list[bytes]:
+def zone_events(feature: Mapping[str, Any], now_s: float, viewer: str) -> list[bytes]:
     """A zone as drawn shapes (one per part)."""
     props = feature.get("properties") if isinstance(feature.get("properties"), Mapping) else {}
     status = (
@@ -354,7 +378,7 @@ def zone_events(feature: Mapping[str, Any], now_s: float) -> list[bytes]:
         stale_s = parse_time(valid_to) if valid_to is not None else now_s + 30 * DAY_S
     except DeconflictionError:
         stale_s = now_s + 30 * DAY_S
-    remarks = _zone_remarks(props, status)
+    remarks = _zone_remarks(props, status, viewer)
     name = str(props.get("name") or feature.get("id"))
     events = []
     for uid, (kind, coords) in zip(zone_uids(feature), _parts(geometry), strict=True):
@@ -482,7 +506,7 @@ def stream_events(kind: str, data: Mapping[str, Any], reader: Reader, now_s: flo
         return [event] if event is not None else []
     if kind in _ZONE_SHOWN:
         zone = data.get("zone")
-        return zone_events(zone, now_s) if isinstance(zone, Mapping) else []
+        return zone_events(zone, now_s, reader.party) if isinstance(zone, Mapping) else []
     if kind.startswith("message."):
         return message_events(kind, data, reader, now_s)
     return []
