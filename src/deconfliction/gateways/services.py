@@ -34,7 +34,7 @@ def log_to_console() -> None:
         logger.setLevel(logging.INFO)
 
 
-def _host_port(text: str) -> tuple[str, int]:
+def host_port(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep or not host or not port.isdigit():
         raise InvalidInput(f"expected HOST:PORT, got {text!r}")
@@ -51,7 +51,7 @@ class GatewayServices:
         self.host = host
         settings = hub.settings
         if settings.adsb_sbs:
-            _host_port(settings.adsb_sbs)
+            host_port(settings.adsb_sbs)
             if not settings.adsb_party:
                 raise InvalidInput("adsb_sbs needs adsb_party: the party its aircraft belong to")
         if settings.tak_plain_port and not settings.tak_plain_party:
@@ -90,7 +90,7 @@ class GatewayServices:
             except (OSError, DeconflictionError) as error:
                 log.error("the CoT gateway did not start: %s", getattr(error, "message", error))
         if settings.adsb_sbs:
-            host, port = _host_port(settings.adsb_sbs)
+            host, port = host_port(settings.adsb_sbs)
             self._feed = asyncio.ensure_future(
                 run_sbs(
                     host,
