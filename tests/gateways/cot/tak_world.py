@@ -172,8 +172,13 @@ async def tak_world(tmp_path: Path, **settings: Any) -> AsyncIterator[TakWorld]:
     gateway = CotGateway(HubPort(hub), TakCa(ca_dir_for(key_path)))
     await gateway.start()
     world = TakWorld(
-        hub, TestClient(create_app(hub, run_cycle=False)), gateway, db_path, key_path,
-        packages, tokens,
+        hub,
+        TestClient(create_app(hub, run_cycle=False)),
+        gateway,
+        db_path,
+        key_path,
+        packages,
+        tokens,
     )
     try:
         yield world

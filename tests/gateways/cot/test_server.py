@@ -8,9 +8,14 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from deconfliction.gateways.cot.events import cot_time
 from deconfliction.gateways.geoid import hae_from_msl, undulation_m
-from tests.gateways.cot.tak_world import TakClient, TakWorld, cli, tak_world
+from tests.gateways.cot.tak_world import TakClient, tak_world
+
+# pytak sets TLS options Python deprecates: its business, not these tests'.
+pytestmark = pytest.mark.filterwarnings("ignore:ssl.OP_NO_SSL:DeprecationWarning")
 
 
 def position(
@@ -115,8 +120,10 @@ async def _two_parties(tmp_path: Path) -> None:
         # The hub's thread message reaches east as GeoChat from the hub's desk; east
         # acknowledges it from TAK ("ACK"), which acknowledges the alert.
         await east.wait_for(
-            lambda e: e.get("type") == "b-t-f"
-            and e.find("detail/__chat").get("id") == "deconfliction.desk.hub"  # type: ignore[union-attr]
+            lambda e: (
+                e.get("type") == "b-t-f"
+                and e.find("detail/__chat").get("id") == "deconfliction.desk.hub"
+            )  # type: ignore[union-attr]
         )
         await east.send(geochat("EAST-1", "deconfliction.desk.hub", "ACK", "m-1"))
         await _until(lambda: world.hub.alerts_for("east")[0].state.value == "acknowledged")
@@ -136,9 +143,15 @@ async def _two_parties(tmp_path: Path) -> None:
             "type": "Feature",
             "geometry": {
                 "type": "Polygon",
-                "coordinates": [[[40.0, 34.0], [40.2, 34.0], [40.2, 34.2], [40.0, 34.2], [40.0, 34.0]]],
+                "coordinates": [
+                    [[40.0, 34.0], [40.2, 34.0], [40.2, 34.2], [40.0, 34.2], [40.0, 34.0]]
+                ],
             },
-            "properties": {"name": "West field hospital", "rule": "no_entry", "shared_with": ["east"]},
+            "properties": {
+                "name": "West field hospital",
+                "rule": "no_entry",
+                "shared_with": ["east"],
+            },
         }
         answer = await asyncio.to_thread(
             world.api_as("west").put, "/v1/zones/west-hospital", json=feature
@@ -153,9 +166,11 @@ async def _two_parties(tmp_path: Path) -> None:
         # East draws a rectangle marked as a zone (shared with nobody): east's zone.
         corners = [(36.0, 41.0), (36.0, 41.1), (36.1, 41.1), (36.1, 41.0)]
         await east.send(rectangle("east-depot-uid", corners, "Depot\n#zone no_entry"))
-        await _until(lambda: any(
-            f["id"] == "east-depot-uid" for f in world.hub.zones.collection("east")["features"]
-        ))
+        await _until(
+            lambda: any(
+                f["id"] == "east-depot-uid" for f in world.hub.zones.collection("east")["features"]
+            )
+        )
 
         # GeoChat from east to west's air desk is a hotline message to west; west's
         # acknowledgement over the API comes back to east's client.
@@ -170,14 +185,18 @@ async def _two_parties(tmp_path: Path) -> None:
         message_id = west_message()
         assert message_id is not None
         received = await west.wait_for(
-            lambda e: e.get("type") == "b-t-f" and "Turning north" in (e.findtext("detail/remarks") or "")
+            lambda e: (
+                e.get("type") == "b-t-f" and "Turning north" in (e.findtext("detail/remarks") or "")
+            )
         )
         assert received.find("detail/__chat").get("id") == "deconfliction.desk.east.air"  # type: ignore[union-attr]
         ack = await asyncio.to_thread(world.api_as("west").post, f"/v1/messages/{message_id}/ack")
         assert ack.status_code == 200, ack.text
         await east.wait_for(
-            lambda e: e.get("type") == "b-t-f"
-            and f"ACKNOWLEDGED by west: [{message_id}]" in (e.findtext("detail/remarks") or "")
+            lambda e: (
+                e.get("type") == "b-t-f"
+                and f"ACKNOWLEDGED by west: [{message_id}]" in (e.findtext("detail/remarks") or "")
+            )
         )
 
         # Nothing of east's picture reached west beyond the alert: not its track (by id or
@@ -186,8 +205,12 @@ async def _two_parties(tmp_path: Path) -> None:
         everything = _everything(west)
         assert "EAST-1" not in everything
         assert "east-depot-uid" not in everything
-        assert not [e for e in west.received if e.get("type", "").startswith("a-") and
-                    not e.get("uid", "").startswith("deconfliction.desk.")]
+        assert not [
+            e
+            for e in west.received
+            if e.get("type", "").startswith("a-")
+            and not e.get("uid", "").startswith("deconfliction.desk.")
+        ]
         assert {e.get("uid") for e in west.of_type("u-d-")} == {"west-hospital"}  # its own
         # ... and east saw west's zone and alert, but not west's track either.
         assert "WEST-7" not in _everything(east)

@@ -150,8 +150,6 @@ class CotGateway:
             self.sessions.discard(session)
             if task is not None:
                 self._tasks.discard(task)
-            if session.close_reason:
-                self.counters[f"closed: {session.close_reason}"] += 1
 
     async def _watch_registry(self) -> None:
         version = self.port.refresh_parties()

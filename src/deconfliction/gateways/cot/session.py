@@ -48,6 +48,9 @@ READ_BYTES = 64 * 1024
 BURST_S = 4.0  # the rate limit allows bursts of this many seconds' worth of events
 
 
+CLIENT_CLOSED = "the client closed the connection"
+
+
 class Closed(Exception):
     """Why a connection is being closed (logged)."""
 
@@ -129,6 +132,7 @@ class Session:
         desk = self.port.desk_connected(self.party)
         unsubscribe = self.port.subscribe(self.party, self._on_event_threadsafe(loop))
         tasks: list[asyncio.Future[Any]] = []
+        reason = "ended"
         try:
             self._last_seq = await asyncio.to_thread(self.port.last_event_seq, self.party)
             tasks = [
@@ -138,11 +142,14 @@ class Session:
                 asyncio.ensure_future(self._picture()),
             ]
             await self._on_connect()
-            done, _ = await asyncio.wait(
-                [*tasks, self._closing], return_when=asyncio.FIRST_COMPLETED
-            )
+            waiting: list[asyncio.Future[Any]] = [*tasks, self._closing]
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             reason = self._reason(done)
         finally:
+            self.close_reason = reason
+            self.counters[f"closed: {reason}"] += 1
+            level = logging.INFO if reason == CLIENT_CLOSED else logging.WARNING
+            log.log(level, "TAK connection of %s from %s closed: %s", self.party, self.peer, reason)
             unsubscribe()
             self.port.desk_disconnected(self.party, desk)
             for task in tasks:
@@ -153,9 +160,6 @@ class Session:
             self.writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.writer.wait_closed(), 2.0)
-        self.close_reason = reason
-        level = logging.INFO if reason == "the client closed the connection" else logging.WARNING
-        log.log(level, "TAK connection of %s from %s closed: %s", self.party, self.peer, reason)
 
     def _reason(self, done: set[asyncio.Future[Any]]) -> str:
         for future in done:
@@ -163,7 +167,7 @@ class Session:
                 return str(future.result())
             error = future.exception()
             if error is None:
-                return "the client closed the connection"
+                return CLIENT_CLOSED
             if isinstance(error, Closed | DeconflictionError):
                 return str(error.message if isinstance(error, DeconflictionError) else error)
             if isinstance(error, ConnectionError | OSError):
