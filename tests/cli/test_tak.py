@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -28,7 +28,9 @@ def test_package_is_a_data_package_atak_reads(tmp_path: Path) -> None:
     db = tmp_path / "hub.db"
     _run("party", "add", "east", "--db", str(db))
     out = tmp_path / "east.zip"
-    said = _run("tak", "package", "east", "-o", str(out), "--host", "hub.example.org", "--db", str(db))
+    said = _run(
+        "tak", "package", "east", "-o", str(out), "--host", "hub.example.org", "--db", str(db)
+    )
     assert "server hub.example.org:8089:ssl" in said
     assert (tmp_path / "hub.tak" / "ca.pem").exists()  # next to hub.key
     assert (tmp_path / "hub.tak" / "ca.key").stat().st_mode & 0o777 == 0o600
@@ -44,7 +46,9 @@ def test_package_is_a_data_package_atak_reads(tmp_path: Path) -> None:
         pref = ET.fromstring(archive.read("certs/config.pref"))
         trust, client = archive.read("certs/caCert.p12"), archive.read("certs/clientCert.p12")
     assert manifest.tag == "MissionPackageManifest" and manifest.get("version") == "2"
-    assert {c.get("zipEntry") for c in manifest.iter("Content")} == names - {"MANIFEST/manifest.xml"}
+    assert {c.get("zipEntry") for c in manifest.iter("Content")} == names - {
+        "MANIFEST/manifest.xml"
+    }
     entries = {e.get("key"): e.text for e in pref.iter("entry")}
     assert entries["connectString0"] == "hub.example.org:8089:ssl"
     assert entries["certificateLocation"] == "cert/clientCert.p12"

@@ -59,7 +59,7 @@ def _check_party(url: str, token: str, party: str) -> None:
         raise InvalidInput(f"the hub at {url} refused the token ({answer.status_code})")
     name = answer.json().get("name")
     if name != party:
-        raise InvalidInput(f"the token is party {name!r}'s, not {party!r}'s")
+        raise InvalidInput(f"the token belongs to party {name!r}, not to {party!r}")
 
 
 def _summary(counters: Counter[str]) -> str:
