@@ -175,19 +175,26 @@ class TakCa:
         """A client certificate for ``party`` (its common name)."""
         return self._issue(party, days, ExtendedKeyUsageOID.CLIENT_AUTH, [])
 
+    @property
+    def server_paths(self) -> tuple[Path, Path]:
+        return self.directory / "server.pem", self.directory / "server.key"
+
     def server(self, hosts: list[str]) -> tuple[Path, Path]:
-        """Paths of the gateway's certificate and key, naming every host in ``hosts``
-        (made again if the stored one does not)."""
-        cert_path, key_path = self.directory / "server.pem", self.directory / "server.key"
-        wanted = sorted(set(hosts) | {"localhost", "127.0.0.1"})
+        """Paths of the gateway's certificate and key, naming every host in ``hosts`` and
+        every host it named before (made again when one is missing, or it expires within 30
+        days). ``tak package --host`` adds the host clients will dial; a running gateway
+        notices the new certificate within a second."""
+        cert_path, key_path = self.server_paths
+        wanted = {h for h in hosts if not _unspecified(h)} | {"localhost", "127.0.0.1"}
         if cert_path.exists() and key_path.exists():
             cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-            if _names(cert) >= set(wanted) and cert.not_valid_after_utc > _now() + dt.timedelta(
-                days=30
-            ):
+            named = _names(cert)
+            fresh = cert.not_valid_after_utc > _now() + dt.timedelta(days=30)
+            if named >= wanted and fresh:
                 return cert_path, key_path
+            wanted |= named
         names: list[x509.GeneralName] = []
-        for host in wanted:
+        for host in sorted(wanted):
             try:
                 names.append(x509.IPAddress(ipaddress.ip_address(host)))
             except ValueError:
@@ -199,6 +206,14 @@ class TakCa:
         _write_private(key_path, key_pem)
         cert_path.write_bytes(cert_pem + self.ca.cert.public_bytes(serialization.Encoding.PEM))
         return cert_path, key_path
+
+
+def _unspecified(host: str) -> bool:
+    """0.0.0.0 or :: (listen everywhere): no client dials it."""
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
 
 
 def _names(cert: x509.Certificate) -> set[str]:

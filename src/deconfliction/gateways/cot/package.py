@@ -94,6 +94,7 @@ def make_package(ca: TakCa, party: str, host: str, port: int) -> DataPackage:
     password = secrets.token_urlsafe(12)
     connect = f"{host}:{port}:ssl"
     issued = ca.issue_client(party)
+    ca.server([host])  # the gateway's certificate names the host clients dial
     files: dict[str, str | bytes] = {
         "MANIFEST/manifest.xml": manifest_xml(str(uuid.uuid4()), f"deconfliction-{party}.zip"),
         f"certs/{PREF_FILE}": pref_xml(party, connect, password),

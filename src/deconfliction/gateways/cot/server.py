@@ -67,6 +67,8 @@ class CotGateway:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._watcher: asyncio.Task[None] | None = None
         self.bound: dict[str, int] = {}  # "tls" / "plain" -> the port listened on
+        self._context: ssl.SSLContext | None = None
+        self._cert_mtime = 0
 
     def ssl_context(self) -> ssl.SSLContext:
         assert self.ca is not None
@@ -74,9 +76,25 @@ class CotGateway:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(cert, key)
+        self._cert_mtime = cert.stat().st_mtime_ns
         context.load_verify_locations(cafile=str(self.ca.ca_path))
         context.verify_mode = ssl.CERT_REQUIRED
+        self._context = context
         return context
+
+    def _reload_certificate(self) -> None:
+        """``tak package --host NEW`` made the certificate again: new handshakes use it."""
+        if self.ca is None or self._context is None:
+            return
+        cert, key = self.ca.server_paths
+        try:
+            mtime = cert.stat().st_mtime_ns
+            if mtime != self._cert_mtime:
+                self._context.load_cert_chain(cert, key)
+                self._cert_mtime = mtime
+                log.info("CoT gateway: new server certificate loaded")
+        except (OSError, ssl.SSLError) as error:
+            log.warning("CoT gateway: the server certificate could not be reloaded: %s", error)
 
     async def start(self) -> None:
         if self.tls_port and self.ca is not None:
@@ -155,6 +173,7 @@ class CotGateway:
         version = self.port.refresh_parties()
         while True:
             await asyncio.sleep(RECHECK_S)
+            self._reload_certificate()
             try:
                 now = await asyncio.to_thread(self.port.refresh_parties)
             except Exception:
