@@ -130,6 +130,7 @@ class Session:
         loop = asyncio.get_running_loop()
         self._closing = loop.create_future()
         desk = self.port.desk_connected(self.party)
+        log.info("TAK connection of %s from %s", self.party, self.peer)
         unsubscribe = self.port.subscribe(self.party, self._on_event_threadsafe(loop))
         tasks: list[asyncio.Future[Any]] = []
         reason = "ended"
