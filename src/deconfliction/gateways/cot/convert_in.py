@@ -15,7 +15,8 @@ carries it out through the hub, which validates it as it validates the API's inp
 - **GeoChat** ``b-t-f`` to a desk contact ``deconfliction.desk.PARTY[.CHANNEL]`` is a
   hotline message to that party on that channel (``command`` when none is given). A text
   ``ACK`` (optionally ``ACK MESSAGE-ID``) acknowledges instead.
-- **Pings** ``t-x-c-t`` are answered; the protocol request ``t-x-takp-q`` is negotiated.
+- **Pings** ``t-x-c-t`` are answered; a request ``t-x-takp-q`` for protocol version 1
+  switches the connection to protobuf (see :mod:`~deconfliction.gateways.cot.protobuf`).
 """
 
 from __future__ import annotations

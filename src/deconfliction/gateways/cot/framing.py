@@ -50,6 +50,14 @@ class XmlFramer:
         """Bytes received that are not a whole event yet."""
         return len(self._buffer)
 
+    def rest(self) -> bytes:
+        """The bytes received after the last whole event (handed to the next framer when
+        the protocol changes)."""
+        rest = bytes(self._buffer).lstrip()
+        self._buffer.clear()
+        self._searched = 0
+        return rest
+
 
 def _leading_space(buffer: bytearray) -> int:
     return len(buffer) - len(buffer.lstrip())

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from deconfliction.errors import DeconflictionError, InvalidInput, MalformedPayload
-from deconfliction.gateways.cot import convert_in, convert_out
+from deconfliction.gateways.cot import convert_in, convert_out, protobuf
 from deconfliction.gateways.cot.convert_in import (
     Ack,
     Chat,
@@ -37,12 +37,13 @@ from deconfliction.gateways.cot.convert_in import (
     ZoneIn,
 )
 from deconfliction.gateways.cot.convert_out import Reader
-from deconfliction.gateways.cot.events import parse_event
-from deconfliction.gateways.cot.framing import XmlFramer
+from deconfliction.gateways.cot.events import CotEvent, parse_event
+from deconfliction.gateways.cot.framing import ProtobufFramer, XmlFramer
 from deconfliction.gateways.hub_port import HubPort
 from deconfliction.store import Event
 
 log = logging.getLogger("deconfliction.gateways.cot")
+SWITCH_TO_V1 = b""  # in the out queue: what follows is sent as protocol version 1
 OUT_QUEUE = 10_000  # events waiting for a client that does not read: past this it is closed
 READ_BYTES = 64 * 1024
 BURST_S = 4.0  # the rate limit allows bursts of this many seconds' worth of events
@@ -118,6 +119,8 @@ class Session:
         self._unacked: dict[str, list[str]] = {}  # desk party -> message ids, oldest first
         self._last_seq = 0
         self.close_reason: str | None = None
+        self.protocol = 0  # TAK protocol version of what the client sends
+        self._framer: XmlFramer | ProtobufFramer = XmlFramer(limits.max_event_bytes)
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -188,13 +191,19 @@ class Session:
                 return
 
     async def _writing(self) -> None:
+        version = 0
         while True:
             data = await self._out.get()
-            self.writer.write(data)
+            if data is SWITCH_TO_V1:
+                version = 1
+                continue
+            self.writer.write(protobuf.encode(data) if version == 1 else data)
             await self.writer.drain()
 
     async def _on_connect(self) -> None:
         now = self.port.now()
+        if protobuf.available():
+            self.send([convert_out.protocol_support(now)])
         self.send(convert_out.desk_contacts(self.port.partners(self.party), now))
         await self._send_tracks(everything=True)
         for alert in await asyncio.to_thread(self.port.alerts_for, self.party):
@@ -314,7 +323,6 @@ class Session:
     # -- in ---------------------------------------------------------------------------
 
     async def _reading(self) -> None:
-        framer = XmlFramer(self.limits.max_event_bytes)
         rate = _RateLimit(self.limits.events_per_s)
         while True:
             data = await self.reader.read(READ_BYTES)
@@ -322,17 +330,30 @@ class Session:
                 return
             self.port.desk_heartbeat(self.party)
             positions: list[dict[str, Any]] = []
-            for raw in framer.feed(data):
-                if not rate.take():
-                    raise Closed(f"more than {self.limits.events_per_s:g} events a second (flood)")
-                await self._handle(raw, positions)
+            framer = self._framer
+            await self._take(framer, data, rate, positions)
+            if self._framer is not framer and isinstance(framer, XmlFramer):
+                # Version 1 from here: what followed the request is version 1 already.
+                await self._take(self._framer, framer.rest(), rate, positions)
             if positions:
                 await self._submit(positions)
 
-    async def _handle(self, raw: bytes, positions: list[dict[str, Any]]) -> None:
+    async def _take(
+        self,
+        framer: XmlFramer | ProtobufFramer,
+        data: bytes,
+        rate: _RateLimit,
+        positions: list[dict[str, Any]],
+    ) -> None:
+        for raw in framer.feed(data):
+            if not rate.take():
+                raise Closed(f"more than {self.limits.events_per_s:g} events a second (flood)")
+            await self._handle(raw, isinstance(framer, ProtobufFramer), positions)
+
+    async def _handle(self, raw: bytes, v1: bool, positions: list[dict[str, Any]]) -> None:
         self.counters["events_in"] += 1
         try:
-            event = parse_event(raw)
+            event: CotEvent = protobuf.decode(raw) if v1 else parse_event(raw)
             intent = convert_in.convert(event, self.port.now())
         except MalformedPayload:
             raise  # closes the connection
@@ -371,7 +392,13 @@ class Session:
         if isinstance(intent, Ping):
             self.send([convert_out.pong(now)])
         elif isinstance(intent, ProtocolRequest):
-            self.send([convert_out.protocol_response(False, now)])
+            accepted = intent.version == 1 and protobuf.available() and self.protocol == 0
+            self.send([convert_out.protocol_response(accepted, now)])
+            if accepted:  # from here on both ways are version 1
+                self.send([SWITCH_TO_V1])
+                self._framer = ProtobufFramer(self.limits.max_event_bytes)
+                self.protocol = 1
+                self.counters["protocol v1"] += 1
         elif isinstance(intent, Ignored):
             self.counters[f"ignored: {intent.reason}"] += 1
         else:
