@@ -31,9 +31,11 @@ def _run(*args: str) -> str:
     return result.output
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Path, int, int]]:
-    """A hub served by ``deconfliction serve`` with the CoT gateway on a free port."""
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, int, int]]:
+    """A hub served by ``deconfliction serve`` with the CoT gateway on a free port (one for
+    the module: starting it takes seconds)."""
+    tmp_path = tmp_path_factory.mktemp("served")
     db, port, tak_port = tmp_path / "hub.db", free_port(), free_port()
     _run("party", "add", "civil", "--db", str(db))
     process = subprocess.Popen(
