@@ -218,3 +218,41 @@ async def _two_parties(tmp_path: Path) -> None:
 
 def cancel_uid_matches(client: TakClient, uid: str | None) -> bool:
     return any(e.get("uid") == uid for e in client.of_type("b-a-o-can"))
+
+
+def test_plain_tcp_is_bound_to_its_party(tmp_path: Path) -> None:
+    asyncio.run(_plain(tmp_path))
+
+
+async def _plain(tmp_path: Path) -> None:
+    from tests.gateways.cot.tak_world import free_port
+
+    port = free_port()
+    async with tak_world(tmp_path, tak_plain_port=port, tak_plain_party="west") as world:
+        assert world.gateway.bound["plain"] == port
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(position("WEST-PLAIN", 34.5, 41.0, 500.0, cot_type="a-f-G-U-C"))
+        await writer.drain()
+        received = b""
+        while b"deconfliction.desk.east.air" not in received:
+            received += await asyncio.wait_for(reader.read(65536), 10)
+        await _until(lambda: any(r.track == "WEST-PLAIN" for r in world.hub.tracks_for("west")))
+        (report,) = [r for r in world.hub.tracks_for("west") if r.track == "WEST-PLAIN"]
+        assert report.domain.value == "ground" and abs(report.alt_m - 500.0) < 0.05
+        writer.close()
+
+
+def test_plain_tcp_needs_a_party(tmp_path: Path) -> None:
+    from deconfliction.errors import InvalidInput
+    from deconfliction.gateways.cot.server import CotGateway
+    from deconfliction.gateways.hub_port import HubPort
+    from deconfliction.hub import Hub
+    from deconfliction.settings import Settings
+    from deconfliction.store import SQLiteStore
+
+    hub = Hub(Settings(tak_plain_port=8087), SQLiteStore(tmp_path / "h.db"))
+    try:
+        with pytest.raises(InvalidInput, match="tak_plain_port needs tak_plain_party"):
+            CotGateway(HubPort(hub), None)
+    finally:
+        hub.close()
