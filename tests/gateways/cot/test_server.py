@@ -256,3 +256,26 @@ def test_plain_tcp_needs_a_party(tmp_path: Path) -> None:
             CotGateway(HubPort(hub), None)
     finally:
         hub.close()
+
+
+def test_a_client_connecting_later_gets_the_picture_and_can_acknowledge(tmp_path: Path) -> None:
+    asyncio.run(_later(tmp_path))
+
+
+async def _later(tmp_path: Path) -> None:
+    async with tak_world(tmp_path) as world:
+        now = time.time()
+        for party, track, lon in (("east", "E-9", 40.0), ("west", "W-9", 40.05)):
+            report = {"track": track, "time": now, "lat": 35.0, "lon": lon, "alt_m": 3000.0}
+            answer = await asyncio.to_thread(world.api_as(party).post, "/v1/reports", json=[report])
+            assert answer.status_code == 200, answer.text
+        await world.tick()
+        (alert,) = world.hub.alerts_for("east")
+        east = await world.client("east")  # connects after the alert opened
+        await east.wait_for(lambda e: e.get("uid") == f"deconfliction.alert.{alert.id}")
+        await east.wait_for(lambda e: e.get("uid") == "E-9")  # its own track from the API
+        chat = await east.wait_for(lambda e: e.get("type") == "b-t-f")
+        assert "reply ACK" in (chat.findtext("detail/remarks") or "")
+        await east.send(geochat("EAST-TAK", "deconfliction.desk.hub", "ack", "m-9"))
+        await _until(lambda: world.hub.alerts_for("east")[0].state.value == "acknowledged")
+        assert "W-9" not in _everything(east)

@@ -47,6 +47,7 @@ SWITCH_TO_V1 = b""  # in the out queue: what follows is sent as protocol version
 OUT_QUEUE = 10_000  # events waiting for a client that does not read: past this it is closed
 READ_BYTES = 64 * 1024
 BURST_S = 4.0  # the rate limit allows bursts of this many seconds' worth of events
+RECENT_EVENTS = 500  # how far back the stream is read on connect for messages to acknowledge
 
 
 CLIENT_CLOSED = "the client closed the connection"
@@ -212,6 +213,25 @@ class Session:
             )
         for feature in await asyncio.to_thread(self.port.zones_for, self.party):
             self._send_zone(feature, now)
+        await self._send_waiting_messages(now)
+
+    async def _send_waiting_messages(self, now_s: float) -> None:
+        """The hotline messages among the party's last ``RECENT_EVENTS`` stream events that
+        still wait for its acknowledgement (a client that connects after an alert opened
+        gets the hub's message about it, and can ACK it)."""
+        after = max(0, self._last_seq - RECENT_EVENTS)
+        recent = await asyncio.to_thread(self.port.events_after, self.party, after, RECENT_EVENTS)
+        latest: dict[str, Event] = {}
+        for event in recent:
+            message = event.data.get("message") if event.kind.startswith("message.") else None
+            if isinstance(message, dict) and message.get("to") == self.party:
+                latest[str(message.get("id"))] = event
+        for event in latest.values():
+            message = event.data["message"]
+            if message.get("state") == "acknowledged" or message.get("ack_due") is None:
+                continue
+            self._remember(event)
+            self.send(convert_out.message_events("message.received", event.data, self.view, now_s))
 
     def registry_changed(self) -> None:
         """The registry changed (an agreement may have): the desk contacts again."""
@@ -277,6 +297,18 @@ class Session:
         if event.seq <= self._last_seq:
             return
         self._last_seq = event.seq
+        try:
+            self._convert(event)
+        except Exception:  # an event TAK cannot show must not end the connection
+            self.counters["events_not_converted"] += 1
+            log.exception("stream event %s of %s not converted for TAK", event.seq, self.party)
+            return
+        if self.port.delivers_message(self.party, event):
+            await asyncio.to_thread(self.port.reached_desk, self.party, event)
+
+    def _convert(self, event: Event) -> None:
+        """Send ``event`` of the party's stream as CoT (nothing for kinds TAK has no use
+        for)."""
         now = self.port.now()
         self._remember(event)
         if event.kind.startswith("zone."):
@@ -291,8 +323,6 @@ class Session:
                 self._send_zone(zone, now)
                 return
         self.send(convert_out.stream_events(event.kind, event.data, self.view, now))
-        if self.port.delivers_message(self.party, event):
-            await asyncio.to_thread(self.port.reached_desk, self.party, event)
 
     def _remember(self, event: Event) -> None:
         """Messages waiting for this party's acknowledgement, by the desk they came from."""
