@@ -141,7 +141,9 @@ def test_geochat_to_desks() -> None:
     )
     assert intent(chat("deconfliction.desk.west", "hello")) == Chat("west", "command", "hello")
     assert intent(chat("deconfliction.desk.west.ground", "ack")) == Ack("west", None)
-    assert intent(chat("deconfliction.desk.hub", "ACK msg-17")) == Ack("hub", "msg-17")
+    message_id = "msg_0190f3a2b4c5d6e7f8a9b"
+    assert intent(chat("deconfliction.desk.hub", f"ACK {message_id}")) == Ack("hub", message_id)
+    assert intent(chat("deconfliction.desk.hub", "Ack, thanks")) == Ack("hub", None)
     assert intent(chat("deconfliction.desk.hub", "hello")) == Ignored("chat to the hub desk")
     assert intent(chat("ANDROID-99", "hi")) == Ignored("chat not addressed to a desk")
 

@@ -36,7 +36,8 @@ HUB_DESK = "hub"  # the desk contact of the hub's own messages (alert threads)
 CHANNELS = ("air", "ground", "command")
 _DOMAINS = {"A": "air", "G": "ground", "S": "sea", "U": "sea"}
 _MAX_ID = 64
-_ACK = re.compile(r"^\s*ack(?:nowledged?)?\b[\s:,-]*(\S+)?", re.IGNORECASE)
+# "ACK", "ack msg_0190f3a2b4c5d6e7f8a9b" (a message id as the hub makes them), "Ack, thanks"
+_ACK = re.compile(r"^\s*ack(?:nowledged?)?\b[\s:,-]*(msg_[0-9a-f]{21}\b)?", re.IGNORECASE)
 _MARKER = re.compile(r"^\s*#zone\b(.*)$", re.IGNORECASE | re.MULTILINE)
 _RULES = ("no_entry", "notify_before_entry", "protected")
 
@@ -319,7 +320,7 @@ def chat(event: CotEvent) -> Chat | Ack | Ignored:
         return Ignored("empty chat")
     acked = _ACK.match(text)
     if acked is not None:
-        return Ack(party, acked.group(1))
+        return Ack(party, acked.group(1).lower() if acked.group(1) else None)
     if party == HUB_DESK:
         return Ignored("chat to the hub desk")
     return Chat(party, channel, text)
