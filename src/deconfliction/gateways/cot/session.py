@@ -146,7 +146,12 @@ class Session:
                 asyncio.ensure_future(self._streaming()),
                 asyncio.ensure_future(self._picture()),
             ]
-            await self._on_connect()
+            try:
+                await self._on_connect()
+            except Exception as error:
+                log.exception("TAK session of %s: the picture on connect failed", self.party)
+                reason = f"internal error ({type(error).__name__})"
+                return
             waiting: list[asyncio.Future[Any]] = [*tasks, self._closing]
             done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             reason = self._reason(done)
