@@ -5,18 +5,17 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from deconfliction.gateways.cot.convert_alerts import alert_event
 from deconfliction.gateways.cot.convert_in import ZoneIn, convert, zone_marker
 from deconfliction.gateways.cot.convert_out import (
-    Reader,
-    alert_event,
-    delete_event,
     desk_contacts,
     message_events,
     stream_events,
     track_event,
-    zone_events,
 )
+from deconfliction.gateways.cot.convert_zones import delete_event, zone_events
 from deconfliction.gateways.cot.events import parse_event
+from deconfliction.gateways.cot.view import Reader
 from deconfliction.gateways.geoid import undulation_m
 from deconfliction.model import Report
 from deconfliction.model.party import Domain

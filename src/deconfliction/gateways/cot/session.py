@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from deconfliction.errors import DeconflictionError, InvalidInput, MalformedPayload
-from deconfliction.gateways.cot import convert_in, convert_out, protobuf
+from deconfliction.gateways.cot import convert_in, convert_out, convert_zones, protobuf
+from deconfliction.gateways.cot.convert_alerts import alert_event
 from deconfliction.gateways.cot.convert_in import (
     Ack,
     Chat,
@@ -36,9 +37,9 @@ from deconfliction.gateways.cot.convert_in import (
     ZoneDeleted,
     ZoneIn,
 )
-from deconfliction.gateways.cot.convert_out import Reader
 from deconfliction.gateways.cot.events import CotEvent, parse_event
 from deconfliction.gateways.cot.framing import ProtobufFramer, XmlFramer
+from deconfliction.gateways.cot.view import Reader
 from deconfliction.gateways.hub_port import HubPort
 from deconfliction.store import Event
 
@@ -213,9 +214,7 @@ class Session:
         self.send(convert_out.desk_contacts(self.port.partners(self.party), now))
         await self._send_tracks(everything=True)
         for alert in await asyncio.to_thread(self.port.alerts_for, self.party):
-            self.send(
-                [e for e in [convert_out.alert_event("alert.opened", alert, self.view, now)] if e]
-            )
+            self.send([e for e in [alert_event("alert.opened", alert, self.view, now)] if e])
         for feature in await asyncio.to_thread(self.port.zones_for, self.party):
             self._send_zone(feature, now)
         await self._send_waiting_messages(now)
@@ -262,11 +261,11 @@ class Session:
 
     def _send_zone(self, feature: dict[str, Any], now_s: float) -> None:
         zone_id = str(feature.get("id"))
-        self._zone_uids[zone_id] = convert_out.zone_uids(feature)
+        self._zone_uids[zone_id] = convert_zones.zone_uids(feature)
         status = feature.get("deconfliction")
         if isinstance(status, dict) and status.get("owner") == self.party:
             self._own_zones.add(zone_id)
-        self.send(convert_out.zone_events(feature, now_s, self.party))
+        self.send(convert_zones.zone_events(feature, now_s, self.party))
 
     def _on_event_threadsafe(self, loop: asyncio.AbstractEventLoop) -> Any:
         def on_event(event: Event) -> None:  # on the hub's committing thread
@@ -318,11 +317,11 @@ class Session:
         self._remember(event)
         if event.kind.startswith("zone."):
             zone = event.data.get("zone")
-            if isinstance(zone, dict) and convert_out.is_zone_removal(event.kind):
+            if isinstance(zone, dict) and convert_zones.is_zone_removal(event.kind):
                 zone_id = str(zone.get("id"))
                 uids = self._zone_uids.pop(zone_id, [zone_id])
                 self._own_zones.discard(zone_id)
-                self.send([convert_out.delete_event(uid, now) for uid in uids])
+                self.send([convert_zones.delete_event(uid, now) for uid in uids])
                 return
             if isinstance(zone, dict) and event.kind in ("zone.declared", "zone.updated"):
                 self._send_zone(zone, now)
