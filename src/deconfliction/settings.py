@@ -209,6 +209,9 @@ class Settings:
         "Most CoT events a second one TAK connection may send (bursts of 4 s worth); a "
         "flood past it closes the connection.",
     )
+    tak_max_connections: int = setting(
+        1000, "connections", "Most TAK connections at once; more are refused (logged)."
+    )
     tak_picture_s: float = setting(
         2.0, "s", "How often TAK clients are sent the tracks that moved (those they may see)."
     )

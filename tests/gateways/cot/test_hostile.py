@@ -149,3 +149,20 @@ async def _revoked(tmp_path: Path) -> None:
         assert await _closed(reader, 5)
         assert world.gateway.counters["refused"] == 1
         await _still_serving(world, west, 1)
+
+
+def test_connections_past_the_limit_are_refused(tmp_path: Path) -> None:
+    asyncio.run(_too_many(tmp_path))
+
+
+async def _too_many(tmp_path: Path) -> None:
+    async with tak_world(tmp_path, tak_max_connections=2) as world:
+        west = await world.client("west")
+        east = await world.client("east")
+        await east.send(ping())
+        await east.wait_for(lambda e: e.get("type") == "t-x-c-t-r")
+        reader, writer = await _raw_connection(world, "east")
+        assert await _closed(reader, 5)
+        assert world.gateway.counters["refused"] == 1
+        await _still_serving(world, west, 1)
+        writer.close()

@@ -61,6 +61,7 @@ class CotGateway:
             picture_s=settings.tak_picture_s,
             stale_after_s=settings.stale_after_s,
         )
+        self.max_connections = settings.tak_max_connections
         self.counters: Counter[str] = Counter()
         self.sessions: set[Session] = set()
         self._servers: list[asyncio.Server] = []
@@ -141,6 +142,15 @@ class CotGateway:
     async def _serve(
         self, party: str | None, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        if len(self.sessions) >= self.max_connections:
+            self.counters["refused"] += 1
+            log.warning(
+                "TAK connection from %s refused: %d connections already (tak_max_connections)",
+                writer.get_extra_info("peername"),
+                len(self.sessions),
+            )
+            writer.close()
+            return
         await asyncio.to_thread(self.port.refresh_parties)
         info = self.port.party(party) if party else None
         if info is None or not info.active:
