@@ -7,10 +7,8 @@ document that is not well-formed or is refused (DTD, entities), or more events t
 limit allows is closed with a logged reason; an event that is well-formed but makes no sense
 is counted and skipped.
 
-Out: on connect, the party's desks to chat with, the tracks it may see, its active alerts
-and the zones it may see; then each event of its stream (:mod:`convert_out`) and, every
-``tak_picture_s``, the tracks that moved. Everything goes through one bounded queue and one
-writer task: a client that does not read is closed rather than buffered without end.
+Out: the session's :class:`~deconfliction.gateways.cot.outbox.Outbox` (the party's
+picture on connect, then its stream and the tracks that moved).
 """
 
 from __future__ import annotations
@@ -20,13 +18,11 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from deconfliction.errors import DeconflictionError, InvalidInput, MalformedPayload
-from deconfliction.gateways.cot import convert_in, convert_out, convert_zones, protobuf
-from deconfliction.gateways.cot.convert_alerts import alert_event
+from deconfliction.gateways.cot import convert_in, convert_out, protobuf
 from deconfliction.gateways.cot.convert_in import (
     Ack,
     Chat,
@@ -39,16 +35,13 @@ from deconfliction.gateways.cot.convert_in import (
 )
 from deconfliction.gateways.cot.events import CotEvent, parse_event
 from deconfliction.gateways.cot.framing import ProtobufFramer, XmlFramer
+from deconfliction.gateways.cot.outbox import Outbox
 from deconfliction.gateways.cot.view import Reader
 from deconfliction.gateways.hub_port import HubPort
-from deconfliction.store import Event
 
 log = logging.getLogger("deconfliction.gateways.cot")
-SWITCH_TO_V1 = b""  # in the out queue: what follows is sent as protocol version 1
-OUT_QUEUE = 10_000  # events waiting for a client that does not read: past this it is closed
 READ_BYTES = 64 * 1024
 BURST_S = 4.0  # the rate limit allows bursts of this many seconds' worth of events
-RECENT_EVENTS = 500  # how far back the stream is read on connect for messages to acknowledge
 
 
 CLIENT_CLOSED = "the client closed the connection"
@@ -106,20 +99,11 @@ class Session:
         peer = writer.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         info = port.party(party)
-        self.view = Reader(
-            party,
-            info.language if info else "en",
-            info.timezone if info else "UTC",
+        view = Reader(party, info.language if info else "en", info.timezone if info else "UTC")
+        self.out = Outbox(
+            port, party, writer, view, limits.picture_s, limits.stale_after_s, counters, self.close
         )
-        self._out: asyncio.Queue[bytes] = asyncio.Queue(OUT_QUEUE)
-        self._events: asyncio.Queue[Event] = asyncio.Queue(OUT_QUEUE)
         self._closing: asyncio.Future[str] | None = None
-        self._own_uids: set[str] = set()
-        self._track_times: dict[str, float] = {}
-        self._zone_uids: dict[str, list[str]] = {}
-        self._own_zones: set[str] = set()
-        self._unacked: dict[str, list[str]] = {}  # desk party -> message ids, oldest first
-        self._last_seq = 0
         self.close_reason: str | None = None
         self.protocol = 0  # TAK protocol version of what the client sends
         self._framer: XmlFramer | ProtobufFramer = XmlFramer(limits.max_event_bytes)
@@ -136,19 +120,19 @@ class Session:
         self._closing = loop.create_future()
         desk = self.port.desk_connected(self.party)
         log.info("TAK connection of %s from %s", self.party, self.peer)
-        unsubscribe = self.port.subscribe(self.party, self._on_event_threadsafe(loop))
+        unsubscribe = self.port.subscribe(self.party, self.out.subscriber(loop))
         tasks: list[asyncio.Future[Any]] = []
         reason = "ended"
         try:
-            self._last_seq = await asyncio.to_thread(self.port.last_event_seq, self.party)
+            self.out.last_seq = await asyncio.to_thread(self.port.last_event_seq, self.party)
             tasks = [
-                asyncio.ensure_future(self._writing()),
+                asyncio.ensure_future(self.out.writing()),
                 asyncio.ensure_future(self._reading()),
-                asyncio.ensure_future(self._streaming()),
-                asyncio.ensure_future(self._picture()),
+                asyncio.ensure_future(self.out.streaming()),
+                asyncio.ensure_future(self.out.picture()),
             ]
             try:
-                await self._on_connect()
+                await self.out.on_connect()
             except Exception as error:
                 log.exception("TAK session of %s: the picture on connect failed", self.party)
                 reason = f"internal error ({type(error).__name__})"
@@ -187,172 +171,9 @@ class Session:
             return f"internal error ({type(error).__name__})"
         return "ended"
 
-    # -- out --------------------------------------------------------------------------
-
-    def send(self, data: Sequence[bytes]) -> None:
-        for item in data:
-            try:
-                self._out.put_nowait(item)
-            except asyncio.QueueFull:
-                self.close("the client does not read what it is sent")
-                return
-
-    async def _writing(self) -> None:
-        version = 0
-        while True:
-            data = await self._out.get()
-            if data is SWITCH_TO_V1:
-                version = 1
-                continue
-            self.writer.write(protobuf.encode(data) if version == 1 else data)
-            await self.writer.drain()
-
-    async def _on_connect(self) -> None:
-        now = self.port.now()
-        if protobuf.available():
-            self.send([convert_out.protocol_support(now)])
-        self.send(convert_out.desk_contacts(self.port.partners(self.party), now))
-        await self._send_tracks(everything=True)
-        for alert in await asyncio.to_thread(self.port.alerts_for, self.party):
-            self.send([e for e in [alert_event("alert.opened", alert, self.view, now)] if e])
-        for feature in await asyncio.to_thread(self.port.zones_for, self.party):
-            self._send_zone(feature, now)
-        await self._send_waiting_messages(now)
-
-    async def _send_waiting_messages(self, now_s: float) -> None:
-        """The hotline messages among the party's last ``RECENT_EVENTS`` stream events that
-        still wait for its acknowledgement (a client that connects after an alert opened
-        gets the hub's message about it, and can ACK it)."""
-        after = max(0, self._last_seq - RECENT_EVENTS)
-        recent = await asyncio.to_thread(self.port.events_after, self.party, after, RECENT_EVENTS)
-        latest: dict[str, Event] = {}
-        for event in recent:
-            message = event.data.get("message") if event.kind.startswith("message.") else None
-            if isinstance(message, dict) and message.get("to") == self.party:
-                latest[str(message.get("id"))] = event
-        for event in latest.values():
-            message = event.data["message"]
-            if message.get("state") == "acknowledged" or message.get("ack_due") is None:
-                continue
-            self._remember(event)
-            self.send(convert_out.message_events("message.received", event.data, self.view, now_s))
-
     def registry_changed(self) -> None:
         """The registry changed (an agreement may have): the desk contacts again."""
-        self.send(convert_out.desk_contacts(self.port.partners(self.party), self.port.now()))
-
-    async def _send_tracks(self, everything: bool = False) -> None:
-        reports = await asyncio.to_thread(self.port.tracks_for, self.party)
-        out = []
-        for report in reports:
-            if report.party == self.party and report.track in self._own_uids:
-                continue  # the client's own position
-            uid = convert_out.track_uid(report, self.party)
-            if not everything and self._track_times.get(uid, -1.0) >= report.time_s:
-                continue
-            self._track_times[uid] = report.time_s
-            out.append(convert_out.track_event(report, self.party, self.limits.stale_after_s))
-        self.send(out)
-
-    async def _picture(self) -> None:
-        while True:
-            await asyncio.sleep(self.limits.picture_s)
-            await self._send_tracks()
-
-    def _send_zone(self, feature: dict[str, Any], now_s: float) -> None:
-        zone_id = str(feature.get("id"))
-        self._zone_uids[zone_id] = convert_zones.zone_uids(feature)
-        status = feature.get("deconfliction")
-        if isinstance(status, dict) and status.get("owner") == self.party:
-            self._own_zones.add(zone_id)
-        self.send(convert_zones.zone_events(feature, now_s, self.party))
-
-    def _on_event_threadsafe(self, loop: asyncio.AbstractEventLoop) -> Any:
-        def on_event(event: Event) -> None:  # on the hub's committing thread
-            loop.call_soon_threadsafe(self._queue_event, event)
-
-        return on_event
-
-    def _queue_event(self, event: Event) -> None:
-        try:
-            self._events.put_nowait(event)
-        except asyncio.QueueFull:
-            self.close("the client does not read what it is sent")
-
-    async def _streaming(self) -> None:
-        limit = self.port.settings.stream_backlog_limit
-        while True:
-            event = await self._events.get()
-            if event.seq <= self._last_seq:
-                continue
-            if event.seq > self._last_seq + 1:  # missed some: read them from the store
-                while True:
-                    missed = await asyncio.to_thread(
-                        self.port.events_after, self.party, self._last_seq, limit
-                    )
-                    for stored in missed:
-                        await self._deliver(stored)
-                    if len(missed) < limit:
-                        break
-                continue
-            await self._deliver(event)
-
-    async def _deliver(self, event: Event) -> None:
-        if event.seq <= self._last_seq:
-            return
-        self._last_seq = event.seq
-        try:
-            self._convert(event)
-        except Exception:  # an event TAK cannot show must not end the connection
-            self.counters["events_not_converted"] += 1
-            log.exception("stream event %s of %s not converted for TAK", event.seq, self.party)
-            return
-        if self.port.delivers_message(self.party, event):
-            await asyncio.to_thread(self.port.reached_desk, self.party, event)
-
-    def _convert(self, event: Event) -> None:
-        """Send ``event`` of the party's stream as CoT (nothing for kinds TAK has no use
-        for)."""
-        now = self.port.now()
-        self._remember(event)
-        if event.kind.startswith("zone."):
-            zone = event.data.get("zone")
-            if isinstance(zone, dict) and convert_zones.is_zone_removal(event.kind):
-                zone_id = str(zone.get("id"))
-                uids = self._zone_uids.pop(zone_id, [zone_id])
-                self._own_zones.discard(zone_id)
-                self.send([convert_zones.delete_event(uid, now) for uid in uids])
-                return
-            if isinstance(zone, dict) and event.kind in ("zone.declared", "zone.updated"):
-                self._send_zone(zone, now)
-                return
-        self.send(convert_out.stream_events(event.kind, event.data, self.view, now))
-
-    def _remember(self, event: Event) -> None:
-        """Messages waiting for this party's acknowledgement, by the desk they came from."""
-        message = event.data.get("message") if event.kind.startswith("message.") else None
-        if not isinstance(message, dict) or message.get("to") != self.party:
-            return
-        sender = str(message.get("from"))
-        desk = convert_in.HUB_DESK if sender == convert_out.HUB_SENDER else sender
-        waiting = self._unacked.setdefault(desk, [])
-        message_id = str(message.get("id"))
-        if message.get("state") == "acknowledged":
-            if message_id in waiting:
-                waiting.remove(message_id)
-        elif message.get("ack_due") is not None and message_id not in waiting:
-            waiting.append(message_id)
-
-    def _tell(self, text: str) -> None:
-        """A GeoChat from the hub's desk to this client (why something was refused)."""
-        now = self.port.now()
-        self.send(
-            [
-                convert_out.chat_event(
-                    convert_out.HUB_SENDER, None, text, f"note.{now}", self.view, now
-                )
-            ]
-        )
+        self.out.registry_changed()
 
     # -- in ---------------------------------------------------------------------------
 
@@ -396,9 +217,9 @@ class Session:
             log.info("TAK event of %s skipped: %s", self.party, error.message)
             return
         if isinstance(intent, Position):
-            self._own_uids.add(str(intent.report["track"]))
-            if self.view.client_uid is None:
-                self.view = replace(self.view, client_uid=event.uid)
+            self.out.own_uids.add(str(intent.report["track"]))
+            if self.out.view.client_uid is None:
+                self.out.view = replace(self.out.view, client_uid=event.uid)
             positions.append(intent.report)
             return
         if positions:  # keep the order: reports before what follows them
@@ -424,12 +245,12 @@ class Session:
     async def _act(self, intent: convert_in.Intent) -> None:
         now = self.port.now()
         if isinstance(intent, Ping):
-            self.send([convert_out.pong(now)])
+            self.out.send([convert_out.pong(now)])
         elif isinstance(intent, ProtocolRequest):
             accepted = intent.version == 1 and protobuf.available() and self.protocol == 0
-            self.send([convert_out.protocol_response(accepted, now)])
+            self.out.send([convert_out.protocol_response(accepted, now)])
             if accepted:  # from here on both ways are version 1
-                self.send([SWITCH_TO_V1])
+                self.out.switch_to_v1()
                 self._framer = ProtobufFramer(self.limits.max_event_bytes)
                 self.protocol = 1
                 self.counters["protocol v1"] += 1
@@ -441,14 +262,14 @@ class Session:
             except DeconflictionError as error:
                 self.counters["refused"] += 1
                 log.info("TAK request of %s refused: %s", self.party, error.message)
-                self._tell(f"Not done: {error.message}")
+                self.out.tell(f"Not done: {error.message}")
 
     async def _write(self, intent: convert_in.Intent) -> None:
         if isinstance(intent, ZoneIn):
             await asyncio.to_thread(self.port.put_zone, self.party, intent.zone_id, intent.feature)
             self.counters["zones"] += 1
         elif isinstance(intent, ZoneDeleted):
-            if intent.zone_id in self._own_zones:
+            if intent.zone_id in self.out.own_zones:
                 await asyncio.to_thread(self.port.withdraw_zone, self.party, intent.zone_id)
         elif isinstance(intent, Chat):
             await asyncio.to_thread(
@@ -458,7 +279,7 @@ class Session:
         elif isinstance(intent, Ack):
             message_id = intent.message_id
             if message_id is None:
-                waiting = self._unacked.get(intent.desk) or []
+                waiting = self.out.unacked.get(intent.desk) or []
                 if not waiting:
                     raise InvalidInput(
                         f"no message from {intent.desk} waits for an acknowledgement"
