@@ -181,6 +181,56 @@ class Settings:
     webhook_log_keep: int = setting(
         1000, "deliveries", "Webhook deliveries kept in each party's delivery log."
     )
+    # CoT gateway (TAK clients)
+    tak_port: int = setting(
+        8089,
+        "port",
+        "TCP port of the CoT gateway for TAK clients (TLS with client certificates from "
+        "`deconfliction tak package`); 0 turns it off.",
+    )
+    tak_plain_port: int = setting(
+        0,
+        "port",
+        "TCP port of a plain (unencrypted) CoT listener, e.g. 8087; 0 (the default) is off. "
+        "A plain socket has no identity: every connection is taken as tak_plain_party, so "
+        "use it on a trusted network only.",
+    )
+    tak_plain_party: str = setting(
+        "", "", "The party every connection on tak_plain_port is taken as (required with it)."
+    )
+    tak_max_event_bytes: int = setting(
+        256 * 1024,
+        "bytes",
+        "Largest CoT event a TAK client may send; a larger one closes its connection.",
+    )
+    tak_max_events_per_s: float = setting(
+        50.0,
+        "events/s",
+        "Most CoT events a second one TAK connection may send (bursts of 4 s worth); a "
+        "flood past it closes the connection.",
+    )
+    tak_max_connections: int = setting(
+        1000, "connections", "Most TAK connections at once; more are refused (logged)."
+    )
+    tak_picture_s: float = setting(
+        2.0, "s", "How often TAK clients are sent the tracks that moved (those they may see)."
+    )
+    # ADS-B feeds
+    adsb_sbs: str = setting(
+        "",
+        "",
+        "HOST:PORT of an SBS-1 (BaseStation) feed to read while serving, e.g. the port "
+        "30003 of dump1090 or readsb; empty is off. Needs adsb_party.",
+    )
+    adsb_party: str = setting(
+        "", "", "The party whose tracks the aircraft of adsb_sbs become (e.g. civil)."
+    )
+    adsb_batch_s: float = setting(
+        1.0, "s", "How often an ADS-B feed submits the aircraft positions it assembled."
+    )
+    adsb_stale_s: float = setting(
+        60.0, "s", "An aircraft an ADS-B feed has not heard from for this long is dropped."
+    )
     # Store
     sqlite_synchronous: str = setting(
         "full",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from fastapi import FastAPI
 
@@ -40,10 +41,19 @@ true; times are RFC 3339 (input also takes unix seconds). Errors are
 """
 
 
-def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
+class Service(Protocol):
+    """Something served beside the API on its event loop (the gateways)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def create_app(hub: Hub, *, run_cycle: bool = True, services: Sequence[Service] = ()) -> FastAPI:
     """The API of ``hub``. With ``run_cycle`` the hub's timers (detection cycle, deadlines)
     run in a background thread, and webhook deliveries in worker threads, while the app is
-    served; tests pass False, tick by hand and drain webhooks by hand."""
+    served; tests pass False, tick by hand and drain webhooks by hand. ``services`` are
+    started with the app and stopped before it ends."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,9 +61,13 @@ def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
         if runner is not None:
             runner.start()
             hub.start()
+        for service in services:
+            await service.start()
         try:
             yield
         finally:
+            for service in reversed(services):
+                await service.stop()
             if runner is not None:
                 hub.stop()
                 runner.stop()

@@ -9,6 +9,7 @@ import click
 from deconfliction.cli.common import (
     db_option,
     friendly_errors,
+    key_path_for,
     opened_hub,
     setting_option,
     settings_from,
@@ -66,7 +67,9 @@ def serve(
     access_log: bool,
     get_path: str | None,
 ) -> None:
-    """Run the hub: the API on http://HOST:PORT/v1, its documentation at /docs.
+    """Run the hub: the API on http://HOST:PORT/v1, its documentation at /docs, and the
+    gateways the settings turn on on HOST: the CoT gateway for TAK clients (TLS, port
+    tak_port, 8089; see `deconfliction tak package`) and an SBS-1 ADS-B feed (adsb_sbs).
 
     On the first start on a database, an admin token is printed: keep it, it is shown once
     (`deconfliction admin-token` makes a new one). Add parties with `deconfliction party add`.
@@ -75,6 +78,7 @@ def serve(
     from fastapi.testclient import TestClient
 
     from deconfliction.api import create_app
+    from deconfliction.gateways.services import GatewayServices, log_to_console
 
     with friendly_errors():
         settings = settings_from(setting_pairs)
@@ -96,7 +100,11 @@ def serve(
             f"deconfliction hub on http://{host}:{port} (API /v1, docs /docs), database {db_path}, "
             f"journal key {hub.journal.key_id}"
         )
-        app = create_app(hub)
+        gateways = GatewayServices(hub, key_path or key_path_for(db_path), host)
+        for line in gateways.describe():
+            click.echo(line)
+        log_to_console()
+        app = create_app(hub, services=[gateways])
         tune_gc()
         config = uvicorn.Config(
             app,

@@ -249,6 +249,16 @@ class Hub:
         """Every party, revoked ones included, by name."""
         return self._parties.all()
 
+    def partners(self, party: str) -> list[str]:
+        """The parties ``party`` has an agreement with, by name."""
+        return self._parties.partners(party)
+
+    def registry_version(self) -> str | None:
+        """The registry of parties, read again if another process (the CLI) changed it;
+        its version, which changes with every change of parties, tokens and agreements."""
+        self._parties.refresh()
+        return self._parties.version
+
     def set_agreement(self, agreement: Agreement) -> Agreement:
         with self.write() as unit:
             return self._parties.set_agreement(unit, agreement)
