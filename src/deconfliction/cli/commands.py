@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from deconfliction.cli.demo import demo
 from deconfliction.cli.detect import detect
 from deconfliction.cli.journal import journal
 from deconfliction.cli.party import admin_token, agreement, party
@@ -14,6 +15,7 @@ from deconfliction.cli.zones import zones
 
 ALL: list[click.Command] = [
     serve,
+    demo,
     party,
     agreement,
     admin_token,
