@@ -9,6 +9,7 @@ standard streams (passed over a Unix socket), and sends back the exit code. The 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -54,10 +55,8 @@ def _child(connection: socket.socket, request: dict, fds: list[int], main: objec
             code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(Exception):  # a closed pipe: nothing left to say
                 stream.flush()
-            except Exception:  # noqa: BLE001
-                pass
         connection.sendall(code.to_bytes(4, "big", signed=True))
         os._exit(code)
 
