@@ -137,6 +137,7 @@ def run_page(blocks: list[Block], folder: Path, cli_socket: str | None) -> None:
     """Run the page's examples in ``folder``; fail with the block that went wrong."""
     layout(folder, cli_socket)
     with running_hub(folder) as hub:
+        port = hub.port
         result = subprocess.run(
             ["bash", "-c", script(blocks, hub.port)],
             cwd=folder,
@@ -147,7 +148,10 @@ def run_page(blocks: list[Block], folder: Path, cli_socket: str | None) -> None:
         )
     outputs = result.stdout.split(MARK + "\n")
     for block, output in zip(blocks, outputs, strict=False):
-        missing = unmatched(output, block.expectations())
+        expected = [
+            text.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for text in block.expectations()
+        ]
+        missing = unmatched(output, expected)
         if missing is not None:
             raise AssertionError(
                 f"{block.where}: the example does not print {missing!r}.\n"
