@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from tests.docs.blocks import blocks
 from tests.docs.session import REPO, run_page
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+PARALLEL_PAGES = 4
 RUNNABLE = [page for page in PAGES if any(block.runs for block in blocks(page))]
 
 
@@ -39,6 +41,36 @@ def cli_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]
     server.wait()
 
 
+@pytest.fixture(scope="module")
+def outcomes(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    cli_socket: str | None,
+) -> dict[Path, BaseException | None]:
+    """Run the selected pages at once, a few at a time (each with its own hub and folder):
+    most of a page's time is spent waiting on its examples' processes and pauses."""
+    selected = {
+        item.callspec.params["page"]
+        for item in request.session.items
+        if item.module is request.module and hasattr(item, "callspec")
+    }
+
+    def run(page: Path) -> BaseException | None:
+        folder = tmp_path_factory.mktemp(page.stem)
+        try:
+            run_page([block for block in blocks(page) if block.runs], folder, cli_socket)
+        except BaseException as error:  # reported by the page's own test
+            return error
+        return None
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_PAGES) as pool:
+        return dict(zip(sorted(selected), pool.map(run, sorted(selected)), strict=True))
+
+
 @pytest.mark.parametrize("page", RUNNABLE, ids=lambda page: page.name)
-def test_the_examples_of_the_page_run(page: Path, tmp_path: Path, cli_socket: str | None) -> None:
-    run_page([block for block in blocks(page) if block.runs], tmp_path, cli_socket)
+def test_the_examples_of_the_page_run(
+    page: Path, outcomes: dict[Path, BaseException | None]
+) -> None:
+    error = outcomes[page]
+    if error is not None:
+        raise error
