@@ -251,6 +251,7 @@ async def play_scenario(demo: Demo, hub: DemoHub) -> None:
         for name, client in clients.items():
             client.follow(scenario.listener(name), after=hub.last_event_seq(name))
         demo.announce(tokens, "three parties along the Euphrates, Raqqa to Abu Kamal")
+        scenario.say("--- set-up: zones and protected sites ---")
         await scenario.setup()
         while not demo.options.loops or scenario.loop < demo.options.loops:
             await scenario.run_loop()
