@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DB     ?= ./deconfliction.db
 
-.PHONY: run test test-slow test-all bench lint typecheck check docs clean
+.PHONY: run demo test test-slow test-all bench lint typecheck check docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed  ## start the hub on http://$(HOST):$(PORT) with the embedded SQLite store
 	$(BIN)/deconfliction serve --host $(HOST) --port $(PORT) --db $(DB)
+
+demo: $(VENV)/.installed  ## a hub with simulated parties on http://$(HOST):$(PORT)/ (Ctrl-C stops)
+	$(BIN)/deconfliction demo --host $(HOST) --port $(PORT) $(DEMO_ARGS)
 
 test: $(VENV)/.installed  ## the default test run (fast; no slow tests, no benchmarks)
 	$(BIN)/python -m pytest -q

@@ -91,15 +91,18 @@ def deploy(
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The project's shared data folder (``DECONFLICTION_SHARED_DATA`` or ``/work/shared/data``)."""
+    """The folder with ``quickstart.csv.gz``: the repository's ``data/`` (it ships with the
+    project), else ``DECONFLICTION_SHARED_DATA`` or the project's shared data folder."""
+    repository = Path(__file__).resolve().parents[1]
     for candidate in (
+        str(repository / "data"),
         os.environ.get("DECONFLICTION_SHARED_DATA"),
-        str(Path(__file__).resolve().parents[2] / "shared" / "data"),
+        str(repository.parent / "shared" / "data"),
         "/work/shared/data",
     ):
         if candidate and (Path(candidate) / "quickstart.csv.gz").exists():
             return Path(candidate)
-    pytest.skip("the shared data folder with quickstart.csv.gz is not on this machine")
+    pytest.skip("quickstart.csv.gz is neither in data/ nor in a shared data folder")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from deconfliction.cli.demo import demo
 from deconfliction.cli.detect import detect
 from deconfliction.cli.feed import feed
 from deconfliction.cli.journal import journal
@@ -16,6 +17,7 @@ from deconfliction.cli.zones import zones
 
 ALL: list[click.Command] = [
     serve,
+    demo,
     party,
     agreement,
     admin_token,

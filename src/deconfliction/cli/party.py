@@ -138,7 +138,10 @@ def set_(
     lookahead: str | None,
     db_path: Path,
 ) -> None:
-    """Set the agreement between PARTY_A and PARTY_B (replacing an earlier one)."""
+    """Set the agreement between PARTY_A and PARTY_B (replacing an earlier one).
+
+    A running hub allows hotline messages between them at once, and applies sharing and
+    minima within a second (at its next cycle)."""
     with opened_hub(db_path) as hub, friendly_errors():
         minima: dict[str, Minima] = {}
         existing = hub.agreement(party_a, party_b)
@@ -160,7 +163,10 @@ def set_(
         hub.set_agreement(
             Agreement(party_a, party_b, share_tracks, minima, share_operations=share_operations)
         )
-    click.echo(f"agreement between {party_a} and {party_b} recorded")
+    click.echo(
+        f"agreement between {party_a} and {party_b} recorded: hotline messages between them "
+        "are allowed at once; a running hub applies sharing and minima within a second"
+    )
 
 
 @agreement.command("list")
@@ -178,7 +184,8 @@ def list_agreements(db_path: Path) -> None:
 @click.argument("party_b")
 @db_option
 def remove(party_a: str, party_b: str, db_path: Path) -> None:
-    """End the agreement between PARTY_A and PARTY_B."""
+    """End the agreement between PARTY_A and PARTY_B (a running hub applies it within a
+    second)."""
     with opened_hub(db_path) as hub, friendly_errors():
         hub.remove_agreement(party_a, party_b)
     click.echo(f"agreement between {party_a} and {party_b} removed")

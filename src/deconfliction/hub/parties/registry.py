@@ -109,6 +109,19 @@ class Parties:
         return [p for p in self.all() if p.active]
 
     def agreement(self, party_a: str, party_b: str) -> Agreement | None:
+        """The agreement between the two parties, or None. None is a refusal (of a hotline
+        message, of a party's details), so it is only given after the registry was read
+        again: an agreement the CLI has just set in another process counts at once. Only
+        misses cost the query."""
+        pair = (min(party_a, party_b), max(party_a, party_b))
+        found = self._agreements.get(pair)
+        if found is None:
+            self.refresh()
+            found = self._agreements.get(pair)
+        return found
+
+    def _cached_agreement(self, party_a: str, party_b: str) -> Agreement | None:
+        """The agreement as cached (views ask this for every party: no query)."""
         return self._agreements.get((min(party_a, party_b), max(party_a, party_b)))
 
     def agreements(self) -> list[Agreement]:
@@ -122,14 +135,14 @@ class Parties:
         """May ``viewer`` see the whole live picture of ``owner``?"""
         if viewer == owner:
             return True
-        agreement = self.agreement(viewer, owner)
+        agreement = self._cached_agreement(viewer, owner)
         return agreement is not None and agreement.share_tracks
 
     def shares_operations(self, viewer: str, owner: str) -> bool:
         """May ``viewer`` see the planned operations of ``owner`` in full?"""
         if viewer == owner:
             return True
-        agreement = self.agreement(viewer, owner)
+        agreement = self._cached_agreement(viewer, owner)
         return agreement is not None and agreement.share_operations
 
     def authenticate(self, token: str | None) -> Principal:
