@@ -188,9 +188,8 @@ def _signed_batch(hub, key, track, time_s):
 
 @pytest.fixture
 def database(tmp_path):
-    from deconfliction.cli.common import hub_key_for
     from deconfliction.clock import ManualClock
-    from deconfliction.hub import Hub
+    from deconfliction.hub import Hub, hub_key_for
     from deconfliction.settings import Settings
     from deconfliction.store import SQLiteStore
     from tests.scenarios import T0, report

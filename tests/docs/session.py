@@ -35,8 +35,8 @@ def running_hub(folder: Path) -> Iterator[Hub]:
     import uvicorn
 
     from deconfliction.api import create_app
-    from deconfliction.cli.common import hub_key_for, key_path_for
     from deconfliction.hub import Hub as HubObject
+    from deconfliction.hub import hub_key_for, key_path_for
     from deconfliction.settings import Settings
     from deconfliction.store import SQLiteStore
 

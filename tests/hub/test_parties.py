@@ -10,8 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.clock import ManualClock
 from deconfliction.errors import PermissionDenied
-from deconfliction.hub import Hub, parties
-from deconfliction.hub.message_drafts import MessageRequest
+from deconfliction.hub import Hub, MessageRequest, parties
 from deconfliction.model import Agreement
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
@@ -54,12 +53,12 @@ def test_a_refusal_reads_the_registry_and_a_view_does_not(
     hub.add_party("green")
     hub.set_agreement(Agreement("blue", "red", share_tracks=True))
     reads: list[str] = []
-    get_meta = hub.store.get_meta
-    monkeypatch.setattr(hub.store, "get_meta", lambda key: reads.append(key) or get_meta(key))
-    assert hub.parties.agreement("blue", "red") is not None
-    assert hub.parties.shares_tracks("blue", "red")
-    assert not hub.parties.shares_tracks("blue", "green")
-    assert not hub.parties.shares_operations("blue", "green")
+    get_meta = hub._store.get_meta
+    monkeypatch.setattr(hub._store, "get_meta", lambda key: reads.append(key) or get_meta(key))
+    assert hub._parties.agreement("blue", "red") is not None
+    assert hub._parties.shares_tracks("blue", "red")
+    assert not hub._parties.shares_tracks("blue", "green")
+    assert not hub._parties.shares_operations("blue", "green")
     assert reads == []  # hits and views: from the cache
-    assert hub.parties.agreement("blue", "green") is None
+    assert hub._parties.agreement("blue", "green") is None
     assert reads == [parties.REGISTRY_VERSION]  # a refusal: read once more

@@ -29,6 +29,7 @@ class AlertBase(BaseModel):
 
     id: str = Field(description="The caller's alert id (each involved party has its own).")
     conflict: str = Field(description="Id of the conflict, shared by the parties' alerts.")
+    kind: AlertKind = Field(description="What conflicts with what.")  # one value per model
     state: AlertState = Field(
         description="Lifecycle: open → acknowledged → resolved (the conflict cleared) or "
         "expired (an object involved left the picture)."
@@ -42,15 +43,26 @@ class AlertBase(BaseModel):
     acknowledged: str | None = Field(description="When the caller acknowledged it.")
     closed: str | None = Field(description="When it was resolved or expired.")
     counterparts: list[str] = Field(description="The other parties involved (names only).")
-    now: v.PairFigures | v.EntryFigures | None = Field(
-        None,
-        description="Live figures while the conflict persists (track conflicts only): "
-        "`t_in_s` (seconds to loss of separation, 0 if lost), `t_out_s`, and for two tracks "
-        "`t_cpa_s`, `d_cpa_m` and `dz_cpa_m` (closest approach).",
-    )
-    receipt: ReceiptOut | None = Field(
-        None, description="Journal receipt of the caller's acknowledgement (its answer only)."
-    )
+
+
+# Members every alert has after its view's (the order of the wire).
+_AFTER: dict[str, Any] = {
+    "now": (
+        v.PairFigures | v.EntryFigures | None,
+        Field(
+            None,
+            description="Live figures while the conflict persists (track conflicts only): "
+            "`t_in_s` (seconds to loss of separation, 0 if lost), `t_out_s`, and for two "
+            "tracks `t_cpa_s`, `d_cpa_m` and `dz_cpa_m` (closest approach).",
+        ),
+    ),
+    "receipt": (
+        ReceiptOut | None,
+        Field(
+            None, description="Journal receipt of the caller's acknowledgement (its answer only)."
+        ),
+    ),
+}
 
 
 def _model(kind: AlertKind, view: type[v.AlertView]) -> type[BaseModel]:
@@ -62,6 +74,7 @@ def _model(kind: AlertKind, view: type[v.AlertView]) -> type[BaseModel]:
     for field in dataclasses.fields(view):
         default = ... if field.default is dataclasses.MISSING else field.default
         fields[field.name] = (hints[field.name], default)
+    fields.update(_AFTER)
     name = view.__name__.removesuffix("View") + "Alert"
     model: type[BaseModel] = create_model(
         name, __base__=AlertBase, __doc__=view.__doc__, __module__=__name__, **fields

@@ -8,19 +8,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from deconfliction.errors import DeconflictionError, StoreError
+from deconfliction.errors import DeconflictionError
 from deconfliction.gateways.webhook import WebhookSender
-from deconfliction.hub import Hub, genesis_key
-from deconfliction.journal.signing import (
-    key_id,
-    load_hub_key,
-    load_or_create_hub_key,
-    parse_public_key,
-)
+from deconfliction.hub import Hub, hub_key_for, key_path_for
 from deconfliction.settings import Settings, specs
-from deconfliction.store import SQLiteStore, Store
+from deconfliction.store import SQLiteStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DB = "./deconfliction.db"
@@ -54,27 +47,6 @@ def setting_option(func: F) -> F:
 
 def settings_from(pairs: Sequence[tuple[str, str]]) -> Settings:
     return Settings.from_sources(dict(pairs))
-
-
-def key_path_for(db_path: Path) -> Path:
-    """Where the hub's key is kept by default: ``deconfliction.db`` → ``deconfliction.key``."""
-    return db_path.with_suffix(".key")
-
-
-def hub_key_for(store: Store, key_path: Path) -> Ed25519PrivateKey:
-    """The hub's key from ``key_path``; created there only if the journal is new (a missing
-    key file for an existing journal is an error, not a reason to make another key)."""
-    if key_path.exists():
-        return load_hub_key(key_path)
-    recorded = genesis_key(store)
-    if recorded is not None:
-        expected = key_id(parse_public_key(recorded, "the journal's hub key"))
-        raise StoreError(
-            f"the hub key file {key_path} is missing, but the journal in this database was "
-            f"started with hub key {expected}: put that key file back (or name it with --key)"
-        )
-    key, _ = load_or_create_hub_key(key_path)
-    return key
 
 
 @contextmanager

@@ -14,10 +14,9 @@ import orjson
 from click.core import ParameterSource
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from deconfliction.cli.common import key_path_for
 from deconfliction.clock import SystemClock
 from deconfliction.errors import DeconflictionError
-from deconfliction.hub import HubJournal, StoreJournalSource
+from deconfliction.hub import HubJournal, StoreJournalSource, key_path_for
 from deconfliction.journal.checkpoint import Checkpoint
 from deconfliction.journal.redact import AnyEntry
 from deconfliction.journal.signing import key_id, load_hub_key, parse_public_key, public_key_b64

@@ -9,12 +9,12 @@ import click
 from deconfliction.cli.common import (
     db_option,
     friendly_errors,
-    key_path_for,
     opened_hub,
     setting_option,
     settings_from,
     settings_table,
 )
+from deconfliction.hub import key_path_for
 from deconfliction.process import tune_gc, tune_malloc
 
 

@@ -86,8 +86,8 @@ class DemoHub:
         import uvicorn
 
         from deconfliction.api import create_app
-        from deconfliction.cli.common import hub_key_for, key_path_for
-        from deconfliction.hub import Hub
+        from deconfliction.gateways.webhook import WebhookSender
+        from deconfliction.hub import Hub, hub_key_for, key_path_for
         from deconfliction.store import SQLiteStore
 
         if self.options.db_path is None:
@@ -107,7 +107,9 @@ class DemoHub:
         store = SQLiteStore(self.db_path, synchronous=self.settings.sqlite_synchronous)
         self.clock = ScaledClock(self.options.speed, start_s=_resume_s(store))
         key = hub_key_for(store, key_path_for(self.db_path))
-        self.hub = Hub(self.settings, store, clock=self.clock, key=key)
+        self.hub = Hub(
+            self.settings, store, clock=self.clock, key=key, webhook_sender=WebhookSender
+        )
         config = uvicorn.Config(
             create_app(self.hub),
             log_level="warning",

@@ -15,7 +15,14 @@ from deconfliction.hub.hotline.drafts import MessageRequest
 from deconfliction.hub.hotline.service import Hotline, MessagePage
 from deconfliction.hub.hub import BUSY, Hub
 from deconfliction.hub.incidents.service import Incidents, IncidentView
-from deconfliction.hub.journal import HubJournal, JournalPage, StoreJournalSource, genesis_key
+from deconfliction.hub.journal import (
+    HubJournal,
+    JournalPage,
+    StoreJournalSource,
+    genesis_key,
+    hub_key_for,
+    key_path_for,
+)
 from deconfliction.hub.live.tracks import IngestResult
 from deconfliction.hub.operations.idempotency import HEADER as IDEMPOTENCY_HEADER
 from deconfliction.hub.operations.idempotency import IdempotencyKey
@@ -63,6 +70,8 @@ __all__ = [
     "ZoneWrite",
     "Zones",
     "genesis_key",
+    "hub_key_for",
+    "key_path_for",
     "recording",
     "signed_request",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -24,7 +25,13 @@ from deconfliction.journal.checkpoint import Checkpoint, Receipt, sign_checkpoin
 from deconfliction.journal.entries import HUB_KEY_KIND, genesis_entry, key_in_entry
 from deconfliction.journal.export import ExportHeader, entry_json
 from deconfliction.journal.redact import AnyEntry, view_for
-from deconfliction.journal.signing import key_id, parse_public_key, public_key_b64
+from deconfliction.journal.signing import (
+    key_id,
+    load_hub_key,
+    load_or_create_hub_key,
+    parse_public_key,
+    public_key_b64,
+)
 from deconfliction.journal.verify import verify_chain
 from deconfliction.store import Store
 
@@ -271,3 +278,27 @@ class JournalPage:
             while waiting is not None and waiting.seq <= entry.seq:
                 yield orjson.dumps({"type": "checkpoint", **waiting.to_json()}) + b"\n"
                 waiting = next(pending, None)
+
+
+# -- the key file next to the database ------------------------------------------------
+
+
+def key_path_for(db_path: Path) -> Path:
+    """Where the hub's key is kept by default: ``deconfliction.db`` → ``deconfliction.key``."""
+    return db_path.with_suffix(".key")
+
+
+def hub_key_for(store: Store, key_path: Path) -> Ed25519PrivateKey:
+    """The hub's key from ``key_path``; created there only if the journal is new (a missing
+    key file for an existing journal is an error, not a reason to make another key)."""
+    if key_path.exists():
+        return load_hub_key(key_path)
+    recorded = genesis_key(store)
+    if recorded is not None:
+        expected = key_id(parse_public_key(recorded, "the journal's hub key"))
+        raise StoreError(
+            f"the hub key file {key_path} is missing, but the journal in this database was "
+            f"started with hub key {expected}: put that key file back (or name it with --key)"
+        )
+    key, _ = load_or_create_hub_key(key_path)
+    return key
