@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.clock import ManualClock
 from deconfliction.errors import PermissionDenied
-from deconfliction.hub import Hub, MessageRequest, parties
+from deconfliction.hub import Hub, MessageRequest
+from deconfliction.hub.parties import registry as parties
 from deconfliction.model import Agreement
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
@@ -41,7 +42,7 @@ def test_an_agreement_set_by_another_process_allows_a_message_at_once(
     cli.close()
     message = running.hotline.send("blue", request)  # no cycle, no recheck in between
     assert (message.sender, message.recipient) == ("blue", "red")
-    assert running.parties.agreement("red", "blue") == Agreement("blue", "red")
+    assert running.agreement("red", "blue") == Agreement("blue", "red")
     running.close()
 
 
