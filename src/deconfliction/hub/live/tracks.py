@@ -19,6 +19,7 @@ from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.journal.chain import JournalEntry
 from deconfliction.model import Rejection, Report, ReportBatch
+from deconfliction.model.codec import dump
 from deconfliction.store import Store
 from deconfliction.units import format_time
 
@@ -38,7 +39,7 @@ class IngestResult:
         return {
             "accepted": self.accepted,
             "duplicates": self.duplicates,
-            "rejected": [r.to_json() for r in self.rejected],
+            "rejected": [dump(r) for r in self.rejected],
         }
 
 
