@@ -18,6 +18,7 @@ from deconfliction.api.hotline_schemas import (
 from deconfliction.api.receipts import with_receipt
 from deconfliction.api.schemas import ErrorOut
 from deconfliction.hub import MessageRequest
+from deconfliction.model.codec import dump
 from deconfliction.units import parse_time
 
 router = APIRouter(
@@ -113,7 +114,7 @@ def hotline_stats(
     95th percentile seconds to acknowledgement, escalations. For you and the parties you
     have agreements with (every party for the admin)."""
     since_s = None if since is None else parse_time(since, "since")
-    return [row.to_json() for row in hub.hotline.stats_for(caller, since_s)]
+    return [dump(row) for row in hub.hotline.stats_for(caller, since_s)]
 
 
 @router.get("/hotline/crossings", response_model=list[CrossingOut])

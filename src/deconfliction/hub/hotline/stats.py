@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -31,19 +30,6 @@ class ChannelStats:
     p95_ack_s: float | None
     escalated: int
     escalations: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "party": self.party,
-            "channel": self.channel.value,
-            "count": self.count,
-            "acknowledged": self.acknowledged,
-            "pending": self.pending,
-            "median_ack_s": self.median_ack_s,
-            "p95_ack_s": self.p95_ack_s,
-            "escalated": self.escalated,
-            "escalations": self.escalations,
-        }
 
 
 def time_to_ack_s(message: Message) -> float | None:
