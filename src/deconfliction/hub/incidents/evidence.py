@@ -44,6 +44,7 @@ from deconfliction.hub.live.tracks import Tracks
 from deconfliction.hub.parties.registry import Parties
 from deconfliction.model import Report
 from deconfliction.model.alert import AlertKind
+from deconfliction.model.codec import dump
 from deconfliction.model.incident import Incident, IncidentKind, TimelineItem, TrackRef
 from deconfliction.model.minima import Minima, domain_pair_key
 from deconfliction.model.zone import ZoneOutline
@@ -103,14 +104,14 @@ class EvidenceTrack:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            **self.ref.to_json(),
+            **dump(self.ref),
             "basis": self.basis.value,
             "spans": [{"start": format_time(a), "end": format_time(b)} for a, b in self.spans],
         }
 
     def to_doc(self) -> dict[str, Any]:
         return {
-            **self.ref.to_json(),
+            **dump(self.ref),
             "basis": self.basis.value,
             "spans": [list(span) for span in self.spans],
             "alerts": list(self.alerts),
