@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from deconfliction.errors import IllegalTransition, InvalidInput, PermissionDenied
+from deconfliction.model.codec import dump
 from deconfliction.model.place import Place
 from deconfliction.model.states import MessageState
 from deconfliction.model.text import check_text
@@ -210,7 +211,7 @@ class Message:
             "text_language": self.text_language,
             "template": self.template,
             "fields": dict(self.fields),
-            "places": [place.to_json() for place in self.places],
+            "places": [dump(place) for place in self.places],
             "ack_due": None if self.ack_due_s is None else format_time(self.ack_due_s),
             "state": self.state.value,
             "escalations": self.escalations,
@@ -231,7 +232,7 @@ class Message:
             "text_language": self.text_language,
             "template": self.template,
             "fields": dict(self.fields),
-            "places": [place.to_json() for place in self.places],
+            "places": [dump(place) for place in self.places],
             "ack_due_s": self.ack_due_s,
             "state": self.state.value,
             "escalations": self.escalations,

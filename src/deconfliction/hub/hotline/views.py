@@ -15,7 +15,7 @@ from deconfliction.units import format_time
 
 def place_view(place: Place) -> dict[str, Any]:
     """A place with its renderings: decimal degrees and MGRS (``None`` in polar regions)."""
-    return {**place.to_json(), "degrees": place.degrees(), "mgrs": place.mgrs()}
+    return {**dump(place), "degrees": place.degrees(), "mgrs": place.mgrs()}
 
 
 def message_view(message: Message, reader: Party) -> dict[str, Any]:
