@@ -42,6 +42,7 @@ from deconfliction.hub.parties.registry import Parties, Principal
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.hub.webhooks.config import WebhookConfig
 from deconfliction.hub.webhooks.service import Webhooks
+from deconfliction.model.codec import load
 from deconfliction.model.ids import new_id
 from deconfliction.model.message import (
     HUB_SENDER,
@@ -129,7 +130,7 @@ class Hotline:
 
     def _load_messages(self) -> None:
         for stored in self._store.list_objects("message", states=OPEN_STATES):
-            message = Message.from_doc(stored.doc)
+            message = load(Message, stored.doc)
             if not _tracked(message):
                 continue
             self._open[message.id] = message
@@ -173,7 +174,7 @@ class Hotline:
         stored = self._store.get_object("message", message_id)
         if stored is None:
             return None
-        return Message.from_doc(stored.doc), stored.doc.get("alert")
+        return load(Message, stored.doc), stored.doc.get("alert")
 
     def _visible(self, party: str, message_id: str) -> tuple[Message, str | None]:
         found = self._fetch(message_id)
@@ -208,7 +209,7 @@ class Hotline:
         rows: list[ChannelStats] = []
         for party in parties:
             received = (
-                Message.from_doc(stored.doc)
+                load(Message, stored.doc)
                 for stored in self._store.list_objects("message", owner=party)
                 if since_s is None or stored.doc["created_s"] >= since_s
             )
