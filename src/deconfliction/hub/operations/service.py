@@ -57,6 +57,7 @@ from deconfliction.hub.unit import WriteUnit
 from deconfliction.hub.zones.declarations import ZoneChange
 from deconfliction.journal.chain import JournalEntry
 from deconfliction.journal.checkpoint import Receipt
+from deconfliction.model.codec import dump
 from deconfliction.model.operation import OperationLimits, check_object_id
 from deconfliction.model.operation_filing import read_filing
 from deconfliction.model.states import AlertState, OperationState
@@ -271,7 +272,7 @@ class Operations:
     def _body(self, filed: Filed, entry: JournalEntry, shown: dict[str, Any]) -> dict[str, Any]:
         body = dict(shown)
         body["advisories"] = self._advice.alert_ids(filed)
-        body["receipt"] = self._receipt(entry).to_json()
+        body["receipt"] = dump(self._receipt(entry))
         return body
 
     def _stage(
