@@ -31,7 +31,7 @@ _BODY = {
 
 
 def _answer(hub: Hub, result: IngestResult) -> dict[str, Any]:
-    body = result.to_json()
+    body: dict[str, Any] = dump(result)
     if result.entry is not None:
         body["receipt"] = dump(hub.receipt(result.entry))
     return body
