@@ -6,11 +6,11 @@ Messages and alerts are written to the store in bursts (an alert per party per c
 the hub's alert-thread message for each, every step of an escalation), so their documents
 are the hot ones. For each value, the time per call of the hand-written conversion and of
 ``model.codec.dump`` / ``load``. The hub uses the faster of each (see
-``docs/architecture.md``, Serialisation): ``Message.to_doc`` and ``Alert.from_doc`` are
-hand-written; ``Message.from_doc`` and ``Alert.to_doc`` were, and are copied here as they
-stood, to be measured against ``load`` and ``dump`` that replaced them. The values: a text
-message escalated twice (four steps), a crossing notice (template fields, a place), a
-track–track alert and a zone owner's alert (nested views).
+``docs/architecture.md``, Serialisation): ``Message.to_doc``, ``Alert.to_doc`` and
+``Alert.from_doc`` are hand-written; ``Message.from_doc`` was, and is copied here as it
+stood, to be measured against ``load`` that replaced it. The values: a text message
+escalated twice (four steps), a crossing notice (template fields, a place), a track–track
+alert and a zone owner's alert (nested views).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from deconfliction.model.states import AlertState, MessageState
 
 T0 = 1_795_428_000.0
 
-# -- the hand-written conversions that model.codec replaced, as they stood -----------------
+# -- the hand-written conversion that model.codec replaced, as it stood ---------------------
 
 
 def step_from_doc(doc: Mapping[str, Any]) -> MessageStep:
@@ -76,23 +76,6 @@ def message_from_doc(doc: Mapping[str, Any]) -> Message:
         next_repeat_s=doc.get("next_repeat_s"),
         history=tuple(step_from_doc(step) for step in doc.get("history", ())),
     )
-
-
-def alert_to_doc(a: Alert) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "party": a.party,
-        "conflict_id": a.conflict_id,
-        "kind": a.kind.value,
-        "state": a.state.value,
-        "severity": a.severity.value,
-        "opened_s": a.opened_s,
-        "updated_s": a.updated_s,
-        "acknowledged_s": a.acknowledged_s,
-        "closed_s": a.closed_s,
-        "counterparts": list(a.counterparts),
-        "view": dump(a.view),
-    }
 
 
 # -- the values ------------------------------------------------------------------------------
@@ -236,11 +219,9 @@ def message_rows(name: str, message: Message, loops: int, repeat: int) -> None:
 
 
 def alert_rows(name: str, alert: Alert, loops: int, repeat: int) -> None:
-    doc = alert_to_doc(alert)
+    doc = alert.to_doc()
     assert doc == dump(alert) and Alert.from_doc(doc) == load(Alert, doc) == alert
-    compare(
-        f"Alert to doc, {name}", lambda: alert_to_doc(alert), lambda: dump(alert), loops, repeat
-    )
+    compare(f"Alert to doc, {name}", alert.to_doc, lambda: dump(alert), loops, repeat)
     compare(
         f"Alert from doc, {name}",
         lambda: Alert.from_doc(doc),

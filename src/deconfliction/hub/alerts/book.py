@@ -336,7 +336,7 @@ class AlertBook:
 
     @staticmethod
     def _save(unit: WriteUnit, alert: Alert, conflict: OpenConflict) -> None:
-        doc = dump(alert)
+        doc = alert.to_doc()
         doc["key"] = conflict.key.to_doc()
         live = conflict.live()
         doc["live"] = {} if live is None else dump(live)
