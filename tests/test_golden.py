@@ -10,6 +10,7 @@ wire format, or the journal's bytes.
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,11 @@ import pytest
 from click.testing import CliRunner
 
 from deconfliction.cli import main
+from deconfliction.hub.incidents.evidence import Evidence
+from deconfliction.journal.chain import canonical_json
+from deconfliction.model.codec import load
+from deconfliction.model.incident import Incident
+from deconfliction.store import SQLiteStore
 from tests.fixtures.make_golden import answers, open_hub
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
@@ -79,3 +85,28 @@ def test_an_old_database_verifies_before_and_after_serving(copy: Path) -> None:
     after = CliRunner().invoke(main, ["journal", "verify", "--db", db])
     assert after.exit_code == 0, after.output
     assert "OK: " in after.output
+
+
+def test_what_the_journal_holds_is_written_again_byte_for_byte(copy: Path) -> None:
+    """The incident, its account and evidence, and the agreements, read back from the
+    earlier hub's store, give today the canonical bytes it journalled (what the hashes
+    cover), so that a change of serialisation cannot change them unnoticed."""
+    store = SQLiteStore(copy / "hub.db")
+    try:
+        journalled = {entry.content for entry in store.journal_entries()}
+        [stored] = store.list_objects("incident")
+        agreements = store.list_agreements()
+    finally:
+        store.close()
+    incident = load(Incident, stored.doc["incident"])
+    evidence = Evidence.from_doc(stored.doc["evidence"])
+    [account] = incident.accounts
+    written = [
+        canonical_json({"incident": replace(incident, accounts=()).to_json()}),
+        canonical_json({"incident": incident.id, "evidence": evidence.to_doc()}),
+        canonical_json({"incident": incident.id, "account": account.to_json()}),
+        *(canonical_json(agreement.to_json()) for agreement in agreements),
+    ]
+    assert len(agreements) == 2
+    for content in written:
+        assert content in journalled, content[:120]

@@ -25,6 +25,7 @@ from deconfliction.model import (
     acknowledge,
     escalation_step,
 )
+from deconfliction.model.codec import dump
 from deconfliction.model.place import Place
 
 Examples = dict[str, dict[str, Any]]
@@ -347,7 +348,7 @@ def test_invalid_fields_are_refused_not_half_rendered() -> None:
 def test_rendered_message_as_json() -> None:
     fields = {"message": "m-1", "answer": "unable"}
     rendered = render("confirmation", fields, language="en", timezone="UTC")
-    assert rendered.to_json() == {
+    assert dump(rendered) == {
         "language": "en",
         "direction": "ltr",
         "title": "Reply to message m-1: UNABLE",

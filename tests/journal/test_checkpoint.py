@@ -16,6 +16,7 @@ from deconfliction.journal.checkpoint import (
     verify_checkpoint,
 )
 from deconfliction.journal.signing import key_id
+from deconfliction.model.codec import dump
 
 HEAD = "ab" * 32
 
@@ -50,10 +51,10 @@ def test_checkpoint_and_receipt_round_trip_through_json():
     checkpoint = sign_checkpoint(Ed25519PrivateKey.generate(), 42, HEAD, 1_633_608_005.0)
     receipt = Receipt(seq=45, hash="cd" * 32, checkpoint=checkpoint)
 
-    assert Checkpoint.from_json(checkpoint.to_json()) == checkpoint
-    assert receipt.to_json()["checkpoint"]["seq"] == 42
-    assert Receipt.from_json(receipt.to_json()) == receipt
-    assert Receipt.from_json(Receipt(1, HEAD, None).to_json()) == Receipt(1, HEAD, None)
+    assert Checkpoint.from_json(dump(checkpoint)) == checkpoint
+    assert dump(receipt)["checkpoint"]["seq"] == 42
+    assert Receipt.from_json(dump(receipt)) == receipt
+    assert Receipt.from_json(dump(Receipt(1, HEAD, None))) == Receipt(1, HEAD, None)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from deconfliction.journal.checkpoint import Checkpoint
 from deconfliction.journal.export import ExportFile, ExportHeader, parse_line, write_export
 from deconfliction.journal.redact import RedactedEntry, view_for
 from deconfliction.journal.signing import public_key_b64
+from deconfliction.model.codec import dump
 from tests.journal.journals import build_journal, chain
 
 
@@ -118,6 +119,6 @@ def test_a_second_header_is_refused(tmp_path, journal):
 
 def test_parse_line_reads_a_checkpoint(journal):
     checkpoint = journal.checkpoints[0]
-    line = orjson.dumps({"type": "checkpoint", **checkpoint.to_json()})
+    line = orjson.dumps({"type": "checkpoint", **dump(checkpoint)})
     assert parse_line(line, "here") == checkpoint
     assert isinstance(parse_line(line, "here"), Checkpoint)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deconfliction.errors import Conflict, IllegalTransition, InvalidInput
+from deconfliction.model.codec import dump, load
 from deconfliction.model.incident import Incident, IncidentKind, TrackRef, parse_incident
 from deconfliction.model.states import IncidentState
 
@@ -82,3 +83,31 @@ def test_a_closed_incident_does_not_reopen():
     closed = parse().moved_to(IncidentState.CLOSED)
     with pytest.raises(IllegalTransition):
         closed.moved_to(IncidentState.OPEN)
+
+
+# A stored incident as the hand-written to_doc wrote it (the golden database's, trimmed).
+STORED = {
+    "id": "in_1",
+    "reporter": "blue",
+    "kind": "unsafe_air_encounter",
+    "start_s": 1795428090.0,
+    "end_s": 1795428210.0,
+    "lat": 48.5,
+    "lon": 2.05,
+    "narrative": "Head-on traffic at our level.",
+    "tracks": [{"party": "blue", "track": "b1"}, {"party": "red", "track": "r1"}],
+    "created_s": 1795428330.0,
+    "state": "open",
+    "accounts": [{"party": "red", "narrative": "We turned.", "time_s": 1795428330.0}],
+}
+
+
+def test_an_incident_is_stored_as_before_and_read_back():
+    incident = load(Incident, STORED)
+
+    assert incident.tracks[1] == TrackRef("red", "r1")
+    assert incident.accounts[0].time_s == 1795428330.0
+    assert incident.state is IncidentState.OPEN
+    assert dump(incident) == STORED
+    again = parse().with_account("BAW", "We kept level.", NOW_S + 60)
+    assert load(Incident, dump(again)) == again

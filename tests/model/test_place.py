@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from deconfliction.errors import InvalidInput
+from deconfliction.model.codec import dump, load
 from deconfliction.model.place import Place
 
 MGRS_SPACED = re.compile(r"^\d{2}[C-HJ-NP-X] [A-HJ-NP-Z][A-HJ-NP-V] \d{5} \d{5}$")
@@ -92,8 +93,9 @@ def test_invalid_places(lat: object, lon: object, name: object, problem: str) ->
 def test_json_round_trip_and_errors() -> None:
     place = Place.from_json({"lat": 35.33, "lon": 40.14, "name": " Tal Hamis "})
     assert place == Place(35.33, 40.14, "Tal Hamis")
-    assert Place.from_json(place.to_json()) == place
-    assert Place(1, 2).to_json() == {"lat": 1.0, "lon": 2.0}
+    assert Place.from_json(dump(place)) == place
+    assert load(Place, dump(place)) == place
+    assert dump(Place(1, 2)) == {"lat": 1.0, "lon": 2.0}
     with pytest.raises(InvalidInput, match="where: lon is missing"):
         Place.from_json({"lat": 1.0}, "where")
     with pytest.raises(InvalidInput, match="unknown key 'alt'"):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from deconfliction.hub import Hub, recording
+from deconfliction.model.codec import dump
 
 T = TypeVar("T")
 
@@ -16,4 +17,4 @@ def with_receipt(hub: Hub, party: str, write: Callable[[], T]) -> tuple[T, dict[
     with recording() as written:
         result = write()
     entry = written.first(party)
-    return result, None if entry is None else hub.receipt(entry).to_json()
+    return result, None if entry is None else dump(hub.receipt(entry))

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from deconfliction.journal.checkpoint import Receipt
 from deconfliction.model import Agreement, Minima, Party, Report
+from deconfliction.model.codec import dump
 from deconfliction.units import format_time
 
 DomainName = Literal["air", "ground", "sea"]
@@ -91,7 +92,7 @@ class ReceiptOut(_Model):
 
     @classmethod
     def of(cls, receipt: Receipt) -> ReceiptOut:
-        return cls.model_validate(receipt.to_json())
+        return cls.model_validate(dump(receipt))
 
 
 class IngestOut(_Model):

@@ -26,6 +26,7 @@ from deconfliction.journal.source import (
     export_source,
     verify_source,
 )
+from deconfliction.model.codec import dump
 from deconfliction.store import SQLiteStore
 
 PROGRESS_EVERY = 100_000  # entries between two progress lines on standard error
@@ -281,4 +282,4 @@ def checkpoint(db_path: Path | None, key_file: Path | None) -> None:
         raise click.ClickException(error.message) from None
     finally:
         store.close()
-    click.echo(orjson.dumps(signed.to_json()).decode())
+    click.echo(orjson.dumps(dump(signed)).decode())

@@ -16,6 +16,7 @@ from typing import Any
 from deconfliction.errors import NotFound
 from deconfliction.hub import Hub, MessageRequest
 from deconfliction.model import Report
+from deconfliction.model.codec import dump
 from deconfliction.settings import Settings
 from deconfliction.store import Event
 
@@ -64,7 +65,8 @@ class HubPort:
     def submit_reports(self, party: str, items: Sequence[Any]) -> dict[str, Any]:
         """Reports of ``party``, through the same validation, journal and deduplication as
         ``POST /v1/reports``; the answer's JSON (accepted, duplicates, rejected)."""
-        return self._hub.submit_reports(party, items).to_json()
+        answer: dict[str, Any] = dump(self._hub.submit_reports(party, items))
+        return answer
 
     def put_zone(self, owner: str, zone_id: str, feature: dict[str, Any]) -> bool:
         """Declare or update a zone; True if it changed."""

@@ -60,14 +60,6 @@ class RenderedMessage:
         """Title and lines, one per line."""
         return "\n".join((self.title, *self.lines))
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "language": self.language,
-            "direction": self.direction,
-            "title": self.title,
-            "lines": list(self.lines),
-        }
-
 
 def check_timezone(name: str) -> ZoneInfo:
     """The IANA time zone called ``name`` (``Europe/Moscow``); raise if there is none."""

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 from deconfliction.errors import InvalidInput
+from deconfliction.model.codec import dump
 from deconfliction.model.message import MAX_PLACES, Channel
 from deconfliction.model.party import DOMAINS, check_party_name
 from deconfliction.model.place import Place
@@ -343,7 +344,8 @@ def _places(value: Any, what: str) -> list[dict[str, Any]]:
 
 def _place(value: Any, what: str) -> dict[str, Any]:
     try:
-        return Place.from_json(value, what).to_json()
+        place: dict[str, Any] = dump(Place.from_json(value, what))
+        return place
     except InvalidInput as error:
         raise _Bad(error.message.removeprefix(f"{what}: ")) from None
 

@@ -33,6 +33,7 @@ from deconfliction.journal.signing import (
     public_key_b64,
 )
 from deconfliction.journal.verify import verify_chain
+from deconfliction.model.codec import dump
 from deconfliction.store import Store
 
 log = logging.getLogger(__name__)
@@ -256,7 +257,7 @@ class JournalPage:
         ).to_json()
         header["head_seq"] = self.head_seq
         header["latest_checkpoint"] = (
-            None if self.latest_checkpoint is None else self.latest_checkpoint.to_json()
+            None if self.latest_checkpoint is None else dump(self.latest_checkpoint)
         )
         return header
 
@@ -276,7 +277,7 @@ class JournalPage:
         for entry in self.entries():
             yield orjson.dumps(entry_json(entry)) + b"\n"
             while waiting is not None and waiting.seq <= entry.seq:
-                yield orjson.dumps({"type": "checkpoint", **waiting.to_json()}) + b"\n"
+                yield orjson.dumps({"type": "checkpoint", **dump(waiting)}) + b"\n"
                 waiting = next(pending, None)
 
 

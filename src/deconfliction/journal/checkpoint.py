@@ -47,18 +47,10 @@ class Checkpoint:
     signature: str  # base64 of the 64-byte Ed25519 signature
     key_id: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "hash": self.hash,
-            "time": self.time,
-            "signature": self.signature,
-            "key_id": self.key_id,
-        }
-
     @classmethod
     def from_json(cls, data: Any) -> Checkpoint:
-        """A checkpoint from its JSON object; raise :class:`InvalidInput` naming a bad field."""
+        """A checkpoint from its JSON object (``codec.dump``'s); raise :class:`InvalidInput`
+        naming a bad field (an export is read from anywhere: nothing is coerced)."""
         if not isinstance(data, dict):
             raise InvalidInput(f"a checkpoint must be a JSON object, got {type(data).__name__}")
         seq = data.get("seq")
@@ -114,15 +106,9 @@ class Receipt:
     hash: str
     checkpoint: Checkpoint | None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "hash": self.hash,
-            "checkpoint": None if self.checkpoint is None else self.checkpoint.to_json(),
-        }
-
     @classmethod
     def from_json(cls, data: Any) -> Receipt:
+        """A receipt from its JSON object (``codec.dump``'s), checked as a checkpoint is."""
         if not isinstance(data, dict):
             raise InvalidInput(f"a receipt must be a JSON object, got {type(data).__name__}")
         seq, hash_ = data.get("seq"), data.get("hash")

@@ -32,6 +32,7 @@ from deconfliction.journal.chain import JournalEntry
 from deconfliction.journal.checkpoint import Checkpoint
 from deconfliction.journal.redact import AnyEntry, RedactedEntry
 from deconfliction.journal.signing import ALGORITHM
+from deconfliction.model.codec import dump
 
 FORMAT = "deconfliction-journal"
 VERSION = 1
@@ -113,11 +114,11 @@ def write_export(
         written += 1
         redacted += isinstance(entry, RedactedEntry)
         while waiting is not None and waiting.seq <= entry.seq:
-            out.write(_line({"type": "checkpoint", **waiting.to_json()}))
+            out.write(_line({"type": "checkpoint", **dump(waiting)}))
             signed += 1
             waiting = next(pending, None)
     while waiting is not None:  # a checkpoint past the last entry shows entries are missing
-        out.write(_line({"type": "checkpoint", **waiting.to_json()}))
+        out.write(_line({"type": "checkpoint", **dump(waiting)}))
         signed += 1
         waiting = next(pending, None)
     return ExportCounts(entries=written, redacted=redacted, checkpoints=signed)

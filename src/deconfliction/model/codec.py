@@ -5,7 +5,8 @@ Values inside the hub are frozen dataclasses; what the store keeps and the wire 
 what :func:`dump` makes of them (enums by value, tuples as lists, nested dataclasses as
 objects), and :func:`load` reads such a document back, checking it against the hints. A
 field annotated with :data:`OMIT_NONE` is left out of the document while it is ``None``
-(where the wire format has no member rather than ``null``).
+(where the wire format has no member rather than ``null``); one annotated with
+:data:`TRANSIENT` is never in it (a figure added when the value is read, not kept).
 
 >>> from dataclasses import dataclass
 >>> @dataclass(frozen=True)
@@ -28,7 +29,8 @@ from pydantic import Field, TypeAdapter
 T = TypeVar("T")
 
 OMIT_NONE = Field(exclude_if=lambda value: value is None)
-__all__ = ["OMIT_NONE", "Annotated", "described", "dump", "load", "schema_type"]
+TRANSIENT = Field(exclude=True)
+__all__ = ["OMIT_NONE", "TRANSIENT", "Annotated", "described", "dump", "load", "schema_type"]
 
 
 def described(text: str) -> Any:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from deconfliction.errors import Conflict, InvalidInput
+from deconfliction.model.codec import dump
 from deconfliction.model.party import check_party_name
 from deconfliction.model.states import IncidentState
 from deconfliction.units import format_time, parse_time
@@ -41,9 +42,6 @@ class TrackRef:
 
     party: str
     track: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"party": self.party, "track": self.track}
 
 
 @dataclass(frozen=True)
@@ -102,50 +100,11 @@ class Incident:
             "lat": self.lat,
             "lon": self.lon,
             "narrative": self.narrative,
-            "tracks": [ref.to_json() for ref in self.tracks],
+            "tracks": [dump(ref) for ref in self.tracks],
             "created": format_time(self.created_s),
             "state": self.state.value,
             "accounts": [account.to_json() for account in self.accounts],
         }
-
-    def to_doc(self) -> dict[str, Any]:
-        """What the store keeps (times in unix seconds); :meth:`from_doc` reads it back."""
-        return {
-            "id": self.id,
-            "reporter": self.reporter,
-            "kind": self.kind.value,
-            "start_s": self.start_s,
-            "end_s": self.end_s,
-            "lat": self.lat,
-            "lon": self.lon,
-            "narrative": self.narrative,
-            "tracks": [ref.to_json() for ref in self.tracks],
-            "created_s": self.created_s,
-            "state": self.state.value,
-            "accounts": [
-                {"party": a.party, "narrative": a.narrative, "time_s": a.time_s}
-                for a in self.accounts
-            ],
-        }
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Incident:
-        return cls(
-            id=doc["id"],
-            reporter=doc["reporter"],
-            kind=IncidentKind(doc["kind"]),
-            start_s=float(doc["start_s"]),
-            end_s=float(doc["end_s"]),
-            lat=float(doc["lat"]),
-            lon=float(doc["lon"]),
-            narrative=doc["narrative"],
-            tracks=tuple(TrackRef(t["party"], t["track"]) for t in doc["tracks"]),
-            created_s=float(doc["created_s"]),
-            state=IncidentState(doc["state"]),
-            accounts=tuple(
-                Account(a["party"], a["narrative"], float(a["time_s"])) for a in doc["accounts"]
-            ),
-        )
 
 
 def check_narrative(value: Any, what: str = "narrative") -> str:

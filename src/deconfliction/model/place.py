@@ -23,11 +23,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import mgrs
 
 from deconfliction.errors import InvalidInput
+from deconfliction.model.codec import OMIT_NONE
 from deconfliction.model.text import check_text
 
 MGRS_SOUTH_LIMIT_DEG = -80.0
@@ -38,11 +39,15 @@ _PLACE_KEYS = frozenset({"lat", "lon", "name"})
 
 @dataclass(frozen=True)
 class Place:
-    """A point: WGS84 ``lat``/``lon`` in degrees and an optional human name."""
+    """A point: WGS84 ``lat``/``lon`` in degrees and an optional human name.
+
+    Its document (:func:`deconfliction.model.codec.dump`) is ``{"lat", "lon", "name"}``, the
+    name only when given; :meth:`from_json` reads one from a request, checking it.
+    """
 
     lat: float
     lon: float
-    name: str | None = None
+    name: Annotated[str | None, OMIT_NONE] = None
 
     def __post_init__(self) -> None:
         for axis, limit in (("lat", 90.0), ("lon", 180.0)):
@@ -82,13 +87,6 @@ class Place:
             return cls(value["lat"], value["lon"], value.get("name"))
         except InvalidInput as error:
             raise InvalidInput(f"{what}: {error.message.removeprefix('place: ')}") from None
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"lat", "lon", "name"}`` (name only when given)."""
-        out: dict[str, Any] = {"lat": self.lat, "lon": self.lon}
-        if self.name is not None:
-            out["name"] = self.name
-        return out
 
     def degrees(self, decimals: int = 5) -> str:
         """Decimal degrees with hemisphere letters: ``35.33000°N 40.14000°E``.

@@ -84,9 +84,6 @@ class Rejection:
     index: int
     reason: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {"index": self.index, "reason": self.reason}
-
 
 @dataclass(frozen=True)
 class ReportBatch:

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from deconfliction.api.deps import CallerDep, HubDep
 from deconfliction.api.schemas import CheckpointOut, ErrorOut, HubKeyOut
 from deconfliction.journal.signing import public_key_pem
+from deconfliction.model.codec import dump
 
 router = APIRouter(tags=["journal"], responses={401: {"model": ErrorOut}})
 
@@ -66,4 +67,4 @@ async def journal_page(
 def sign_checkpoint(hub: HubDep, _: CallerDep) -> CheckpointOut:
     """Have the hub sign the journal's head now (any party or the admin). If the head has
     not moved since the latest checkpoint, that one is returned."""
-    return CheckpointOut(**hub.journal.checkpoint(hub.now()).to_json())
+    return CheckpointOut(**dump(hub.journal.checkpoint(hub.now())))

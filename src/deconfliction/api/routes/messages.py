@@ -18,6 +18,7 @@ from deconfliction.api.hotline_schemas import (
 from deconfliction.api.receipts import with_receipt
 from deconfliction.api.schemas import ErrorOut
 from deconfliction.hub import MessageRequest
+from deconfliction.model.codec import dump
 from deconfliction.units import parse_time
 
 router = APIRouter(
@@ -114,7 +115,7 @@ def hotline_stats(
     message you received), and for each party you have an agreement with, over the
     messages you sent it only (every party in full for the admin)."""
     since_s = None if since is None else parse_time(since, "since")
-    return [row.to_json() for row in hub.hotline_stats(caller, since_s)]
+    return [dump(row) for row in hub.hotline_stats(caller, since_s)]
 
 
 @router.get("/hotline/crossings", response_model=list[CrossingOut])

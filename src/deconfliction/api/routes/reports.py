@@ -11,6 +11,7 @@ from deconfliction.api.body import parse_items, read_body
 from deconfliction.api.deps import HubDep, PartyDep, call_hub
 from deconfliction.api.schemas import ErrorOut, IngestOut, ReportIn
 from deconfliction.hub import Hub, IngestResult
+from deconfliction.model.codec import dump
 
 router = APIRouter(tags=["tracks"])
 
@@ -30,9 +31,9 @@ _BODY = {
 
 
 def _answer(hub: Hub, result: IngestResult) -> dict[str, Any]:
-    body = result.to_json()
+    body: dict[str, Any] = dump(result)
     if result.entry is not None:
-        body["receipt"] = hub.receipt(result.entry).to_json()
+        body["receipt"] = dump(hub.receipt(result.entry))
     return body
 
 

@@ -14,6 +14,7 @@ from deconfliction.api.deps import CallerDep, HubDep, PartyDep
 from deconfliction.api.schemas import ErrorOut
 from deconfliction.api.zone_schemas import FEATURE_BODY, ZoneCollectionOut, ZoneOut
 from deconfliction.hub import HUB_MEMBER, Hub, Recorded, ZoneWrite, recording
+from deconfliction.model.codec import dump
 
 router = APIRouter(
     tags=["zones"],
@@ -29,7 +30,7 @@ def _answer(hub: Hub, party: str, write: ZoneWrite, written: Recorded) -> dict[s
     view = hub.zones.view(write.record, party)
     entry = written.first(party)
     if entry is not None:
-        view[HUB_MEMBER]["receipt"] = hub.receipt(entry).to_json()
+        view[HUB_MEMBER]["receipt"] = dump(hub.receipt(entry))
     return view
 
 

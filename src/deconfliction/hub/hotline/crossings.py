@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deconfliction.hub.unit import WriteUnit
+from deconfliction.model.codec import dump, load
 from deconfliction.model.message import Message
 from deconfliction.store import Store, StoredObject
 from deconfliction.units import format_time, parse_time
@@ -92,39 +93,6 @@ class ExpectedCrossing:
                 return False
         return True
 
-    def to_doc(self) -> dict[str, Any]:
-        return {
-            "message_id": self.message_id,
-            "party": self.party,
-            "zone_owner": self.zone_owner,
-            "zones": list(self.zones),
-            "tracks": list(self.tracks),
-            "who": self.who,
-            "start_s": self.start_s,
-            "end_s": self.end_s,
-            "altitude_min_m": self.altitude_min_m,
-            "altitude_max_m": self.altitude_max_m,
-            "places": list(self.places),
-            "acknowledged_s": self.acknowledged_s,
-        }
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> ExpectedCrossing:
-        return cls(
-            message_id=doc["message_id"],
-            party=doc["party"],
-            zone_owner=doc["zone_owner"],
-            zones=tuple(doc["zones"]),
-            tracks=tuple(doc["tracks"]),
-            who=doc.get("who"),
-            start_s=doc["start_s"],
-            end_s=doc["end_s"],
-            altitude_min_m=doc.get("altitude_min_m"),
-            altitude_max_m=doc.get("altitude_max_m"),
-            places=tuple(doc.get("places", ())),
-            acknowledged_s=doc["acknowledged_s"],
-        )
-
     def to_json(self) -> dict[str, Any]:
         """As the API shows it (times in RFC 3339)."""
         return {
@@ -155,7 +123,7 @@ class ExpectedCrossings:
     def load(self, now_s: float) -> None:
         """Read the crossings whose window has not ended."""
         for stored in self._store.list_objects(KIND):
-            crossing = ExpectedCrossing.from_doc(stored.doc)
+            crossing = load(ExpectedCrossing, stored.doc)
             if crossing.end_s >= now_s:
                 self._add(crossing)
 
@@ -177,7 +145,7 @@ class ExpectedCrossings:
                 1,
                 "acknowledged",
                 unit.now_s,
-                crossing.to_doc(),
+                dump(crossing),
             )
         )
         unit.journal(crossing.zone_owner, "crossing.expected", crossing.to_json())

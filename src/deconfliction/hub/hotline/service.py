@@ -38,6 +38,7 @@ from deconfliction.hub.hotline.threads import PRIORITY, channel_for, deadline_s,
 from deconfliction.hub.hotline.views import escalation_notice, message_view
 from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
+from deconfliction.model.codec import load
 from deconfliction.model.ids import new_id
 from deconfliction.model.message import (
     HUB_SENDER,
@@ -122,7 +123,7 @@ class Hotline:
 
     def _load_messages(self) -> None:
         for stored in self._store.list_objects("message", states=OPEN_STATES):
-            message = Message.from_doc(stored.doc)
+            message = load(Message, stored.doc)
             if not _tracked(message):
                 continue
             self._open[message.id] = message
@@ -166,7 +167,7 @@ class Hotline:
         stored = self._store.get_object("message", message_id)
         if stored is None:
             return None
-        return Message.from_doc(stored.doc), stored.doc.get("alert")
+        return load(Message, stored.doc), stored.doc.get("alert")
 
     def _visible(self, party: str, message_id: str) -> tuple[Message, str | None]:
         found = self._fetch(message_id)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from deconfliction.model.codec import load
 from deconfliction.model.message import Channel, Message, StepKind
 from deconfliction.store import Store
 
@@ -32,19 +32,6 @@ class ChannelStats:
     p95_ack_s: float | None
     escalated: int
     escalations: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "party": self.party,
-            "channel": self.channel.value,
-            "count": self.count,
-            "acknowledged": self.acknowledged,
-            "pending": self.pending,
-            "median_ack_s": self.median_ack_s,
-            "p95_ack_s": self.p95_ack_s,
-            "escalated": self.escalated,
-            "escalations": self.escalations,
-        }
 
 
 def time_to_ack_s(message: Message) -> float | None:
@@ -91,7 +78,7 @@ def stats_of(
     rows: list[ChannelStats] = []
     for party in parties:
         received = [
-            Message.from_doc(stored.doc)
+            load(Message, stored.doc)
             for stored in store.list_objects("message", owner=party)
             if since_s is None or stored.doc["created_s"] >= since_s
         ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from deconfliction.hotline.render import render, render_message
+from deconfliction.model.codec import dump
 from deconfliction.model.message import Message, MessageStep
 from deconfliction.model.party import Party
 from deconfliction.model.place import Place
@@ -14,7 +15,7 @@ from deconfliction.units import format_time
 
 def place_view(place: Place) -> dict[str, Any]:
     """A place with its renderings: decimal degrees and MGRS (``None`` in polar regions)."""
-    return {**place.to_json(), "degrees": place.degrees(), "mgrs": place.mgrs()}
+    return {**dump(place), "degrees": place.degrees(), "mgrs": place.mgrs()}
 
 
 def message_view(message: Message, reader: Party) -> dict[str, Any]:
@@ -23,7 +24,7 @@ def message_view(message: Message, reader: Party) -> dict[str, Any]:
     return {
         **message.to_json(),
         "places": [place_view(place) for place in message.places],
-        "rendered": {**rendered.to_json(), "text": rendered.text},
+        "rendered": {**dump(rendered), "text": rendered.text},
     }
 
 
@@ -41,4 +42,4 @@ def escalation_notice(
         "escalations": step.escalations,
     }
     notice = render("message_escalated", fields, language=reader.language, timezone=reader.timezone)
-    return {**notice.to_json(), "text": notice.text}
+    return {**dump(notice), "text": notice.text}

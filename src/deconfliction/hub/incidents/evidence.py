@@ -21,7 +21,6 @@ involved (the parties of the named tracks): the reporter offers them as its evid
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ import numpy as np
 from shapely.geometry import mapping, shape
 
 from deconfliction.detect.evidence import (
-    ClosestApproach,
     EncounterEvidence,
     PathSummary,
     TrackPath,
@@ -44,6 +42,7 @@ from deconfliction.hub.live.tracks import Tracks
 from deconfliction.hub.parties.registry import Parties
 from deconfliction.model import Report
 from deconfliction.model.alert import AlertKind
+from deconfliction.model.codec import dump, load
 from deconfliction.model.incident import Incident, IncidentKind, TimelineItem, TrackRef
 from deconfliction.model.minima import Minima, domain_pair_key
 from deconfliction.model.zone import ZoneOutline
@@ -103,14 +102,16 @@ class EvidenceTrack:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            **self.ref.to_json(),
+            **dump(self.ref),
             "basis": self.basis.value,
             "spans": [{"start": format_time(a), "end": format_time(b)} for a, b in self.spans],
         }
 
     def to_doc(self) -> dict[str, Any]:
+        """What the store and the journal keep: the ref's party and track as members of
+        their own (not ``codec.dump``'s nested ``ref``), as they always were."""
         return {
-            **self.ref.to_json(),
+            **dump(self.ref),
             "basis": self.basis.value,
             "spans": [list(span) for span in self.spans],
             "alerts": list(self.alerts),
@@ -164,24 +165,6 @@ def _zone(doc: dict[str, Any]) -> ZoneOutline:
     return ZoneOutline(doc["name"], shape(doc["geometry"]), doc["rule"], doc["owner"], doc["state"])
 
 
-def _encounter_doc(encounter: EncounterEvidence) -> dict[str, Any]:
-    approach = encounter.approach
-    return {
-        "a": dataclasses.asdict(encounter.a),
-        "b": dataclasses.asdict(encounter.b),
-        "approach": None if approach is None else dataclasses.asdict(approach),
-    }
-
-
-def _encounter(doc: dict[str, Any]) -> EncounterEvidence:
-    approach = doc["approach"]
-    return EncounterEvidence(
-        PathSummary(**doc["a"]),
-        PathSummary(**doc["b"]),
-        None if approach is None else ClosestApproach(**approach),
-    )
-
-
 @dataclass(frozen=True)
 class Evidence:
     """What the hub computed for an incident when it was filed."""
@@ -227,12 +210,14 @@ class Evidence:
         }
 
     def to_doc(self) -> dict[str, Any]:
+        """What the store and the journal keep: zones with their geometry as GeoJSON and
+        tracks as :meth:`EvidenceTrack.to_doc` writes them, the rest by ``codec.dump``."""
         return {
             "computed_s": self.computed_s,
             "tracks": [t.to_doc() for t in self.tracks],
-            "paths": [dataclasses.asdict(p) for p in self.paths],
-            "encounters": [_encounter_doc(e) for e in self.encounters],
-            "happenings": [dataclasses.asdict(h) for h in self.happenings],
+            "paths": [dump(p) for p in self.paths],
+            "encounters": [dump(e) for e in self.encounters],
+            "happenings": [dump(h) for h in self.happenings],
             "zones": [_zone_doc(z) for z in self.zones],
         }
 
@@ -241,9 +226,9 @@ class Evidence:
         return cls(
             float(doc["computed_s"]),
             tuple(EvidenceTrack.from_doc(t) for t in doc["tracks"]),
-            tuple(PathSummary(**p) for p in doc["paths"]),
-            tuple(_encounter(e) for e in doc["encounters"]),
-            tuple(Happening(**{**h, "audience": tuple(h["audience"])}) for h in doc["happenings"]),
+            tuple(load(PathSummary, p) for p in doc["paths"]),
+            tuple(load(EncounterEvidence, e) for e in doc["encounters"]),
+            tuple(load(Happening, h) for h in doc["happenings"]),
             tuple(_zone(z) for z in doc["zones"]),
         )
 

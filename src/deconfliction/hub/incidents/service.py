@@ -28,6 +28,7 @@ from deconfliction.hub.live.tracks import Tracks
 from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.journal.chain import HUB_PARTY, JournalEntry
+from deconfliction.model.codec import dump, load
 from deconfliction.model.ids import new_id
 from deconfliction.model.incident import Incident, parse_incident
 from deconfliction.model.states import IncidentState
@@ -76,7 +77,7 @@ class Incidents:
         if stored is None:
             raise NotFound(f"no incident {incident_id!r}")
         doc = stored.doc
-        return Incident.from_doc(doc["incident"]), Evidence.from_doc(doc["evidence"]), stored
+        return load(Incident, doc["incident"]), Evidence.from_doc(doc["evidence"]), stored
 
     def _visible(self, incident_id: str, viewer: str | None) -> tuple[Incident, Evidence, int]:
         incident, evidence, stored = self._load(incident_id)
@@ -115,7 +116,7 @@ class Incidents:
         """The incidents the viewer reported or is involved in, oldest first."""
         views = []
         for stored in self._store.list_objects(KIND):
-            incident = Incident.from_doc(stored.doc["incident"])
+            incident = load(Incident, stored.doc["incident"])
             if viewer is None or viewer in incident.parties:
                 evidence = Evidence.from_doc(stored.doc["evidence"])
                 views.append(IncidentView(incident, self.evidence_for(incident, evidence, viewer)))
@@ -212,7 +213,7 @@ class Incidents:
         return IncidentView(changed, self.evidence_for(changed, evidence, actor), entry)
 
     def _save(self, unit: WriteUnit, incident: Incident, evidence: Evidence, version: int) -> None:
-        doc = {"incident": incident.to_doc(), "evidence": evidence.to_doc()}
+        doc = {"incident": dump(incident), "evidence": evidence.to_doc()}
         unit.tx.put_object(
             StoredObject(
                 KIND, incident.id, incident.reporter, version, incident.state.value, unit.now_s, doc

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated
 
 import orjson
 
@@ -19,6 +19,7 @@ from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.journal.chain import JournalEntry
 from deconfliction.model import Rejection, Report, ReportBatch
+from deconfliction.model.codec import TRANSIENT
 from deconfliction.store import Store
 from deconfliction.units import format_time
 
@@ -27,19 +28,16 @@ TRACKS_SEQ = "tracks_seq"  # meta: journal seq up to which the tracks checkpoint
 
 @dataclass(frozen=True)
 class IngestResult:
-    """What became of a batch: stored, already stored before, or rejected (and why)."""
+    """What became of a batch: stored, already stored before, or rejected (and why).
+
+    Its document (``codec.dump``) is the API's answer, without ``entry``: the journal entry
+    that stores the new reports, for the receipt the API adds.
+    """
 
     accepted: int
     duplicates: int
     rejected: list[Rejection]
-    entry: JournalEntry | None  # the journal entry that stores the new reports
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "accepted": self.accepted,
-            "duplicates": self.duplicates,
-            "rejected": [r.to_json() for r in self.rejected],
-        }
+    entry: Annotated[JournalEntry | None, TRANSIENT]
 
 
 def _decode(entry: JournalEntry) -> ReportBatch:

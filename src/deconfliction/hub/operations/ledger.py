@@ -22,6 +22,7 @@ from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.journal.chain import JournalEntry
 from deconfliction.journal.checkpoint import Receipt
+from deconfliction.model.codec import dump
 from deconfliction.store import Store, StoredObject
 
 KIND = "operation"
@@ -88,7 +89,7 @@ class Ledger:
         self, entry: JournalEntry, shown: dict[str, Any], advisories: list[str]
     ) -> dict[str, Any]:
         """The answer to a write: the operation as shown, its advisories, the receipt."""
-        return {**shown, "advisories": advisories, "receipt": self._receipt(entry).to_json()}
+        return {**shown, "advisories": advisories, "receipt": dump(self._receipt(entry))}
 
     def _partners(self, owner: str) -> list[str]:
         return sorted(
