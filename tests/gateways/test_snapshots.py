@@ -10,12 +10,8 @@ import pytest
 
 from deconfliction.detect import MinimaTable, detect_conflicts
 from deconfliction.errors import InvalidInput
-from deconfliction.gateways.snapshot_csv import (
-    CONFLICT_COLUMNS,
-    ConflictWriter,
-    SnapshotReader,
-    format_seconds,
-)
+from deconfliction.gateways.conflict_files import CONFLICT_COLUMNS, ConflictWriter, format_seconds
+from deconfliction.gateways.snapshots import SnapshotReader
 from deconfliction.model.party import Domain
 
 HEADER = "time,party,track,lat,lon,alt_m,gs_mps,course_deg,vs_mps\n"
@@ -47,7 +43,7 @@ def test_reads_one_snapshot_per_time(tmp_path: Path, name: str) -> None:
     assert first.vs_mps.tolist() == [-13.0, 13.33]
     assert first.domain.tolist() == [Domain.AIR.code] * 2
     assert (reader.rows, reader.skipped, reader.tracks, reader.rfc3339) == (3, 0, 2, False)
-    assert reader.bytes_read == reader.total_bytes
+    assert reader.done == reader.total
 
 
 def test_rfc3339_times_columns_in_any_order_and_a_domain_column(tmp_path: Path) -> None:
@@ -116,7 +112,7 @@ def test_empty_files_and_blank_lines(tmp_path: Path) -> None:
 def test_a_file_that_is_not_gzip(tmp_path: Path) -> None:
     path = tmp_path / "in.csv.gz"
     path.write_text(HEADER + ROWS)
-    with pytest.raises(InvalidInput, match="cannot be read as a snapshot CSV"):
+    with pytest.raises(InvalidInput, match="cannot be read as CSV"):
         list(SnapshotReader(path))
 
 
@@ -129,7 +125,7 @@ def test_writes_conflict_rows(tmp_path: Path) -> None:
     (snap,) = list(SnapshotReader(write(tmp_path, text)))
     out = io.StringIO()
     writer = ConflictWriter(out)
-    writer.write(format_seconds(snap.time_s, False), detect_conflicts(snap, MinimaTable()))
+    writer.write(snap.time_s, detect_conflicts(snap, MinimaTable()))
     lines = out.getvalue().splitlines()
     assert lines[0] == ",".join(CONFLICT_COLUMNS)
     assert lines[1] == "100,b1,r1,blue,red,76.850,123.150,100.000,0.0"
