@@ -5,22 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.errors import DeconflictionError, StoreError
-from deconfliction.hub import Hub
-from deconfliction.hub.journal import genesis_key
-from deconfliction.journal.signing import (
-    key_id,
-    load_hub_key,
-    load_or_create_hub_key,
-    parse_public_key,
-)
-from deconfliction.settings import Settings, specs
-from deconfliction.store import SQLiteStore, Store
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from deconfliction.hub import Hub
+    from deconfliction.settings import Settings
+    from deconfliction.store import Store
+
+# Only what every verb needs is imported here; the hub, the store and the keys are imported
+# by the functions that use them, so that `deconfliction --help` starts at once.
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DB = "./deconfliction.db"
@@ -53,6 +52,8 @@ def setting_option(func: F) -> F:
 
 
 def settings_from(pairs: Sequence[tuple[str, str]]) -> Settings:
+    from deconfliction.settings import Settings
+
     return Settings.from_sources(dict(pairs))
 
 
@@ -64,6 +65,14 @@ def key_path_for(db_path: Path) -> Path:
 def hub_key_for(store: Store, key_path: Path) -> Ed25519PrivateKey:
     """The hub's key from ``key_path``; created there only if the journal is new (a missing
     key file for an existing journal is an error, not a reason to make another key)."""
+    from deconfliction.hub.journal import genesis_key
+    from deconfliction.journal.signing import (
+        key_id,
+        load_hub_key,
+        load_or_create_hub_key,
+        parse_public_key,
+    )
+
     if key_path.exists():
         return load_hub_key(key_path)
     recorded = genesis_key(store)
@@ -83,6 +92,10 @@ def opened_hub(
 ) -> Iterator[Hub]:
     """A hub on ``db_path`` for one command, with the key file next to the database (or
     ``key_path``); closed afterwards."""
+    from deconfliction.hub import Hub
+    from deconfliction.settings import Settings
+    from deconfliction.store import SQLiteStore
+
     settings = settings or Settings.from_sources()
     try:
         store = SQLiteStore(db_path, synchronous=settings.sqlite_synchronous)
@@ -110,6 +123,8 @@ def friendly_errors() -> Iterator[None]:
 
 def settings_table() -> str:
     """The settings registry as text (for help and ``deconfliction settings``)."""
+    from deconfliction.settings import specs
+
     lines = []
     for spec in specs():
         unit = f" {spec.unit}" if spec.unit else ""
