@@ -1,4 +1,5 @@
-"""Reading snapshot CSV files (plain and gzip) and writing conflicts."""
+"""Reading snapshots from recorded traffic: snapshot CSV (plain and gzip) and Parquet,
+every malformed row named, in batches of any size."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import gzip
 import io
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 
-from deconfliction.detect import MinimaTable, detect_conflicts
 from deconfliction.errors import InvalidInput
-from deconfliction.gateways.conflict_files import CONFLICT_COLUMNS, ConflictWriter, format_seconds
+from deconfliction.gateways import batches
 from deconfliction.gateways.snapshots import SnapshotReader
 from deconfliction.model.party import Domain
 
@@ -116,23 +119,122 @@ def test_a_file_that_is_not_gzip(tmp_path: Path) -> None:
         list(SnapshotReader(path))
 
 
-def test_writes_conflict_rows(tmp_path: Path) -> None:
-    text = HEADER + (
-        "100,red,r1,0,0,9144,200,90,0\n"
-        "100,blue,b1,0,0.359326,9144,200,270,0\n"
-        "100,green,g1,10,10,9144,200,270,0\n"
+# --- Parquet ---------------------------------------------------------------------------
+
+
+def parquet_of(tmp_path: Path, text: str, name: str = "in.parquet") -> Path:
+    """The CSV ``text`` as a Parquet file (numbers as float64, ids and times as text)."""
+    table = pacsv.read_csv(
+        io.BytesIO(text.encode()),
+        convert_options=pacsv.ConvertOptions(
+            column_types={"time": pa.string(), "party": pa.string(), "track": pa.string()}
+        ),
     )
-    (snap,) = list(SnapshotReader(write(tmp_path, text)))
-    out = io.StringIO()
-    writer = ConflictWriter(out)
-    writer.write(snap.time_s, detect_conflicts(snap, MinimaTable()))
-    lines = out.getvalue().splitlines()
-    assert lines[0] == ",".join(CONFLICT_COLUMNS)
-    assert lines[1] == "100,b1,r1,blue,red,76.850,123.150,100.000,0.0"
-    assert writer.rows == 1
+    path = tmp_path / name
+    pq.write_table(table, path)
+    return path
 
 
-def test_format_seconds() -> None:
-    assert format_seconds(1633608005.0, False) == "1633608005"
-    assert format_seconds(1633608005.25, False) == "1633608005.25"
-    assert format_seconds(1633608005.0, True) == "2021-10-07T12:00:05Z"
+def test_parquet_with_the_snapshot_columns(tmp_path: Path) -> None:
+    reader = SnapshotReader(parquet_of(tmp_path, HEADER + ROWS))
+    snapshots = list(reader)
+    assert [s.time_s for s in snapshots] == [1633608005.0, 1633608010.0]
+    assert snapshots[0].track.tolist() == ["398564", "39a415"]
+    assert snapshots[0].vs_mps.tolist() == [-13.0, 13.33]
+    assert (reader.rows, reader.skipped, reader.tracks, reader.done) == (3, 0, 2, 3)
+    assert reader.progress_unit == "row"
+
+
+def test_parquet_typed_times_and_a_malformed_row_names_its_row(tmp_path: Path) -> None:
+    table = pa.table(
+        {
+            "time": pa.array([1633608005_000, 1633608005_000], pa.timestamp("ms", tz="UTC")),
+            "party": ["AFR", "VLJ"],
+            "track": ["398564", "39a415"],
+            "lat": [48.0, 91.0],
+            "lon": [2.0, 2.0],
+            "alt_m": [6000.0, 6000.0],
+            "gs_mps": [200.0, 200.0],
+            "course_deg": [0.0, 0.0],
+            "vs_mps": [None, 1.0],
+        }
+    )
+    path = tmp_path / "in.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(InvalidInput, match=r"in.parquet: row 2: lat: 91 is outside \[-90, 90\]"):
+        list(SnapshotReader(path))
+    reader = SnapshotReader(path, skip_bad=True)
+    (snap,) = list(reader)
+    assert (snap.time_s, snap.vs_mps.tolist(), reader.skipped, reader.rfc3339) == (
+        1633608005.0,
+        [0.0],
+        1,
+        True,
+    )
+    naive = table.set_column(0, "time", table.column("time").cast(pa.timestamp("ms")))
+    pq.write_table(naive, path)
+    with pytest.raises(InvalidInput, match="without a time zone"):
+        list(SnapshotReader(path))
+
+
+# --- Batches: a file read in pieces of any size ----------------------------------------
+
+
+@pytest.fixture
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CSV read in blocks of a few rows, so that snapshots and errors span batches."""
+    monkeypatch.setattr(batches, "BLOCK_BYTES", 200)
+
+
+def many_rows(snapshots: int = 6, tracks: int = 5) -> str:
+    return "".join(
+        f"{1000 + 5 * k},p{i % 2},t{i},{10 + i},{20 + k / 100},3000,150,90,0\n"
+        for k in range(snapshots)
+        for i in range(tracks)
+    )
+
+
+@pytest.mark.usefixtures("small_blocks")
+def test_snapshots_spanning_batches(tmp_path: Path) -> None:
+    reader = SnapshotReader(write(tmp_path, HEADER + many_rows()))
+    snapshots = list(reader)
+    assert [len(s) for s in snapshots] == [5] * 6
+    assert [s.time_s for s in snapshots] == [1000.0 + 5 * k for k in range(6)]
+    assert snapshots[-1].lon.tolist() == [20.05] * 5
+    assert (reader.rows, reader.tracks) == (30, 5)
+
+
+@pytest.mark.usefixtures("small_blocks")
+@pytest.mark.parametrize(
+    ("line", "row", "message"),
+    [
+        (29, "1025,p0,t9,48,2,abc,0,0,0", "line 29: alt_m: 'abc' is not a number"),
+        (29, "1025,p0,t9,48,2,0,0", "line 29: row: expected 9 fields, got 7"),
+        (29, "1020,p0,t9,48,2,0,0,0,0", "line 29: time: '1020' is earlier than the time of line 27"),
+        (29, "1025,p0,t0,48,2,0,0,0,0", "line 29: track: 't0' of party 'p0' appears twice"),
+        (4, "1000,p0,t0,48,2,0,0,0,0", "line 4: track: 't0' of party 'p0' appears twice"),
+    ],
+)
+def test_malformed_rows_in_later_batches(tmp_path: Path, line: int, row: str, message: str) -> None:
+    lines = (HEADER + many_rows()).splitlines(keepends=True)
+    lines.insert(line - 1, row + "\n")
+    path = write(tmp_path, "".join(lines))
+    with pytest.raises(InvalidInput, match=message):
+        list(SnapshotReader(path))
+    reader = SnapshotReader(path, skip_bad=True)
+    assert sum(len(s) for s in reader) == 30
+    assert (reader.skipped, reader.rows) == (1, 31)
+
+
+@pytest.mark.usefixtures("small_blocks")
+def test_the_first_bad_row_in_file_order_is_named(tmp_path: Path) -> None:
+    """A track twice before a bad number in a later batch: the repeat is named first."""
+    rows = many_rows(2).splitlines(keepends=True)
+    rows.insert(7, "1005,p0,t0,48,2,0,0,0,0\n")  # line 9, a repeat of line 7
+    rows.insert(9, "1005,p0,t9,48,2,0,east,0,0\n")  # line 11, after it
+    path = write(tmp_path, HEADER + "".join(rows))
+    with pytest.raises(InvalidInput, match="line 9: track: 't0' of party 'p0' appears twice"):
+        list(SnapshotReader(path))
+    reader = SnapshotReader(path, skip_bad=True)
+    assert [len(s) for s in reader] == [5, 5]
+    assert reader.skipped == 2

@@ -39,6 +39,15 @@ class Columns:
         """Rows ``index`` of a checked batch."""
         import pyarrow as pa
 
+        if index.size == len(rows):  # every row (the usual case): no copies
+            return cls(
+                time_s=rows.time_s,
+                line=rows.first + rows.position,
+                party=rows.party,
+                track=rows.track,
+                numbers=rows.numbers,
+                domain=rows.domain,
+            )
         take = pa.array(index)
         return cls(
             time_s=rows.time_s[index],
@@ -96,6 +105,12 @@ class Columns:
         track_code = np.asarray(track.indices.to_numpy(), dtype=np.int64)
         keys: IntArray = party_code * max(1, len(track.dictionary)) + track_code
         return keys
+
+    def party_has(self, text: str) -> bool:
+        """Whether a party's name contains ``text``."""
+        import pyarrow.compute as pc
+
+        return bool(pc.any(pc.match_substring(self.party, text)).as_py())
 
     def duplicates(self) -> npt.NDArray[np.bool_] | None:
         """Rows whose ``(party, track)`` came earlier among these rows, or None if none did."""

@@ -33,7 +33,10 @@ if TYPE_CHECKING:
     from deconfliction.detect.snapshot import Snapshot
     from deconfliction.gateways.resample import Resampler
 
-_MERGE_KEYS = 1 << 16  # distinct-track keys gathered before they are merged
+
+
+_SEPARATOR = "\x1f"  # between party and track in the keys that count distinct tracks
+_MERGE_KEYS = 1 << 16  # keys gathered before they are merged with those known
 
 
 class SnapshotReader:
@@ -80,9 +83,11 @@ class SnapshotReader:
         self.track_column = "track"
         self._source = open_source(self.path)
         self.total = self._source.total
+        # Distinct "party<US>track" keys: those merged so far, and those gathered since.
         self._keys: list[pa.Array] = []
         self._known: pa.Array | None = None
-        self._pending_keys = 0
+        self._known_count = 0
+        self._pending = 0
 
     @property
     def done(self) -> int:
@@ -96,7 +101,7 @@ class SnapshotReader:
     @property
     def tracks(self) -> int:
         self._merge_keys()
-        return 0 if self._known is None else len(self._known)
+        return self._known_count
 
     def __iter__(self) -> Iterator[Snapshot]:
         source = self._source
@@ -139,24 +144,31 @@ class SnapshotReader:
     def error(self, at: int, message: str) -> InvalidInput:
         return InvalidInput(f"{self.path}: {self._source.unit} {at}: {message}")
 
-    def count_tracks(self, group: Columns) -> None:
+    def note_tracks(self, group: Columns) -> bool:
+        """Count the group's tracks among those seen; False (and nothing counted) if a
+        track is in it twice."""
         import pyarrow.compute as pc
 
-        keys = pc.unique(pc.binary_join_element_wise(group.party, group.track, "\x1f"))
+        keys = pc.unique(pc.binary_join_element_wise(group.party, group.track, _SEPARATOR))
+        if len(keys) != len(group):
+            return False
+        if group.party_has(_SEPARATOR):  # then two keys may look alike: check exactly
+            if group.duplicates() is not None:
+                return False
         self._keys.append(keys)
-        self._pending_keys += len(keys)
-        if self._pending_keys > max(_MERGE_KEYS, 0 if self._known is None else len(self._known)):
+        self._pending += len(keys)
+        if self._pending > max(_MERGE_KEYS, self._known_count):
             self._merge_keys()
+        return True
 
     def _merge_keys(self) -> None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if not self._keys:
-            return
-        parts = self._keys if self._known is None else [self._known, *self._keys]
-        self._known = pc.unique(pa.concat_arrays(parts))
-        self._keys, self._pending_keys = [], 0
+        if self._keys:
+            self._known = pc.unique(pa.concat_arrays(self._keys))
+            self._keys, self._pending = [self._known], 0
+            self._known_count = len(self._known)
 
 
 class _Grouper:
@@ -215,13 +227,14 @@ class _Grouper:
             return
         group = Columns.join(self.pending)
         self.pending = []
-        repeated = group.duplicates()
-        if repeated is not None:
+        if not self.reader.note_tracks(group):
+            repeated = group.duplicates()
+            assert repeated is not None
             if not self.reader.skip_bad:
                 self._raise_repeated(group, int(np.argmax(repeated)))
             self.reader.skipped += int(np.count_nonzero(repeated))
             group = group.take(np.flatnonzero(~repeated))
-        self.reader.count_tracks(group)
+            self.reader.note_tracks(group)
         if self.resampler is None:
             yield group.snapshot(self.time_s)
         else:
