@@ -210,7 +210,11 @@ def test_snapshots_spanning_batches(tmp_path: Path) -> None:
     [
         (29, "1025,p0,t9,48,2,abc,0,0,0", "line 29: alt_m: 'abc' is not a number"),
         (29, "1025,p0,t9,48,2,0,0", "line 29: row: expected 9 fields, got 7"),
-        (29, "1020,p0,t9,48,2,0,0,0,0", "line 29: time: '1020' is earlier than the time of line 27"),
+        (
+            29,
+            "1020,p0,t9,48,2,0,0,0,0",
+            "line 29: time: '1020' is earlier than the time of line 27",
+        ),
         (29, "1025,p0,t0,48,2,0,0,0,0", "line 29: track: 't0' of party 'p0' appears twice"),
         (4, "1000,p0,t0,48,2,0,0,0,0", "line 4: track: 't0' of party 'p0' appears twice"),
     ],

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from deconfliction.gateways.resample import Resampler
 
 
-
 _SEPARATOR = "\x1f"  # between party and track in the keys that count distinct tracks
 _MERGE_KEYS = 1 << 16  # keys gathered before they are merged with those known
 
