@@ -151,9 +151,9 @@ class SnapshotReader:
         keys = pc.unique(pc.binary_join_element_wise(group.party, group.track, _SEPARATOR))
         if len(keys) != len(group):
             return False
-        if group.party_has(_SEPARATOR):  # then two keys may look alike: check exactly
-            if group.duplicates() is not None:
-                return False
+        # A party named with the separator could make two keys alike: then check exactly.
+        if group.party_has(_SEPARATOR) and group.duplicates() is not None:
+            return False
         self._keys.append(keys)
         self._pending += len(keys)
         if self._pending > max(_MERGE_KEYS, self._known_count):
