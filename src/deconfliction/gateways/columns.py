@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from deconfliction.detect.snapshot import Snapshot
+from deconfliction.gateways import arrow
 from deconfliction.gateways.layouts import NUMBER_FIELDS
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ class Columns:
     @classmethod
     def of(cls, rows: Rows, index: IntArray) -> Columns:
         """Rows ``index`` of a checked batch."""
-        import pyarrow as pa
 
         if index.size == len(rows):  # every row (the usual case): no copies
             return cls(
@@ -48,7 +48,7 @@ class Columns:
                 numbers=rows.numbers,
                 domain=rows.domain,
             )
-        take = pa.array(index)
+        take = arrow.from_numbers(index)
         return cls(
             time_s=rows.time_s[index],
             line=rows.first + rows.position[index],
@@ -59,7 +59,6 @@ class Columns:
         )
 
     def take(self, index: IntArray | slice) -> Columns:
-        import pyarrow as pa
 
         if isinstance(index, slice):
             start, stop, _ = index.indices(len(self))
@@ -68,7 +67,8 @@ class Columns:
                 self.track.slice(start, stop - start),
             )
         else:
-            party, track = self.party.take(pa.array(index)), self.track.take(pa.array(index))
+            take = arrow.from_numbers(index)
+            party, track = self.party.take(take), self.track.take(take)
         return Columns(
             time_s=self.time_s[index],
             line=self.line[index],
@@ -101,8 +101,8 @@ class Columns:
 
         party = pc.dictionary_encode(self.party)
         track = pc.dictionary_encode(self.track)
-        party_code = np.asarray(party.indices.to_numpy(), dtype=np.int64)
-        track_code = np.asarray(track.indices.to_numpy(), dtype=np.int64)
+        party_code = arrow.numbers(party.indices, np.int64)
+        track_code = arrow.numbers(track.indices, np.int64)
         keys: IntArray = party_code * max(1, len(track.dictionary)) + track_code
         return keys
 
@@ -134,8 +134,8 @@ class Columns:
         numbers = self.numbers
         return Snapshot(
             time_s=float(time_s),
-            track=self.track.to_numpy(zero_copy_only=False),
-            party=party.indices.to_numpy().astype(np.int32),
+            track=arrow.texts(self.track),
+            party=arrow.numbers(party.indices, np.int64).astype(np.int32),
             parties=tuple(party.dictionary.to_pylist()),
             lat=numbers["lat"],
             lon=numbers["lon"],

@@ -16,7 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+import numpy as np
+
 from deconfliction.detect.tracks import Conflicts
+from deconfliction.gateways import arrow
 from deconfliction.units import format_time
 
 if TYPE_CHECKING:
@@ -113,18 +116,19 @@ class ParquetConflictWriter:
             return
         pa = self._pa
         snap = conflicts.snapshot
-        parties = pa.array(snap.parties, pa.string())
+        parties = arrow.from_texts(snap.parties)
         n = len(conflicts)
+        times = np.full(n, round(time_s * 1e6), dtype=np.int64)
         columns = [
-            pa.array([round(time_s * 1e6)] * n, pa.int64()).cast(self.schema.field(0).type),
-            pa.array(snap.track[conflicts.index_a], pa.string()),
-            pa.array(snap.track[conflicts.index_b], pa.string()),
-            parties.take(pa.array(snap.party[conflicts.index_a])),
-            parties.take(pa.array(snap.party[conflicts.index_b])),
-            pa.array(conflicts.t_in_s),
-            pa.array(conflicts.t_out_s),
-            pa.array(conflicts.t_cpa_s),
-            pa.array(conflicts.d_cpa_m),
+            arrow.from_numbers(times).cast(self.schema.field(0).type),
+            arrow.from_texts(snap.track[conflicts.index_a]),
+            arrow.from_texts(snap.track[conflicts.index_b]),
+            parties.take(arrow.from_numbers(snap.party[conflicts.index_a])),
+            parties.take(arrow.from_numbers(snap.party[conflicts.index_b])),
+            arrow.from_numbers(conflicts.t_in_s),
+            arrow.from_numbers(conflicts.t_out_s),
+            arrow.from_numbers(conflicts.t_cpa_s),
+            arrow.from_numbers(conflicts.d_cpa_m),
         ]
         self._writer.write_batch(pa.record_batch(columns, schema=self.schema))
         self.rows += n

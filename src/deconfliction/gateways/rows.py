@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from deconfliction.errors import InvalidInput
+from deconfliction.gateways import arrow
 from deconfliction.gateways.layouts import NUMBER_FIELDS, Layout
 from deconfliction.model.party import DOMAINS, Domain
 from deconfliction.units import MAX_UNIX_S, parse_time
@@ -85,7 +86,6 @@ class Rows:
 
 def check(batch: Batch, layout: Layout) -> Rows:
     """Check every row of ``batch`` and convert it to SI (see the module's docstring)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     data = batch.data
@@ -94,7 +94,7 @@ def check(batch: Batch, layout: Layout) -> Rows:
     blank = _blank(data)
     if blank is not None:
         position = np.flatnonzero(~blank).astype(np.int64)
-        data = data.filter(pa.array(~blank))
+        data = data.filter(arrow.from_bools(~blank))
     n = data.num_rows
     bad = np.zeros(n, dtype=bool)
 
@@ -150,7 +150,11 @@ def check(batch: Batch, layout: Layout) -> Rows:
 
 def _blank(data: pa.RecordBatch) -> BoolArray | None:
     """Rows whose every field is empty (blank lines), or None when there are none."""
+    import pyarrow as pa
 
+    for column in data.columns:
+        if column.null_count == 0 and not pa.types.is_string(column.type):
+            return None  # a column without an empty value: no blank row (the usual case)
     first = data.column(0)
     empty = _empty_mask(first)
     if not empty.any():
@@ -164,10 +168,10 @@ def _empty_mask(column: pa.Array) -> BoolArray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    missing = pc.is_null(column)
+    missing = arrow.bools(pc.is_null(column))
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        missing = pc.or_kleene(missing, pc.equal(column, ""))
-    return np.asarray(missing.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)
+        missing |= _is_empty(column)
+    return missing
 
 
 def _text(column: pa.Array) -> pa.Array:
@@ -177,13 +181,14 @@ def _text(column: pa.Array) -> pa.Array:
 
     if not pa.types.is_string(column.type):
         column = pc.cast(column, pa.string())
-    return pc.utf8_trim_whitespace(column.fill_null(""))
+    return pc.utf8_trim_whitespace(column.fill_null(arrow.text("")))
 
 
 def _is_empty(text: pa.Array) -> BoolArray:
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    return np.asarray(pc.equal(text, "").to_numpy(zero_copy_only=False), dtype=bool)
+    return ~arrow.bools(pc.cast(pc.utf8_length(text), pa.bool_()))
 
 
 def _times(column: pa.Array, name: str) -> tuple[FloatArray, bool, BoolArray]:
@@ -199,7 +204,7 @@ def _times(column: pa.Array, name: str) -> tuple[FloatArray, bool, BoolArray]:
                 "(a timestamp type with tz='UTC')"
             )
         per_s = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}[kind.unit]
-        raw = pc.cast(column, pa.int64()).to_numpy(zero_copy_only=False)
+        raw = arrow.numbers(pc.cast(column, pa.int64()), np.int64)
         seconds = np.asarray(raw, dtype=np.float64) / per_s
         timed_as_text = True
     elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
@@ -213,9 +218,7 @@ def _times(column: pa.Array, name: str) -> tuple[FloatArray, bool, BoolArray]:
         except pa.ArrowInvalid:
             encoded = pc.dictionary_encode(text)
             parsed = [_time_or_nan(value) for value in encoded.dictionary.to_pylist()]
-            seconds = np.array(parsed, dtype=np.float64)[
-                encoded.indices.to_numpy(zero_copy_only=False)
-            ]
+            seconds = np.array(parsed, dtype=np.float64)[arrow.numbers(encoded.indices, np.int64)]
             timed_as_text = not all(_is_number(v) for v in encoded.dictionary.to_pylist())
     with np.errstate(invalid="ignore"):
         bad = ~(np.isfinite(seconds) & (seconds >= 0.0) & (seconds < MAX_UNIX_S))
@@ -230,11 +233,7 @@ def _time_or_nan(text: str) -> float:
 
 
 def _float_values(column: pa.Array) -> FloatArray:
-    import pyarrow as pa
-
-    if column.type != pa.float64():
-        column = column.cast(pa.float64())
-    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return arrow.numbers(column)
 
 
 def _numbers(column: pa.Array) -> tuple[FloatArray, BoolArray, BoolArray]:
@@ -242,7 +241,7 @@ def _numbers(column: pa.Array) -> tuple[FloatArray, BoolArray, BoolArray]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    missing = np.asarray(pc.is_null(column).to_numpy(zero_copy_only=False), dtype=bool)
+    missing = arrow.bools(pc.is_null(column))
     if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
         return _float_values(column), missing, np.zeros(len(column), dtype=bool)
     if pa.types.is_decimal(column.type):
@@ -250,7 +249,12 @@ def _numbers(column: pa.Array) -> tuple[FloatArray, BoolArray, BoolArray]:
     text = _text(column)
     missing |= _is_empty(text)
     try:
-        values = _float_values(pc.cast(pc.if_else(pa.array(missing), None, text), pa.float64()))
+        values = _float_values(
+            pc.cast(
+                pc.if_else(arrow.from_bools(missing), pa.nulls(1, pa.string())[0], text),
+                pa.float64(),
+            )
+        )
         return values, missing, np.zeros(len(column), dtype=bool)
     except pa.ArrowInvalid:
         pass
@@ -275,7 +279,7 @@ def _domains(text: pa.Array) -> tuple[npt.NDArray[np.int8], BoolArray]:
         [_AIR if not v else _DOMAIN_CODES.get(v, -1) for v in encoded.dictionary.to_pylist()],
         dtype=np.int8,
     )
-    domain = codes[encoded.indices.to_numpy(zero_copy_only=False)]
+    domain = codes[arrow.numbers(encoded.indices, np.int64)]
     return np.where(domain < 0, _AIR, domain).astype(np.int8), domain < 0
 
 
@@ -287,7 +291,7 @@ def _party_of(data: pa.RecordBatch, layout: Layout, track: pa.Array) -> pa.Array
         return track
     callsign = _text(data.column(layout.callsign))
     airline = pc.match_substring_regex(callsign, _AIRLINE)
-    named = pc.if_else(pc.equal(callsign, ""), track, callsign)
+    named = pc.if_else(arrow.from_bools(_is_empty(callsign)), track, callsign)
     return pc.if_else(airline, pc.utf8_slice_codeunits(callsign, 0, 3), named)
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from deconfliction.errors import InvalidInput
+from deconfliction.gateways import arrow
 from deconfliction.gateways.batches import BadLine, open_source
 from deconfliction.gateways.columns import Columns
 from deconfliction.gateways.layouts import choose_layout
@@ -148,7 +149,8 @@ class SnapshotReader:
         track is in it twice."""
         import pyarrow.compute as pc
 
-        keys = pc.unique(pc.binary_join_element_wise(group.party, group.track, _SEPARATOR))
+        separator = arrow.text(_SEPARATOR)
+        keys = pc.unique(pc.binary_join_element_wise(group.party, group.track, separator))
         if len(keys) != len(group):
             return False
         # A party named with the separator could make two keys alike: then check exactly.
