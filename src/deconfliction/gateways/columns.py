@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 
     from deconfliction.gateways.rows import Rows
 
+SEPARATOR = "\x1f"  # between party and track in the keys that tell tracks apart
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -105,6 +108,69 @@ class Columns:
         track_code = arrow.numbers(track.indices, np.int64)
         keys: IntArray = party_code * max(1, len(track.dictionary)) + track_code
         return keys
+
+    def repeats(self, bounds: list[int]) -> tuple[npt.NDArray[np.bool_] | None, pa.Array]:
+        """Rows whose ``(party, track)`` came earlier in their run of rows (``bounds``: where
+        each run starts, and the end), or None if none did; and the distinct
+        ``party<US>track`` keys of these rows."""
+        import pyarrow.compute as pc
+
+        joined = pc.binary_join_element_wise(self.party, self.track, arrow.text(SEPARATOR))
+        encoded = pc.dictionary_encode(joined)
+        keys = encoded.dictionary
+        if self.party_has(SEPARATOR):  # two keys may look alike: compare the columns
+            parts = [self.take(slice(a, b)).duplicates() for a, b in itertools.pairwise(bounds)]
+            if all(part is None for part in parts):
+                return None, keys
+            sizes = np.diff(bounds)
+            return np.concatenate(
+                [np.zeros(n, bool) if p is None else p for p, n in zip(parts, sizes, strict=True)]
+            ), keys
+        if len(keys) == len(self):
+            return None, keys
+        run = np.repeat(np.arange(len(bounds) - 1, dtype=np.int64), np.diff(bounds))
+        key = run * len(keys) + arrow.numbers(encoded.indices, np.int64)
+        order = np.argsort(key, kind="stable")
+        same = key[order][1:] == key[order][:-1]
+        if not same.any():
+            return None, keys
+        repeated = np.zeros(len(self), dtype=bool)
+        repeated[order[1:][same]] = True
+        return repeated, keys
+
+    def snapshots(self, bounds: list[int]) -> Iterator[Snapshot]:
+        """One snapshot per run of rows (``bounds`` as in :meth:`repeats`), each at most
+        one row per track; parties in order of their first row in all these rows."""
+        import pyarrow.compute as pc
+
+        tracks = arrow.texts(self.track)
+        party = pc.dictionary_encode(self.party)
+        codes = arrow.numbers(party.indices, np.int64)
+        names = party.dictionary.to_pylist()
+        course = np.mod(self.numbers["course_deg"], 360.0)
+        numbers = self.numbers
+        for a, b in itertools.pairwise(bounds):
+            local = codes[a:b]
+            present = np.flatnonzero(np.bincount(local, minlength=len(names)))
+            parties = names
+            if present.size != len(names):
+                remap = np.zeros(len(names), dtype=np.int64)
+                remap[present] = np.arange(present.size)
+                local = remap[local]
+                parties = [names[i] for i in present.tolist()]
+            yield Snapshot(
+                time_s=float(self.time_s[a]),
+                track=tracks[a:b],
+                party=local.astype(np.int32),
+                parties=tuple(parties),
+                lat=numbers["lat"][a:b],
+                lon=numbers["lon"][a:b],
+                alt_m=numbers["alt_m"][a:b],
+                gs_mps=numbers["gs_mps"][a:b],
+                course_deg=course[a:b],
+                vs_mps=numbers["vs_mps"][a:b],
+                domain=self.domain[a:b],
+            )
 
     def party_has(self, text: str) -> bool:
         """Whether a party's name contains ``text``."""

@@ -30,15 +30,22 @@ class Resampler:
         self._last_s = -math.inf  # the time of the latest report
 
     def add(self, reports: Columns) -> Iterator[Snapshot]:
-        """Reports of one time, later than every earlier call's."""
-        time_s = float(reports.time_s[0])
+        """Reports in time order, all later than those of earlier calls."""
+        times = reports.time_s
         if self._next_s is None:
-            self._next_s = self._grid_at_or_after(time_s)
-        while time_s > self._next_s:  # every report at or before the grid time is in
+            self._next_s = self._grid_at_or_after(float(times[0]))
+        while True:
+            # Every report at or before the grid time is in once a later one has come.
+            cut = int(np.searchsorted(times, self._next_s, side="right"))
+            if cut == len(reports):
+                break
+            if cut:
+                self._arrived.append(reports.take(slice(0, cut)))
+                reports, times = reports.take(slice(cut, len(reports))), times[cut:]
             yield from self._emit(self._next_s)
-            self._next_s = self._grid_at_or_after(self._next_s + self.every_s, time_s)
+            self._next_s = self._grid_at_or_after(self._next_s + self.every_s, float(times[0]))
         self._arrived.append(reports)
-        self._last_s = time_s
+        self._last_s = float(times[-1])
 
     def finish(self) -> Iterator[Snapshot]:
         """The grid times up to the latest report."""

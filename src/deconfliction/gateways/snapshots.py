@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from deconfliction.errors import InvalidInput
-from deconfliction.gateways import arrow
 from deconfliction.gateways.batches import BadLine, open_source
 from deconfliction.gateways.columns import Columns
 from deconfliction.gateways.layouts import choose_layout
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
     from deconfliction.gateways.resample import Resampler
 
 
-_SEPARATOR = "\x1f"  # between party and track in the keys that count distinct tracks
 _MERGE_KEYS = 1 << 16  # keys gathered before they are merged with those known
 
 
@@ -144,23 +142,12 @@ class SnapshotReader:
     def error(self, at: int, message: str) -> InvalidInput:
         return InvalidInput(f"{self.path}: {self._source.unit} {at}: {message}")
 
-    def note_tracks(self, group: Columns) -> bool:
-        """Count the group's tracks among those seen; False (and nothing counted) if a
-        track is in it twice."""
-        import pyarrow.compute as pc
-
-        separator = arrow.text(_SEPARATOR)
-        keys = pc.unique(pc.binary_join_element_wise(group.party, group.track, separator))
-        if len(keys) != len(group):
-            return False
-        # A party named with the separator could make two keys alike: then check exactly.
-        if group.party_has(_SEPARATOR) and group.duplicates() is not None:
-            return False
+    def note_keys(self, keys: pa.Array) -> None:
+        """Count distinct ``party<US>track`` keys among those seen."""
         self._keys.append(keys)
         self._pending += len(keys)
         if self._pending > max(_MERGE_KEYS, self._known_count):
             self._merge_keys()
-        return True
 
     def _merge_keys(self) -> None:
         import pyarrow as pa
@@ -173,7 +160,12 @@ class SnapshotReader:
 
 
 class _Grouper:
-    """Good rows into snapshots: the time-order and one-row-per-track checks."""
+    """Good rows into snapshots: the time-order and one-row-per-track checks.
+
+    The rows of a batch are handled together: the times that are complete (a later time
+    follows them) are checked and become snapshots at once; the rows of the latest time
+    wait for the next batch, which may have more of them.
+    """
 
     def __init__(self, reader: SnapshotReader, resampler: Resampler | None) -> None:
         self.reader = reader
@@ -201,45 +193,48 @@ class _Grouper:
         if not index.size:
             return
         good = Columns.of(rows, index)
-        starts = np.flatnonzero(good.time_s[1:] != good.time_s[:-1]) + 1
-        bounds = [0, *starts.tolist(), len(good)]
-        for start, stop in itertools.pairwise(bounds):
-            part = good.take(slice(start, stop))
-            if float(part.time_s[0]) != self.time_s:
-                yield from self._flush()
-                self.time_s = float(part.time_s[0])
-            self.pending.append(part)
+        changes = np.flatnonzero(good.time_s[1:] != good.time_s[:-1]) + 1
+        first_end = int(changes[0]) if changes.size else len(good)
+        if float(good.time_s[0]) == self.time_s:  # more rows of the pending time
+            self.pending.append(good.take(slice(0, first_end)) if changes.size else good)
+            if not changes.size:
+                return
+            start = first_end
+        else:
+            start = 0
+        last = int(changes[-1]) if changes.size else 0
+        complete = [*self.pending, good.take(slice(start, last))] if last > start else self.pending
+        self.pending = [good.take(slice(last, len(good)))]
+        if complete:
+            yield from self._emit(Columns.join(complete))
+        self.time_s = float(good.time_s[last])
 
     def finish(self) -> Iterator[Snapshot]:
-        yield from self._flush()
+        if self.pending:
+            yield from self._emit(Columns.join(self.pending))
+            self.pending = []
         if self.resampler is not None:
             yield from self.resampler.finish()
 
     def check_pending(self) -> None:
         """Raise for a repeated track among the pending rows (strict reads)."""
-        if self.pending:
-            group = Columns.join(self.pending)
-            repeated = group.duplicates()
-            if repeated is not None:
-                self._raise_repeated(group, int(np.argmax(repeated)))
+        self._check_group(self.pending)
 
-    def _flush(self) -> Iterator[Snapshot]:
-        if not self.pending:
-            return
-        group = Columns.join(self.pending)
-        self.pending = []
-        if not self.reader.note_tracks(group):
-            repeated = group.duplicates()
-            assert repeated is not None
+    def _emit(self, rows: Columns) -> Iterator[Snapshot]:
+        """Complete times (in order): checked for repeated tracks, counted, handed on."""
+        bounds = _bounds(rows.time_s)
+        repeated, keys = rows.repeats(bounds)
+        if repeated is not None:
             if not self.reader.skip_bad:
-                self._raise_repeated(group, int(np.argmax(repeated)))
+                self._raise_repeated(rows, int(np.argmax(repeated)))
             self.reader.skipped += int(np.count_nonzero(repeated))
-            group = group.take(np.flatnonzero(~repeated))
-            self.reader.note_tracks(group)
-        if self.resampler is None:
-            yield group.snapshot(self.time_s)
+            rows = rows.take(np.flatnonzero(~repeated))
+            bounds = _bounds(rows.time_s)
+        self.reader.note_keys(keys)
+        if self.resampler is not None:
+            yield from self.resampler.add(rows)
         else:
-            yield from self.resampler.add(group)
+            yield from rows.snapshots(bounds)
 
     def _raise_first(self, rows: Rows, first: int, before: np.ndarray) -> None:
         """Raise for the first bad row in file order: a repeated track among the good rows
@@ -248,12 +243,10 @@ class _Grouper:
         groups = list(self.pending)
         if good.size:
             part = Columns.of(rows, good)
-            starts = np.flatnonzero(part.time_s[1:] != part.time_s[:-1]) + 1
-            bounds = [0, *starts.tolist(), len(part)]
-            first_time = float(part.time_s[0])
+            bounds = _bounds(part.time_s)
             for start, stop in itertools.pairwise(bounds):
                 piece = part.take(slice(start, stop))
-                if start == 0 and first_time == self.time_s:
+                if start == 0 and float(part.time_s[0]) == self.time_s:
                     groups.append(piece)
                     continue
                 self._check_group(groups)
@@ -283,7 +276,13 @@ class _Grouper:
     def _raise_repeated(self, group: Columns, i: int) -> None:
         track = group.track[i].as_py()
         party = group.party[i].as_py()
-        name = self.reader.track_column
         raise self.reader.error(
-            int(group.line[i]), f"{name}: {track!r} of party {party!r} appears twice at this time"
+            int(group.line[i]),
+            f"{self.reader.track_column}: {track!r} of party {party!r} appears twice at this time",
         )
+
+
+def _bounds(times: np.ndarray) -> list[int]:
+    """Where each run of one time starts, and the end."""
+    changes = np.flatnonzero(times[1:] != times[:-1]) + 1
+    return [0, *changes.tolist(), len(times)]
