@@ -163,8 +163,8 @@ def bench_help(repeats: int) -> None:
     print(f"  python -c pass         median {statistics.median(bare):6.3f} s")
 
 
-def bench_detect(folder: Path, repeats: int) -> None:
-    for kind in ("dense", "global"):
+def bench_detect(folder: Path, repeats: int, kinds: list[str]) -> None:
+    for kind in kinds:
         source = folder / f"{kind}.csv"
         write_detect_workload(kind, source)
         ours_out, ref_out = folder / f"{kind}-ours.csv", folder / f"{kind}-reference.csv"
@@ -284,6 +284,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--only", default="help,detect,parse", help="parts, comma-separated")
     parser.add_argument("--rows", type=int, default=10_000_000, help="rows of the parse file")
     parser.add_argument("--repeats", type=int, default=5, help="runs of each timed command")
+    parser.add_argument("--layouts", default="dense,global", help="detect: bench.detect layouts")
     parser.add_argument("--keep", type=Path, help="generate the files here and keep them")
     parser.add_argument("--child", nargs=2, metavar=("STAGE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -298,7 +299,7 @@ def main(argv: list[str]) -> int:
         if "help" in parts:
             bench_help(max(args.repeats, 11))
         if "detect" in parts:
-            bench_detect(folder, args.repeats)
+            bench_detect(folder, args.repeats, args.layouts.split(","))
         if "parse" in parts:
             bench_parse(folder, args.rows)
     finally:

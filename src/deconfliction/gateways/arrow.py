@@ -7,6 +7,7 @@ the same for the few types the readers use, without it.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -82,15 +83,18 @@ def from_texts(values: Any) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets), data])
 
 
+@functools.lru_cache(maxsize=64)
 def text(value: str) -> pa.Scalar:
     """A string scalar, to pass to compute functions (which convert Python values through
     the same pandas check)."""
     return from_texts([value])[0]
 
 
+@functools.lru_cache(maxsize=4)
 def boolean(value: bool) -> pa.Scalar:
     return from_bools(np.array([value]))[0]
 
 
+@functools.lru_cache(maxsize=16)
 def number(value: float) -> pa.Scalar:
     return from_numbers(np.array([value], dtype=np.float64))[0]
