@@ -123,11 +123,17 @@ def detect(
         time,party,track,lat,lon,alt_m,gs_mps,course_deg,vs_mps
 
     with time in unix seconds or RFC 3339, and optionally a domain column (air, ground,
-    sea; air by default). Each distinct time is one snapshot. ADS-B recordings in the
-    columns of the traffic library or of OpenSky (timestamp,icao24,callsign,latitude,
-    longitude,altitude,groundspeed,track,vertical_rate, in feet, knots and ft/min) are read
-    too: each airline (the callsign's designator) stands for a party. Where each aircraft
-    is reported at its own times, --every resamples the reports onto a grid of snapshots.
+    sea; air by default). Each distinct time is one snapshot. Recorded ADS-B is read too,
+    in the columns of the traffic library (altitude in feet, ground speed in knots,
+    vertical rate in ft/min)
+
+    \b
+        timestamp,icao24,callsign,latitude,longitude,altitude,groundspeed,track,vertical_rate
+
+    or of OpenSky's state vectors (time,icao24,callsign,lat,lon,baroaltitude,velocity,
+    heading,vertrate; SI units): each airline (the callsign's designator) stands for a party.
+    Where each aircraft is reported at its own times, --every resamples the reports onto a
+    grid of snapshots.
 
     Each track moves in a straight line at its ground speed, course and vertical rate; two
     tracks of different parties (of any, with --same-party) conflict when they are closer
