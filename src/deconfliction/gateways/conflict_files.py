@@ -23,6 +23,7 @@ from deconfliction.gateways import arrow
 from deconfliction.units import format_time
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
 CONFLICT_COLUMNS = (
@@ -94,7 +95,9 @@ def open_output(path: str | os.PathLike[str]) -> TextIO:
 
 
 class ParquetConflictWriter:
-    """Writes conflicts to a Parquet file, one row group per so many rows."""
+    """Writes conflicts to a Parquet file, in row groups of about :data:`ROW_GROUP_ROWS`."""
+
+    ROW_GROUP_ROWS = 1 << 17
 
     def __init__(self, path: Path) -> None:
         import pyarrow as pa
@@ -109,6 +112,8 @@ class ParquetConflictWriter:
             ]
         )
         self._writer: pq.ParquetWriter = pq.ParquetWriter(str(path), self.schema)
+        self._batches: list[pa.RecordBatch] = []
+        self._buffered = 0
         self.rows = 0
 
     def write(self, time_s: float, conflicts: Conflicts) -> None:
@@ -130,10 +135,20 @@ class ParquetConflictWriter:
             arrow.from_numbers(conflicts.t_cpa_s),
             arrow.from_numbers(conflicts.d_cpa_m),
         ]
-        self._writer.write_batch(pa.record_batch(columns, schema=self.schema))
+        self._batches.append(pa.record_batch(columns, schema=self.schema))
+        self._buffered += n
         self.rows += n
+        if self._buffered >= self.ROW_GROUP_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._batches:
+            table = self._pa.Table.from_batches(self._batches, schema=self.schema)
+            self._writer.write_table(table, row_group_size=max(1, self._buffered))
+            self._batches, self._buffered = [], 0
 
     def close(self) -> None:
+        self._flush()
         self._writer.close()
 
 
