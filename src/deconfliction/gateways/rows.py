@@ -181,7 +181,9 @@ def _text(column: pa.Array) -> pa.Array:
 
     if not pa.types.is_string(column.type):
         column = pc.cast(column, pa.string())
-    return pc.utf8_trim_whitespace(column.fill_null(arrow.text("")))
+    if column.null_count:
+        column = column.fill_null(arrow.text(""))
+    return pc.utf8_trim_whitespace(column)
 
 
 def _is_empty(text: pa.Array) -> BoolArray:
@@ -211,11 +213,13 @@ def _times(column: pa.Array, name: str) -> tuple[FloatArray, bool, BoolArray]:
         seconds = _float_values(column)
         timed_as_text = False
     else:
-        text = _text(column)
-        try:
-            seconds = _float_values(pc.cast(text, pa.float64()))
+        if not pa.types.is_string(kind):
+            column = pc.cast(column, pa.string())
+        try:  # unix seconds (the usual case): no need to trim them first
+            seconds = _float_values(pc.cast(column, pa.float64()))
             timed_as_text = False
         except pa.ArrowInvalid:
+            text = _text(column)
             encoded = pc.dictionary_encode(text)
             parsed = [_time_or_nan(value) for value in encoded.dictionary.to_pylist()]
             seconds = np.array(parsed, dtype=np.float64)[arrow.numbers(encoded.indices, np.int64)]
