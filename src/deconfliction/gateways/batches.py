@@ -266,7 +266,9 @@ class ParquetSource(Source):
 
         self.path = path
         try:
-            self._file = pq.ParquetFile(str(path))
+            # Column chunks are streamed through a small buffer rather than read (and
+            # pre-buffered) whole: memory stays flat however large the row groups.
+            self._file = pq.ParquetFile(str(path), buffer_size=BLOCK_BYTES, pre_buffer=False)
         except (OSError, pa.ArrowException) as error:
             raise InvalidInput(f"{path}: cannot be read as Parquet: {error}") from None
         self.header = list(self._file.schema_arrow.names)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from deconfliction.gateways.resample import Resampler
 
 
-_MERGE_KEYS = 1 << 20  # keys gathered before they are merged with those known
+_MERGE_KEYS = 1 << 18  # keys gathered before they are merged with those known
 
 
 class SnapshotReader:
