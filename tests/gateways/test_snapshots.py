@@ -242,3 +242,9 @@ def test_the_first_bad_row_in_file_order_is_named(tmp_path: Path) -> None:
     reader = SnapshotReader(path, skip_bad=True)
     assert [len(s) for s in reader] == [5, 5]
     assert reader.skipped == 2
+
+
+def test_a_byte_order_mark_and_crlf_line_ends(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + ROWS).replace("\n", "\r\n").encode())
+    assert [len(s) for s in SnapshotReader(path)] == [2, 1]

@@ -250,9 +250,10 @@ def _gzipped(path: Path) -> bool:
 
 
 def _open_text(path: Path) -> io.TextIOWrapper:
+    # utf-8-sig: a byte-order mark (as spreadsheets write) is not part of the first name.
     if _gzipped(path):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
 
 
 class ParquetSource(Source):
