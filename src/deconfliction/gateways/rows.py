@@ -86,8 +86,6 @@ class Rows:
 
 def check(batch: Batch, layout: Layout) -> Rows:
     """Check every row of ``batch`` and convert it to SI (see the module's docstring)."""
-    import pyarrow.compute as pc
-
     data = batch.data
     source = layout.source
     position = np.arange(data.num_rows, dtype=np.int64)
@@ -119,20 +117,28 @@ def check(batch: Batch, layout: Layout) -> Rows:
             numbers[name] = np.zeros(n)
             continue
         values, missing, not_number = _numbers(data.column(column))
+        low, high = _RANGES.get(name, (-math.inf, math.inf))
+        scale = layout.scale.get(name)
+        if not missing.any() and not not_number.any():  # the usual case: every value a number
+            with np.errstate(invalid="ignore"):
+                wrong = ~np.isfinite(values)
+                if name in _RANGES:
+                    wrong |= (values < low) | (values > high)
+            bad |= wrong
+            # A copy: the values may be a read-only view of Arrow's buffer.
+            numbers[name] = values * scale if scale is not None else values.copy()
+            continue
         may_be_empty = np.ones(n, dtype=bool) if name == "vs_mps" else None
         if name == "alt_m":
             may_be_empty = domain != _AIR
         empty_ok = missing & may_be_empty if may_be_empty is not None else np.zeros(n, bool)
         with np.errstate(invalid="ignore"):
-            low, high = _RANGES.get(name, (-math.inf, math.inf))
             wrong = not_number | (missing & ~empty_ok)
             wrong |= ~missing & ~not_number & (~np.isfinite(values) | (values < low))
             wrong |= ~missing & ~not_number & (values > high)
         bad |= wrong
         values = np.where(empty_ok, 0.0, values)
-        scale = layout.scale.get(name)
         numbers[name] = values * scale if scale is not None else values
-    del pc  # imported for its kernels' registration only
     return Rows(
         first=batch.first,
         position=position,
