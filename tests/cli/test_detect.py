@@ -13,7 +13,8 @@ from click.testing import CliRunner, Result
 
 from deconfliction.cli import main
 from deconfliction.detect import MinimaTable
-from deconfliction.gateways.snapshot_csv import CONFLICT_COLUMNS, SnapshotReader
+from deconfliction.gateways.conflict_files import CONFLICT_COLUMNS
+from deconfliction.gateways.snapshots import SnapshotReader
 from tests.detect.reference import Pair, all_pairs_conflicts, reference_classes
 
 HEADER = "time,party,track,lat,lon,alt_m,gs_mps,course_deg,vs_mps\n"

@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from deconfliction.errors import DeconflictionError
-from deconfliction.gateways.webhook import WebhookSender
-from deconfliction.hub import Hub, hub_key_for, key_path_for
-from deconfliction.settings import Settings, specs
-from deconfliction.store import SQLiteStore
+
+if TYPE_CHECKING:
+    from deconfliction.hub import Hub
+    from deconfliction.settings import Settings
+
+# Only what every verb needs is imported here; the hub, the store and the keys are imported
+# by the functions that use them, so that `deconfliction --help` starts at once.
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DB = "./deconfliction.db"
@@ -46,7 +49,16 @@ def setting_option(func: F) -> F:
 
 
 def settings_from(pairs: Sequence[tuple[str, str]]) -> Settings:
+    from deconfliction.settings import Settings
+
     return Settings.from_sources(dict(pairs))
+
+
+def key_path_for(db_path: Path) -> Path:
+    """Where the hub's key is kept by default (see :func:`deconfliction.hub.key_path_for`)."""
+    from deconfliction.hub.journal import key_path_for as next_to
+
+    return next_to(db_path)
 
 
 @contextmanager
@@ -55,6 +67,11 @@ def opened_hub(
 ) -> Iterator[Hub]:
     """A hub on ``db_path`` for one command, with the key file next to the database (or
     ``key_path``); closed afterwards."""
+    from deconfliction.gateways.webhook import WebhookSender
+    from deconfliction.hub import Hub, hub_key_for
+    from deconfliction.settings import Settings
+    from deconfliction.store import SQLiteStore
+
     settings = settings or Settings.from_sources()
     try:
         store = SQLiteStore(db_path, synchronous=settings.sqlite_synchronous)
@@ -87,6 +104,8 @@ def friendly_errors() -> Iterator[None]:
 
 def settings_table() -> str:
     """The settings registry as text (for help and ``deconfliction settings``)."""
+    from deconfliction.settings import specs
+
     lines = []
     for spec in specs():
         unit = f" {spec.unit}" if spec.unit else ""

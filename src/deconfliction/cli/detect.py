@@ -1,4 +1,5 @@
-"""`deconfliction detect`: track–track conflicts of every snapshot of a snapshot CSV."""
+"""`deconfliction detect`: track–track conflicts of every snapshot of a file of recorded
+traffic."""
 
 from __future__ import annotations
 
@@ -7,19 +8,16 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 import click
 
+from deconfliction.cli.reading import reading_options, with_progress
 from deconfliction.errors import DeconflictionError, InvalidInput
 from deconfliction.units import parse_distance_m, parse_duration_s
 
 if TYPE_CHECKING:
-    from deconfliction.detect.snapshot import Snapshot
-    from deconfliction.gateways.snapshot_csv import SnapshotReader
-
-# Inputs at least this large get a progress bar (when stderr is a terminal).
-_PROGRESS_MIN_BYTES = 256 << 10
+    from deconfliction.gateways.conflict_files import Writer
 
 
 def _positive(value: str, parse: Callable[[str, str], float], name: str) -> float:
@@ -42,40 +40,39 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
 
 
 @contextlib.contextmanager
-def _output(path: Path | None) -> Iterator[TextIO]:
-    from deconfliction.gateways.snapshot_csv import open_output
+def _writer(path: Path | None, rfc3339: Callable[[], bool]) -> Iterator[Writer]:
+    """Conflicts to ``path`` (Parquet or CSV by its suffix) or to stdout."""
+    from deconfliction.gateways.conflict_files import (
+        ConflictWriter,
+        ParquetConflictWriter,
+        is_parquet_name,
+        open_output,
+    )
 
     if path is None:
-        yield sys.stdout
+        yield ConflictWriter(sys.stdout, rfc3339)
+        return
+    if is_parquet_name(path):
+        parquet = ParquetConflictWriter(path)
+        try:
+            yield parquet
+        finally:
+            parquet.close()
         return
     with open_output(path) as stream:
-        yield stream
-
-
-def _snapshots(reader: SnapshotReader) -> Iterator[Snapshot]:
-    """The reader's snapshots, with a progress bar on stderr when it is a terminal."""
-    if not sys.stderr.isatty() or reader.total_bytes < _PROGRESS_MIN_BYTES:
-        yield from reader
-        return
-    with click.progressbar(
-        length=reader.total_bytes, label="detect", file=sys.stderr, show_eta=True
-    ) as bar:
-        done = 0
-        for snapshot in reader:
-            bar.update(reader.bytes_read - done)
-            done = reader.bytes_read
-            yield snapshot
+        yield ConflictWriter(stream, rfc3339)
 
 
 @click.command("detect")
 @click.argument(
-    "input_csv", metavar="IN.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    "input_path", metavar="IN", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write the conflicts here (.gz compresses) instead of to stdout.",
+    help="Write the conflicts here instead of to stdout: .parquet writes Parquet, .csv.gz "
+    "compressed CSV, anything else CSV.",
 )
 @click.option(
     "--horizontal",
@@ -105,29 +102,44 @@ def _snapshots(reader: SnapshotReader) -> Iterator[Snapshot]:
 @click.option(
     "--skip-bad", is_flag=True, help="Skip malformed rows (and say how many) instead of stopping."
 )
+@reading_options
 def detect(
-    input_csv: Path,
+    input_path: Path,
     output: Path | None,
     horizontal: float,
     vertical: float,
     lookahead: float,
     same_party: bool,
     skip_bad: bool,
+    columns: str,
+    every: float | None,
+    max_age: float,
 ) -> None:
-    """Find track–track conflicts in each snapshot of a snapshot CSV.
+    """Find track–track conflicts in each snapshot of a file of recorded traffic.
 
-    IN.csv (or .csv.gz) is sorted by time and has the columns
+    IN is CSV (.csv, or .csv.gz), or Parquet (.parquet), sorted by time, with the columns
 
     \b
         time,party,track,lat,lon,alt_m,gs_mps,course_deg,vs_mps
 
     with time in unix seconds or RFC 3339, and optionally a domain column (air, ground,
-    sea; air by default). Each distinct time is one snapshot. Each track moves in a
-    straight line at its ground speed, course and vertical rate; two tracks of different
-    parties (of any, with --same-party) conflict when they are closer than the horizontal
-    and the vertical minimum at the same moment within the lookahead. Ground pairs use
-    1 km / 600 s with altitude ignored, sea pairs 1 nm / 600 s; mixed domains are not
-    checked. The output has the columns
+    sea; air by default). Each distinct time is one snapshot. Recorded ADS-B is read too,
+    in the columns of the traffic library (altitude in feet, ground speed in knots,
+    vertical rate in ft/min)
+
+    \b
+        timestamp,icao24,callsign,latitude,longitude,altitude,groundspeed,track,vertical_rate
+
+    or of OpenSky's state vectors (time,icao24,callsign,lat,lon,baroaltitude,velocity,
+    heading,vertrate; SI units): each airline (the callsign's designator) stands for a party.
+    Where each aircraft is reported at its own times, --every resamples the reports onto a
+    grid of snapshots.
+
+    Each track moves in a straight line at its ground speed, course and vertical rate; two
+    tracks of different parties (of any, with --same-party) conflict when they are closer
+    than the horizontal and the vertical minimum at the same moment within the lookahead.
+    Ground pairs use 1 km / 600 s with altitude ignored, sea pairs 1 nm / 600 s; mixed
+    domains are not checked. The output has the columns
 
     \b
         time,track_a,track_b,party_a,party_b,t_in_s,t_out_s,t_cpa_s,d_cpa_m
@@ -137,7 +149,7 @@ def detect(
     # numpy and the detector load only when the command runs, not for every other verb.
     from deconfliction.detect.minima import MinimaTable
     from deconfliction.detect.tracks import detect_conflicts
-    from deconfliction.gateways.snapshot_csv import ConflictWriter, SnapshotReader, format_seconds
+    from deconfliction.gateways.snapshots import SnapshotReader
     from deconfliction.model.minima import Minima
     from deconfliction.process import tune_malloc
 
@@ -145,14 +157,15 @@ def detect(
     started = time.perf_counter()
     try:
         minima = MinimaTable().with_air(Minima(horizontal, vertical, lookahead))
-        reader = SnapshotReader(input_csv, skip_bad=skip_bad)
+        reader = SnapshotReader(
+            input_path, skip_bad=skip_bad, columns=columns, every_s=every, max_age_s=max_age
+        )
         snapshots = 0
-        with _output(output) as stream:
-            writer = ConflictWriter(stream)
-            for snapshot in _snapshots(reader):
+        with _writer(output, lambda: reader.rfc3339) as writer:
+            for snapshot in with_progress(reader, "detect"):
                 snapshots += 1
                 conflicts = detect_conflicts(snapshot, minima, same_party=same_party)
-                writer.write(format_seconds(snapshot.time_s, reader.rfc3339), conflicts)
+                writer.write(snapshot.time_s, conflicts)
     except DeconflictionError as error:
         click.echo(f"error: {error.message}", err=True)
         sys.exit(1)

@@ -7,27 +7,21 @@ import contextlib
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
-import orjson
 from click.core import ParameterSource
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from deconfliction.clock import SystemClock
+from deconfliction.cli.common import key_path_for
 from deconfliction.errors import DeconflictionError
-from deconfliction.hub import HubJournal, StoreJournalSource, key_path_for
-from deconfliction.journal.checkpoint import Checkpoint
-from deconfliction.journal.redact import AnyEntry
-from deconfliction.journal.signing import key_id, load_hub_key, parse_public_key, public_key_b64
-from deconfliction.journal.source import (
-    ExportFileSource,
-    JournalSource,
-    export_source,
-    verify_source,
-)
-from deconfliction.model.codec import dump
-from deconfliction.store import SQLiteStore
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from deconfliction.journal.checkpoint import Checkpoint
+    from deconfliction.journal.redact import AnyEntry
+    from deconfliction.journal.source import JournalSource
+    from deconfliction.store import SQLiteStore
 
 PROGRESS_EVERY = 100_000  # entries between two progress lines on standard error
 
@@ -76,6 +70,8 @@ class _Progress:
 
 
 def _database(db_path: Path) -> SQLiteStore:
+    from deconfliction.store import SQLiteStore
+
     if not db_path.is_file():
         raise click.ClickException(f"no database at {db_path}")
     try:
@@ -100,6 +96,8 @@ def _where(file_path: Path | None, db_path: Path | None) -> Path | None:
 
 
 def _source(file_path: Path | None) -> JournalSource:
+    from deconfliction.journal.source import ExportFileSource
+
     if file_path is None:
         raise click.UsageError("say where the journal is: --db DATABASE or --file EXPORT.jsonl")
     try:
@@ -110,6 +108,8 @@ def _source(file_path: Path | None) -> JournalSource:
 
 def _file_key(db_path: Path) -> str | None:
     """The public half of the key file next to the database, if there is one."""
+    from deconfliction.journal.signing import key_id, load_hub_key, public_key_b64
+
     path = key_path_for(db_path)
     if not path.exists():
         return None
@@ -124,6 +124,10 @@ def _file_key(db_path: Path) -> str | None:
 def _sign_head(store: SQLiteStore, key_path: Path) -> Checkpoint | None:
     """Sign the head with the hub's key before exporting, so that entries removed from the
     end of the export show; warn and go on if that cannot be done."""
+    from deconfliction.clock import SystemClock
+    from deconfliction.hub.journal import HubJournal
+    from deconfliction.journal.signing import load_hub_key
+
     if not key_path.exists():
         click.echo(f"warning: no hub key file at {key_path}; no checkpoint signed now", err=True)
         return None
@@ -135,6 +139,8 @@ def _sign_head(store: SQLiteStore, key_path: Path) -> Checkpoint | None:
 
 
 def _key(text: str, what: str) -> Ed25519PublicKey:
+    from deconfliction.journal.signing import parse_public_key
+
     candidate = Path(text)
     if not text.strip().startswith("-----") and candidate.is_file():
         text = candidate.read_text(encoding="ascii", errors="replace")
@@ -183,6 +189,9 @@ def verify(
     Reads the hub's database (--db) or an export (--file). Exits 0 and prints OK with counts
     when everything verifies, 1 otherwise. Progress goes to standard error.
     """
+    from deconfliction.hub.journal import StoreJournalSource
+    from deconfliction.journal.source import verify_source
+
     database = _where(file_path, db_path)
     trusted = None if key is None else _key(key, "--key")
     parties = {}
@@ -241,6 +250,9 @@ def export(
     file next to the database, or --key-file), so that an export of the whole journal ends
     with a signature over its last entry.
     """
+    from deconfliction.hub.journal import StoreJournalSource
+    from deconfliction.journal.source import export_source
+
     database = _where(file_path, db_path)
     store = None
     try:
@@ -272,6 +284,13 @@ def export(
 def checkpoint(db_path: Path | None, key_file: Path | None) -> None:
     """Sign a checkpoint of the journal's head now (works while the hub runs) and print it
     as JSON. If the head has not moved since the latest checkpoint, print that one."""
+    import orjson
+
+    from deconfliction.clock import SystemClock
+    from deconfliction.hub.journal import HubJournal
+    from deconfliction.journal.signing import load_hub_key
+    from deconfliction.model.codec import dump
+
     if db_path is None:
         raise click.UsageError("say which database: --db DATABASE")
     store = _database(db_path)

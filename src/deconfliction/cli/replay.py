@@ -6,24 +6,19 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from deconfliction.cli.common import friendly_errors, setting_option, settings_from
-from deconfliction.clock import ManualClock
+from deconfliction.cli.reading import reading_options, with_progress
 from deconfliction.errors import InvalidInput
-from deconfliction.gateways.replay import (
-    HttpTarget,
-    Pacing,
-    ReplayStats,
-    replay_in_process,
-    replay_over_http,
-)
-from deconfliction.gateways.snapshot_csv import SnapshotReader
-from deconfliction.hub import Hub
-from deconfliction.store import Event, SQLiteStore
 from deconfliction.units import format_time
+
+if TYPE_CHECKING:
+    from deconfliction.gateways.replay import Pacing, ReplayStats
+    from deconfliction.gateways.snapshots import SnapshotReader
+    from deconfliction.store import Event
 
 _SPEED = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*x\s*$", re.IGNORECASE)
 
@@ -60,7 +55,7 @@ def alert_line(party: str, event: Event) -> str:
 
 @click.command()
 @click.argument(
-    "csv_path", metavar="IN.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    "input_path", metavar="IN", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option(
     "--speed",
@@ -93,29 +88,39 @@ def alert_line(party: str, event: Event) -> str:
     is_flag=True,
     help="Skip malformed rows (counted) instead of stopping at the first.",
 )
+@reading_options
 @setting_option
 def replay(
-    csv_path: Path,
+    input_path: Path,
     speed: str,
     fast: bool,
     url: str | None,
     tokens: tuple[str, ...],
     db_path: Path | None,
     skip_bad: bool,
+    columns: str,
+    every: float | None,
+    max_age: float,
     setting_pairs: tuple[tuple[str, str], ...],
 ) -> None:
-    """Feed the snapshot CSV IN.csv into a hub and print the alerts it raises, one line per
-    party and event, then a summary on stderr.
+    """Feed the recorded traffic of IN (CSV or Parquet, read as by `deconfliction detect`)
+    into a hub and print the alerts it raises, one line per party and event, then a summary
+    on stderr.
 
     In process (the default), the hub's clock follows the data: each snapshot is submitted
     at its own time and the hub cycles every cycle_s of data time, so the alerts are those
     the hub would have raised live. With --url, reports go to a running hub stamped with the
     time they are sent, and alerts are read from each party's stream.
     """
+    from deconfliction.gateways.replay import HttpTarget, Pacing, replay_over_http
+    from deconfliction.gateways.snapshots import SnapshotReader
+
     started = time.perf_counter()
     with friendly_errors():
         pacing = Pacing(None if fast else parse_speed(speed))
-        reader = SnapshotReader(csv_path, skip_bad=skip_bad)
+        reader = SnapshotReader(
+            input_path, skip_bad=skip_bad, columns=columns, every_s=every, max_age_s=max_age
+        )
 
         def show(party: str, event: Event) -> None:
             click.echo(alert_line(party, event))
@@ -124,7 +129,9 @@ def replay(
             if not tokens:
                 raise InvalidInput("--url needs at least one --token PARTY=TOKEN")
             pairs = dict(_token(t) for t in tokens)
-            stats = replay_over_http(HttpTarget(url, pairs, show), reader, pacing=pacing)
+            stats = replay_over_http(
+                HttpTarget(url, pairs, show), with_progress(reader, "replay"), pacing=pacing
+            )
         else:
             if tokens:
                 raise InvalidInput("--token goes with --url")
@@ -146,7 +153,12 @@ def _in_process(
     db_path: Path | None,
     setting_pairs: tuple[tuple[str, str], ...],
 ) -> ReplayStats:
-    snapshots = iter(reader)
+    from deconfliction.clock import ManualClock
+    from deconfliction.gateways.replay import ReplayStats, replay_in_process
+    from deconfliction.hub import Hub
+    from deconfliction.store import SQLiteStore
+
+    snapshots = with_progress(reader, "replay")
     first = next(snapshots, None)
     if first is None:
         return ReplayStats()

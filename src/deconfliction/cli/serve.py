@@ -14,13 +14,19 @@ from deconfliction.cli.common import (
     settings_from,
     settings_table,
 )
-from deconfliction.hub import key_path_for
-from deconfliction.process import tune_gc, tune_malloc
 
 
-@click.command(
-    epilog="\b\nSettings (--setting NAME VALUE, or env DECONFLICTION_<NAME>):\n" + settings_table()
-)
+class _WithSettings(click.Command):
+    """A command whose help ends with the settings registry (read only when help is shown)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.epilog = (
+            "\b\nSettings (--setting NAME VALUE, or env DECONFLICTION_<NAME>):\n" + settings_table()
+        )
+        super().format_epilog(ctx, formatter)
+
+
+@click.command(cls=_WithSettings)
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -78,7 +84,9 @@ def serve(
     from fastapi.testclient import TestClient
 
     from deconfliction.api import create_app
+    from deconfliction.cli.common import key_path_for
     from deconfliction.gateways.services import GatewayServices, log_to_console
+    from deconfliction.process import tune_gc, tune_malloc
 
     with friendly_errors():
         settings = settings_from(setting_pairs)

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from deconfliction.cli.common import db_option, friendly_errors, opened_hub
+from deconfliction.cli.common import db_option, friendly_errors, key_path_for, opened_hub
 from deconfliction.errors import InvalidInput
-from deconfliction.hub import key_path_for
 
 _KEY_HELP = (
     "The hub's journal key file; the TAK certificate authority is kept next to it "

@@ -24,7 +24,7 @@ GAP_S = 45.0  # between two passes over the data: tracks go stale, alerts expire
 def load(path: Any) -> tuple[list[tuple[float, dict[str, list[dict[str, Any]]]]], list[str]]:
     """The snapshots as (time, report items by party), and the parties busiest first."""
     from deconfliction.gateways.replay import reports_by_party
-    from deconfliction.gateways.snapshot_csv import SnapshotReader
+    from deconfliction.gateways.snapshots import SnapshotReader
 
     snapshots = []
     counts: dict[str, int] = {}

@@ -1,0 +1,100 @@
+"""Arrow arrays to numpy and back through their buffers.
+
+``pyarrow``'s own conversions (``pa.array(ndarray)``, ``Array.to_numpy()``) first look for
+pandas and import it when it is installed, which costs a command half a second; these do
+the same for the few types the readers use, without it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+_TYPES = {np.dtype(np.float64): "float64", np.dtype(np.int64): "int64"}
+
+
+def numbers(array: pa.Array, dtype: Any = np.float64) -> npt.NDArray[Any]:
+    """A float64 or int64 array as numpy (nulls: NaN for floats; a view when it can be)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow_type = pa.float64() if np.dtype(dtype) == np.float64 else pa.int64()
+    if array.type != arrow_type:
+        array = pc.cast(array, arrow_type)
+    if array.null_count:
+        array = array.fill_null(
+            number(np.nan) if arrow_type == pa.float64() else number(0.0).cast(pa.int64())
+        )
+    data = array.buffers()[1]
+    itemsize = np.dtype(dtype).itemsize
+    return np.frombuffer(data, dtype=dtype, count=len(array), offset=array.offset * itemsize)
+
+
+def bools(array: pa.Array) -> npt.NDArray[np.bool_]:
+    """A boolean array as numpy (nulls false)."""
+    if array.null_count:
+        array = array.fill_null(boolean(False))
+    bits = np.frombuffer(array.buffers()[1], dtype=np.uint8)
+    start = array.offset
+    unpacked = np.unpackbits(bits, bitorder="little", count=start + len(array))
+    return unpacked[start:].astype(bool)
+
+
+def texts(array: pa.Array) -> npt.NDArray[np.object_]:
+    """A string array as a numpy array of ``str``."""
+    values = np.empty(len(array), dtype=object)
+    values[:] = array.to_pylist()
+    return values
+
+
+def from_numbers(values: npt.NDArray[Any]) -> pa.Array:
+    """An int64 or float64 numpy array as Arrow (no copy when it is contiguous)."""
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(values)
+    if values.dtype not in _TYPES:
+        values = values.astype(np.int64 if values.dtype.kind in "iub" else np.float64)
+    kind = pa.float64() if values.dtype == np.float64 else pa.int64()
+    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
+
+
+def from_bools(mask: npt.NDArray[np.bool_]) -> pa.Array:
+    """A numpy boolean array as Arrow."""
+    import pyarrow as pa
+
+    bits = np.packbits(np.asarray(mask, dtype=bool), bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(bits)])
+
+
+def from_texts(values: Any) -> pa.Array:
+    """A sequence of ``str`` as an Arrow string array."""
+    import pyarrow as pa
+
+    encoded = [str(v).encode() for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    data = pa.py_buffer(b"".join(encoded))
+    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets), data])
+
+
+@functools.lru_cache(maxsize=64)
+def text(value: str) -> pa.Scalar:
+    """A string scalar, to pass to compute functions (which convert Python values through
+    the same pandas check)."""
+    return from_texts([value])[0]
+
+
+@functools.lru_cache(maxsize=4)
+def boolean(value: bool) -> pa.Scalar:
+    return from_bools(np.array([value]))[0]
+
+
+@functools.lru_cache(maxsize=16)
+def number(value: float) -> pa.Scalar:
+    return from_numbers(np.array([value], dtype=np.float64))[0]
