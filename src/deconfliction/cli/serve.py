@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from deconfliction.cli.common import (
+    Database,
     db_option,
     friendly_errors,
     opened_hub,
@@ -15,6 +16,7 @@ from deconfliction.cli.common import (
     settings_table,
 )
 from deconfliction.process import tune_gc, tune_malloc
+from deconfliction.store.urls import redact_url
 
 
 @click.command(
@@ -40,8 +42,10 @@ from deconfliction.process import tune_gc, tune_malloc
     "--key",
     "key_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DECONFLICTION_KEY",
     help="The hub's journal key file (Ed25519, PEM, mode 0600). Default: next to the "
-    "database, with the suffix .key; created on the first start.",
+    "database, with the suffix .key; created on the first start. Env: DECONFLICTION_KEY "
+    "(needed with a PostgreSQL database: every process of the hub uses the same key).",
 )
 @setting_option
 @click.option(
@@ -60,7 +64,7 @@ from deconfliction.process import tune_gc, tune_malloc
 def serve(
     host: str,
     port: int,
-    db_path: Path,
+    db_path: Database,
     key_path: Path | None,
     setting_pairs: tuple[tuple[str, str], ...],
     access_log: bool,
@@ -83,7 +87,8 @@ def serve(
         admin_token = hub.issue_admin_token(only_first=True)
         if admin_token is not None:
             click.echo(
-                f"First start on {db_path}: the admin token (shown once) is\n  {admin_token}"
+                f"First start on {redact_url(str(db_path))}: the admin token (shown once) "
+                f"is\n  {admin_token}"
             )
         if get_path is not None:
             with TestClient(create_app(hub, run_cycle=False)) as client:
@@ -93,7 +98,8 @@ def serve(
                 raise SystemExit(1)
             return
         click.echo(
-            f"deconfliction hub on http://{host}:{port} (API /v1, docs /docs), database {db_path}, "
+            f"deconfliction hub on http://{host}:{port} (API /v1, docs /docs), "
+            f"database {redact_url(str(db_path))}, "
             f"journal key {hub.journal.key_id}"
         )
         app = create_app(hub)

@@ -1,14 +1,56 @@
 """The schema, as an ordered list of migrations; the store applies the missing ones on open.
 
-Never edit a migration that has shipped: add a new one. The version a database is at is
-``PRAGMA user_version``, so it changes in the same transaction as the schema itself.
+Never edit a migration that has shipped: add a new one. Each migration is written once, in
+SQLite's dialect, and translated for PostgreSQL (:func:`to_postgres`: the type names, and
+SQLite's ``WITHOUT ROWID``); one whose meaning differs between the two gives both texts
+(:class:`Migration`). The version a database is at changes in the same transaction as the
+schema itself: SQLite's ``PRAGMA user_version``; PostgreSQL's ``deconfliction_store`` row
+(see ``store.postgres``).
 """
 
 from __future__ import annotations
 
-MIGRATIONS: tuple[str, ...] = (
+import re
+from dataclasses import dataclass
+
+_POSTGRES_TYPES = (
+    (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),  # SQLite's REAL is 8 bytes; PostgreSQL's 4
+    (re.compile(r"\bINTEGER\b"), "BIGINT"),  # SQLite's INTEGER is 8 bytes
+    (re.compile(r"\bBLOB\b"), "BYTEA"),
+    (re.compile(r"\)\s*WITHOUT ROWID"), ")"),  # PostgreSQL tables have no rowid anyway
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema in each dialect."""
+
+    sqlite: str
+    postgres: str
+
+
+def to_postgres(sqlite: str) -> str:
+    """SQLite's text of a migration in PostgreSQL's dialect (the same tables and columns)."""
+    for pattern, replacement in _POSTGRES_TYPES:
+        sqlite = pattern.sub(replacement, sqlite)
+    return sqlite
+
+
+def portable(sqlite: str) -> Migration:
+    """A migration that means the same in both dialects once its types are translated."""
+    return Migration(sqlite, to_postgres(sqlite))
+
+
+def statements(script: str) -> list[str]:
+    """The statements of a migration (comments are whole lines starting with ``--``)."""
+    code = "\n".join(line for line in script.splitlines() if not line.strip().startswith("--"))
+    return [s.strip() for s in code.split(";") if s.strip()]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
     # 1: foundation
-    """
+    portable(
+        """
     CREATE TABLE meta (
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
@@ -90,10 +132,12 @@ MIGRATIONS: tuple[str, ...] = (
         hash      TEXT NOT NULL
     );
     CREATE INDEX journal_party ON journal (party);
-    """,
+    """
+    ),
     # 2: signed checkpoints of the journal head (deconfliction.journal.checkpoint); at most
     # one per seq: a head that has not moved is not signed again.
-    """
+    portable(
+        """
     CREATE TABLE journal_checkpoints (
         seq       INTEGER PRIMARY KEY,
         hash      TEXT NOT NULL,
@@ -101,10 +145,12 @@ MIGRATIONS: tuple[str, ...] = (
         signature TEXT NOT NULL,
         key_id    TEXT NOT NULL
     );
-    """,
+    """
+    ),
     # 3: the first answer to each write sent with an Idempotency-Key header, per party, so a
     # repeat returns it instead of applying the write again (deconfliction.hub.idempotency).
-    """
+    portable(
+        """
     CREATE TABLE idempotency (
         party        TEXT NOT NULL,
         key          TEXT NOT NULL,
@@ -114,7 +160,8 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (party, key)
     ) WITHOUT ROWID;
     CREATE INDEX idempotency_created ON idempotency (created_s);
-    """,
+    """
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
