@@ -2,8 +2,8 @@
 
 Stores, hubs and deployments run on SQLite and on PostgreSQL (the ``store_kind`` parameter,
 ``[sqlite]`` and ``[postgres]`` in test ids). The PostgreSQL server is real, started once per
-session (``tests.postgres_server``); each test gets an empty database of its own. See
-:func:`pytest_collection_modifyitems` for which PostgreSQL runs are part of the default run.
+session (``tests.postgres_server``); each test gets an empty database of its own. Both are
+in the default run; ``-m "not postgres"`` runs SQLite only.
 """
 
 from __future__ import annotations
@@ -26,30 +26,14 @@ from deconfliction.store import Store
 from tests.postgres_server import FAST, TEMPLATE, PostgresServer, find_bindir
 from tests.scenarios import T0, mgrs_by_hand
 
-# Whose PostgreSQL runs are in the default run: the store's own tests, and the hub's and
-# API's tests of what the store carries for them (the journal, restarts, idempotency,
-# versions); every other hub/api test runs on PostgreSQL with `-m slow` (make test-slow).
-POSTGRES_BY_DEFAULT = (
-    "tests/store/",
-    "tests/hub/test_journal.py",
-    "tests/hub/test_hub.py",
-    "tests/api/test_operations.py",
-    "tests/api/test_journal.py",
-)
-
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the PostgreSQL runs outside :data:`POSTGRES_BY_DEFAULT` slow (before ``-m``
-    deselects)."""
-    root = Path(str(config.rootpath))
+    """Mark the runs on PostgreSQL ``postgres``: ``-m "not postgres"`` leaves them out."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is None or callspec.params.get("store_kind") != "postgres":
-            continue
-        where = Path(str(item.path)).relative_to(root).as_posix()
-        if not where.startswith(POSTGRES_BY_DEFAULT):
-            item.add_marker(pytest.mark.slow)
+        if callspec is not None and callspec.params.get("store_kind") == "postgres":
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from deconfliction.model import Channel, MessageState, Priority
 from deconfliction.model.alert import Alert, AlertKind, Severity
 from deconfliction.model.states import AlertState
 from deconfliction.settings import Settings
-from deconfliction.store import SQLiteStore
+from deconfliction.store import Store
 from tests.scenarios import T0, TRACK_CONFLICT_LIVE, track_conflict_views
 
 KEY = ("tt", "blue", "b1", "red", "r1")
@@ -102,7 +102,7 @@ def test_deadline_and_priority_by_severity(
         assert message.ack_due_s == T0 + deadline_s
 
 
-def test_the_deadlines_are_settings(store: SQLiteStore, clock: ManualClock) -> None:
+def test_the_deadlines_are_settings(store: Store, clock: ManualClock) -> None:
     hub = Hub(Settings(hotline_alert_loss_s=10), store, clock=clock)
     hub.add_party("blue")
     hub.add_party("red")

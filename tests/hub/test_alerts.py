@@ -1,7 +1,7 @@
 """The alert book: opening, persisting without flicker, resolving after hysteresis,
 expiring, acknowledgement, and a restart."""
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -13,7 +13,7 @@ from deconfliction.hub.alerts import Finding
 from deconfliction.model.alert import AlertKind, Severity
 from deconfliction.model.states import AlertState
 from deconfliction.settings import Settings
-from deconfliction.store import SQLiteStore
+from deconfliction.store import Store
 
 KEY = ("tt", "blue", "b1", "red", "r1")
 KINDS = {AlertKind.TRACK_TRACK}
@@ -117,15 +117,15 @@ def test_a_closed_alert_cannot_be_acknowledged(parties: Hub) -> None:
 
 
 def test_open_alerts_survive_a_restart(
-    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    make_store: Callable[..., Store], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
-    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    hub = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     hub.add_party("blue")
     hub.add_party("red")
     cycle(hub, [finding()])
     [before] = hub.alerts_for("blue")
     hub.close()
-    again = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    again = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     [after] = again.alerts_for("blue")
     assert after.id == before.id
     cycle(again, [finding()])  # the same conflict: no new alert
