@@ -93,17 +93,18 @@ def settings_from(pairs: Sequence[tuple[str, str]]) -> Settings:
 
 
 def key_path_for(db_path: Database) -> Path:
-    """Where the hub's key is kept by default: ``deconfliction.db`` → ``deconfliction.key``;
-    for a PostgreSQL database, the file named by ``DECONFLICTION_KEY`` (every process of
-    the hub needs the same key, and a database server has no folder of the hub's)."""
+    """Where the hub's key is kept by default: the file ``DECONFLICTION_KEY`` names, else
+    next to an SQLite database (``deconfliction.db`` → ``deconfliction.key``). A PostgreSQL
+    database needs ``DECONFLICTION_KEY`` (or ``--key``): every process of the hub uses the
+    same key, and a database server has no folder of the hub's."""
+    named = os.environ.get(KEY_ENV)
+    if named:
+        return Path(named)
     if not is_database_url(db_path):
         return Path(db_path).with_suffix(".key")
-    named = os.environ.get(KEY_ENV)
-    if not named:
-        raise click.ClickException(
-            f"with a PostgreSQL database, name the hub's key file: --key FILE or {KEY_ENV}"
-        )
-    return Path(named)
+    raise click.ClickException(
+        f"with a PostgreSQL database, name the hub's key file: --key FILE or {KEY_ENV}"
+    )
 
 
 def hub_key_for(store: Store, key_path: Path) -> Ed25519PrivateKey:

@@ -68,15 +68,42 @@ def _pg(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
-class PostgresTransaction(SQLTransaction):
-    """Writes staged on one pooled connection inside the database's write lock."""
+class _Result:
+    """A statement's cursor in pipeline mode: its rows and row count once they are in."""
 
-    def __init__(self, conn: psycopg.Connection[Any], tails: Tails) -> None:
+    def __init__(self, cursor: psycopg.Cursor[Any], pipeline: psycopg.Pipeline) -> None:
+        self._cursor = cursor
+        self._pipeline = pipeline
+
+    @property
+    def rowcount(self) -> int:
+        self._pipeline.sync()
+        return self._cursor.rowcount
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()  # (fetching waits for the result)
+
+    def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+
+class PostgresTransaction(SQLTransaction):
+    """Writes staged on one pooled connection inside the database's write lock.
+
+    The connection is in pipeline mode: a statement whose result is not needed is sent
+    without waiting for it, so that a write costs two round trips to the server (its start,
+    which reads the write lock's token, and its commit), plus one per read it makes.
+    """
+
+    def __init__(
+        self, conn: psycopg.Connection[Any], pipeline: psycopg.Pipeline, tails: Tails
+    ) -> None:
         super().__init__(tails)
         self._conn = conn
+        self._pipeline = pipeline
 
-    def _execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        return self._conn.execute(_pg(sql), params)
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
+        return _Result(self._conn.execute(_pg(sql), params), self._pipeline)
 
     def _executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
         with self._conn.cursor() as cursor:
@@ -171,7 +198,7 @@ class PostgresStore(SQLReads):
             except PoolTimeout as error:
                 raise self._unavailable(error) from None
             try:
-                with conn.transaction():
+                with conn.pipeline() as pipeline, conn.transaction():
                     token = secrets.randbits(63)
                     row = conn.execute(_BEGIN_WRITE, (token,)).fetchone()
                     if row is None:
@@ -180,7 +207,7 @@ class PostgresStore(SQLReads):
                         )
                     tails = self._tails.copy() if row[0] == self._tails.version else Tails(None)
                     tails.version = token
-                    tx = PostgresTransaction(conn, tails)
+                    tx = PostgresTransaction(conn, pipeline, tails)
                     try:
                         yield tx
                     except BaseException:
