@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from deconfliction.cli.common import KEY_ENV
 from deconfliction.errors import SchemaTooNew, StoreError, StoreUnavailable
 from deconfliction.model import Party
 from deconfliction.store import SQLiteStore
@@ -141,3 +142,25 @@ def test_a_read_only_server_opens_for_reads_and_refuses_writes_as_unavailable(
             tx.put_party(Party("red", T0))
     finally:
         reader.close()
+
+
+def test_the_cli_opens_a_postgres_url_with_the_key_it_is_given(
+    database: tuple[str, str], tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from deconfliction.cli import main
+
+    _, url = database
+    runner = CliRunner()
+    refused = runner.invoke(main, ["party", "add", "blue", "--db", url], env={KEY_ENV: None})
+    assert refused.exit_code == 1
+    assert "name the hub's key file: --key FILE or DECONFLICTION_KEY" in refused.output
+    env = {KEY_ENV: str(tmp_path / "hub.key"), "DECONFLICTION_DB": url}
+    added = runner.invoke(main, ["party", "add", "blue"], env=env)
+    assert added.exit_code == 0, added.output
+    assert added.output.startswith("dcf_")
+    listed = runner.invoke(main, ["party", "list", "--json"], env=env)
+    assert '"blue"' in listed.output
+    verified = runner.invoke(main, ["journal", "verify", "--db", url], env=env)
+    assert verified.exit_code == 0 and "OK" in verified.output

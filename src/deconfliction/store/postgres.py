@@ -136,6 +136,7 @@ class PostgresStore(SQLReads):
             self._pool.close()
             raise StoreError(f"cannot connect to the database {self._where}: {error}") from None
         self._write_lock = threading.RLock()
+        self._checking = threading.Lock()  # held while a thread checks the pool
         self._tails = Tails(None)  # version: the token of this process's last write
         try:
             self._migrate()
@@ -228,13 +229,22 @@ class PostgresStore(SQLReads):
     def _unavailable(self, error: BaseException) -> StoreUnavailable:
         """The error to raise when the database cannot be used now; broken connections are
         dropped so that the next request connects afresh (to the new primary)."""
-        if not isinstance(error, PoolTimeout):
-            threading.Thread(target=self._pool.check, daemon=True).start()
+        if not isinstance(error, PoolTimeout) and self._checking.acquire(blocking=False):
+            threading.Thread(target=self._check_pool, daemon=True).start()
         return StoreUnavailable(
             f"the database {self._where} cannot be reached now ({type(error).__name__}: "
             f"{str(error).strip() or 'no detail'}); nothing was changed that was not "
             "acknowledged: try again"
         )
+
+    def _check_pool(self) -> None:
+        """Drop the pool's broken connections (one thread at a time)."""
+        try:
+            self._pool.check()
+        except Exception:  # the pool is closed, or the check itself failed: nothing to do
+            pass
+        finally:
+            self._checking.release()
 
     # -- reads -------------------------------------------------------------------------
 
