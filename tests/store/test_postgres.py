@@ -164,3 +164,23 @@ def test_the_cli_opens_a_postgres_url_with_the_key_it_is_given(
     assert '"blue"' in listed.output
     verified = runner.invoke(main, ["journal", "verify", "--db", url], env=env)
     assert verified.exit_code == 0 and "OK" in verified.output
+
+
+def test_large_values_are_stored_uncompressed_as_sqlite_stores_them(
+    database: tuple[str, str], postgres_databases: PostgresDatabases
+) -> None:
+    name, url = database
+    PostgresStore(url).close()
+    found = postgres_databases.server.execute(
+        "SELECT c.relname, a.attname, a.attstorage FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid "
+        "WHERE c.relname IN ('journal', 'objects', 'events', 'idempotency') "
+        "AND a.attname IN ('content', 'doc', 'data', 'answer')",
+        dbname=name,
+    )
+    assert sorted(found) == [
+        ("events", "data", "e"),
+        ("idempotency", "answer", "e"),
+        ("journal", "content", "e"),
+        ("objects", "doc", "e"),
+    ]
