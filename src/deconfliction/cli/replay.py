@@ -10,7 +10,14 @@ from typing import Any
 
 import click
 
-from deconfliction.cli.common import friendly_errors, setting_option, settings_from
+from deconfliction.cli.common import (
+    DATABASE,
+    Database,
+    friendly_errors,
+    open_store,
+    setting_option,
+    settings_from,
+)
 from deconfliction.clock import ManualClock
 from deconfliction.errors import InvalidInput
 from deconfliction.gateways.replay import (
@@ -22,7 +29,7 @@ from deconfliction.gateways.replay import (
 )
 from deconfliction.gateways.snapshot_csv import SnapshotReader
 from deconfliction.hub import Hub
-from deconfliction.store import Event, SQLiteStore
+from deconfliction.store import Event
 from deconfliction.units import format_time
 
 _SPEED = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*x\s*$", re.IGNORECASE)
@@ -85,8 +92,9 @@ def alert_line(party: str, event: Event) -> str:
 @click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="In process: keep the replayed hub's database here (default: in memory).",
+    type=DATABASE,
+    help="In process: keep the replayed hub's database here, an SQLite file or a PostgreSQL "
+    "URL (default: in memory).",
 )
 @click.option(
     "--skip-bad",
@@ -100,7 +108,7 @@ def replay(
     fast: bool,
     url: str | None,
     tokens: tuple[str, ...],
-    db_path: Path | None,
+    db_path: Database | None,
     skip_bad: bool,
     setting_pairs: tuple[tuple[str, str], ...],
 ) -> None:
@@ -143,7 +151,7 @@ def _in_process(
     reader: SnapshotReader,
     pacing: Pacing,
     show: Any,
-    db_path: Path | None,
+    db_path: Database | None,
     setting_pairs: tuple[tuple[str, str], ...],
 ) -> ReplayStats:
     snapshots = iter(reader)
@@ -152,7 +160,7 @@ def _in_process(
         return ReplayStats()
     clock = ManualClock(first.time_s)
     settings = settings_from(setting_pairs)
-    store = SQLiteStore(db_path if db_path else ":memory:", synchronous=settings.sqlite_synchronous)
+    store = open_store(db_path if db_path else ":memory:", settings)
     hub = Hub(settings, store, clock=clock)
     try:
         return replay_in_process(hub, clock, _chain(first, snapshots), pacing=pacing, on_alert=show)
