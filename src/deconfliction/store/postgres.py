@@ -56,6 +56,7 @@ WITH previous AS (SELECT last_write FROM deconfliction_store WHERE id = 1 FOR UP
 UPDATE deconfliction_store SET last_write = %s WHERE id = 1
 RETURNING (SELECT last_write FROM previous)
 """
+_FEW_ROWS = 16  # rows a write sends one statement each (more: one executemany)
 _MIGRATION_LOCK = 0x6465636F6E66  # pg_advisory_xact_lock key while migrating ("deconf")
 # Errors after which the same request may succeed later: the database is out of reach,
 # restarting, failing over, or this connection landed on a read-only standby.
@@ -106,8 +107,15 @@ class PostgresTransaction(SQLTransaction):
         return _Result(self._conn.execute(_pg(sql), params), self._pipeline)
 
     def _executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
+        rows = list(params)
+        if len(rows) <= _FEW_ROWS:
+            # executemany opens a nested pipeline, whose end waits for the server: a few
+            # rows are sent one by one instead, without waiting.
+            for row in rows:
+                self._conn.execute(_pg(sql), row)
+            return
         with self._conn.cursor() as cursor:
-            cursor.executemany(_pg(sql), params)
+            cursor.executemany(_pg(sql), rows)
 
 
 class PostgresStore(SQLReads):
