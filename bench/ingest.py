@@ -10,7 +10,9 @@ in the journal; the journal's share is measured by running the same workload wit
 stored but neither hashed nor chained.
 
 Over HTTP, the hub runs in a uvicorn subprocess and two client connections (threads) post
-JSON batches; ratio against the in-process rate.
+JSON batches; ratio against the in-process rate. The same over PostgreSQL (one hub process,
+a local server with its durable defaults; ``--no-postgres`` leaves it out), with the ratio
+to the same run on SQLite.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import numpy as np
 import orjson
 
+from bench._postgres import describe, postgres
 from deconfliction.clock import ManualClock
 from deconfliction.hub import Hub
 from deconfliction.hub.unit import WriteUnit
@@ -173,15 +176,22 @@ def _free_port() -> int:
 
 
 def over_http(
-    tracks: int, seconds: int, size: int, connections: int = 2, synchronous: str = "full"
+    tracks: int,
+    seconds: int,
+    size: int,
+    connections: int = 2,
+    synchronous: str = "full",
+    database: str | None = None,
 ) -> float:
+    """Reports/s over POST /v1/reports; on ``database`` (a PostgreSQL URL) if given, else on
+    a new SQLite file."""
     import httpx
 
     base = workload(tracks)
     src = str(Path(__file__).resolve().parents[1] / "src")
     with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "hub.db"
-        env = {**os.environ, "PYTHONPATH": src}
+        db = database or str(Path(folder) / "hub.db")
+        env = {**os.environ, "PYTHONPATH": src, "DECONFLICTION_KEY": str(Path(folder) / "hub.key")}
         tokens = {}
         for p in range(PARTIES):
             out = subprocess.run(
@@ -280,13 +290,27 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=int, default=4, help="reports per track")
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--postgres",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also over HTTP on PostgreSQL (one hub process)",
+    )
     args = parser.parse_args(argv)
+    on_pg: float | None = None
     n, s, b = args.tracks, args.seconds, args.batch
     print(
         f"ingest: {n} tracks x {s} reports, batches of {b}, {args.repeat} runs each "
         "(median; reports/s)"
     )
     raw = statistics.median(_repeat(lambda: raw_sqlite(n, s, b), args.repeat))
+    if args.postgres:
+        with postgres() as databases:
+            if databases is not None:
+                print(f"  on {describe(databases.server)}")
+                on_pg = statistics.median(
+                    _repeat(lambda: over_http(n, s, b, database=databases.new()), args.repeat)
+                )
     hub = statistics.median(_repeat(lambda: in_process(n, s, b, journal=True), args.repeat))
     bare = statistics.median(_repeat(lambda: in_process(n, s, b, journal=False), args.repeat))
     http = statistics.median(_repeat(lambda: over_http(n, s, b), args.repeat))
@@ -312,6 +336,11 @@ def main(argv: list[str]) -> int:
         f"  ... synchronous=normal (batches of {b:,}) {http_normal:>8,.0f} /s   "
         f"{http_normal / hub:5.2f} x in process"
     )
+    if on_pg is not None:
+        print(
+            f"  ... on PostgreSQL (batches of {b:,})  {on_pg:>10,.0f} /s   "
+            f"{on_pg / http:5.2f} x on SQLite"
+        )
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS of this process {rss_mib:.0f} MiB")
     return 0

@@ -1,7 +1,9 @@
-"""Operation writes over HTTP: a real hub (``deconfliction serve``) on a temporary SQLite file.
+"""Operation writes over HTTP: a real hub (``deconfliction serve``) on a temporary SQLite file,
+then on a local PostgreSQL server (its durable defaults; one hub process).
 
     python -m bench.operations_http [--operations 12000] [--updates 6000] [--connections 4]
-                                    [--sync full|normal] [--client raw|httpx] [--seed 1]
+                                    [--sync full|normal] [--store sqlite|postgres|both]
+                                    [--seed 1]
 
 Every operation lies within 10 km of one point (48.8566 N, 2.3522 E): drone flights (discs
 of 100–500 m, 0–120 m), survey blocks (rectangles of 0.3–1.5 km, 0–150 m) and route
@@ -45,6 +47,8 @@ import orjson
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 sys.path.insert(0, SRC)
+
+from bench._postgres import describe, postgres  # noqa: E402
 
 CENTRE = (48.8566, 2.3522)  # lat, lon
 SPREAD_M = 8_000.0  # centres within 8 km; shapes reach at most 2 km further
@@ -468,11 +472,39 @@ def main(argv: list[str]) -> int:
         metavar="FILE",
         help="record the server with py-spy during the PUT phases (raw collapsed stacks)",
     )
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgres", "both"),
+        default="both",
+        help="the hub's database: an SQLite file, a local PostgreSQL server, or one then the other",
+    )
     args = parser.parse_args(argv)
+    rates: dict[str, dict[str, float]] = {}
+    if args.store in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as folder:
+            label = f"SQLite synchronous={args.sync}"
+            rates["sqlite"] = report(args, label, *run(args, str(Path(folder) / "hub.db")))
+    if args.store in ("postgres", "both"):
+        with postgres() as databases:
+            if databases is not None:
+                label = describe(databases.server)
+                rates["postgres"] = report(args, label, *run(args, databases.new()))
+    if len(rates) == 2:
+        for phase in ("creates", "updates"):
+            print(
+                f"ratio {phase}: PostgreSQL {rates['postgres'][phase] / rates['sqlite'][phase]:.2f}"
+                " x SQLite"
+            )
+    return 0
+
+
+def run(
+    args: argparse.Namespace, db: str
+) -> tuple[list[tuple[int, dict[str, Tally]]], list[tuple[float, float]]]:
+    """One hub on ``db`` (a file or a PostgreSQL URL), driven by the client processes."""
     n = args.connections
-    env = {**os.environ, "PYTHONPATH": SRC}
     with tempfile.TemporaryDirectory() as folder:
-        db = str(Path(folder) / "hub.db")
+        env = {**os.environ, "PYTHONPATH": SRC, "DECONFLICTION_KEY": str(Path(folder) / "hub.key")}
         tokens = [_cli(env, "party", "add", f"party{p}", "--db", db) for p in range(n)]
         for p in range(0, n - 1, 2):
             _cli(
@@ -526,19 +558,20 @@ def main(argv: list[str]) -> int:
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(30)
-    report(args, collected, marks)
-    return 0
+    return collected, marks
 
 
 def report(
     args: argparse.Namespace,
+    store: str,
     collected: list[tuple[int, dict[str, Tally]]],
     marks: list[tuple[float, float]],
-) -> None:
+) -> dict[str, float]:
+    """Print the figures of one run; its requests/s per phase."""
     workload = "congested" if args.congested else "busy"
     print(
         f"operations over HTTP: {args.connections} client processes (one party each), "
-        f"SQLite synchronous={args.sync}, {args.operations:,} plans filed then "
+        f"{store}, {args.operations:,} plans filed then "
         f"{args.updates:,} replaced, all within 10 km of {CENTRE[0]} N {CENTRE[1]} E "
         f"({workload} workload, windows within {args.hours:g} h)"
     )
@@ -581,6 +614,7 @@ def report(
             f"ratio {phase}: {rates[phase] / rates['version']:.2f} x GET /v1/version, "
             f"{rates[phase] / rates['reports']:.2f} x POST /v1/reports"
         )
+    return rates
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ code and WebSocket close code in one place.
     │   ├── VersionMismatch       an update named a version that is not the current one
     │   └── StaleKey              a write did not prove it saw every overlapping object
     └── StoreError                the database cannot be used as it is (500)
-        └── SchemaTooNew          the database was written by a newer release
+        ├── SchemaTooNew          the database was written by a newer release
+        └── StoreUnavailable      the database cannot be reached now; try again (503)
 
 Each error carries a plain-language ``message`` and optional ``details`` (a list of
 JSON-serialisable dicts, e.g. one per rejected item) that the API returns as they are.
@@ -88,3 +89,8 @@ class StoreError(DeconflictionError):
 
 class SchemaTooNew(StoreError):
     """The database schema is newer than this release understands."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached now (restarting, failing over): the write was not
+    applied, or not acknowledged; the same request may be sent again."""

@@ -5,7 +5,6 @@ the overlap, through any endpoint or stream."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -17,6 +16,7 @@ from deconfliction.clock import ManualClock
 from deconfliction.errors import StaleKey
 from deconfliction.journal.entries import party_signature_in
 from deconfliction.journal.signing import SIGNATURE_HEADER, public_key_b64, sign_submission
+from deconfliction.store import Store
 from deconfliction.units import format_time
 from tests.conftest import Deployment
 from tests.scenarios import OP_END, OP_START, T0, box_geojson, op_volume, shifted
@@ -353,18 +353,17 @@ def test_withdrawing_the_zone_takes_it_out_of_the_keys(d: Deployment) -> None:
 
 
 def test_zones_are_indexed_again_after_a_restart(
-    tmp_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    make_store: Callable[..., Store], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
     from deconfliction.hub import Hub
     from deconfliction.settings import Settings
-    from deconfliction.store import SQLiteStore
 
-    first = Hub(Settings(), SQLiteStore(tmp_path / "hub.db"), clock=clock, key=hub_key)
+    first = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     first.add_party("blue")
     first.add_party("red")
     first.zones.put("red", "red-depot", zone_feature("no_entry", ["blue"]))
     first.close()
-    again = Hub(Settings(), SQLiteStore(tmp_path / "hub.db"), clock=clock, key=hub_key)
+    again = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     try:
         request = {"volumes": [op_volume()], "priority": 10}
         with pytest.raises(StaleKey):

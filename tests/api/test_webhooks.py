@@ -7,7 +7,6 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ from deconfliction.hub import Hub
 from deconfliction.hub.hotline.drafts import MessageRequest
 from deconfliction.model import Agreement
 from deconfliction.settings import Settings
-from deconfliction.store import SQLiteStore
+from deconfliction.store import Store
 from tests.conftest import Deployment
 from tests.scenarios import report
 
@@ -221,16 +220,13 @@ def test_removing_the_webhook(d: Deployment, receiver: Receiver) -> None:
 
 
 def test_pending_deliveries_survive_a_restart(
-    hub_key: Ed25519PrivateKey, tmp_path: Path, clock: ManualClock, receiver: Receiver
+    hub_key: Ed25519PrivateKey,
+    make_store: Callable[..., Store],
+    clock: ManualClock,
+    receiver: Receiver,
 ) -> None:
     receiver.statuses.clear()
-    hub = Hub(
-        Settings(),
-        SQLiteStore(tmp_path / "hub.db"),
-        clock=clock,
-        key=hub_key,
-        webhook_sender=WebhookSender,
-    )
+    hub = Hub(Settings(), make_store(), clock=clock, key=hub_key, webhook_sender=WebhookSender)
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
@@ -239,13 +235,7 @@ def test_pending_deliveries_survive_a_restart(
     receiver.secret = secret.encode()
     hub.hotline.send("blue", MessageRequest(**FLASH))
     hub.close()  # the process stops before the worker sent it
-    again = Hub(
-        Settings(),
-        SQLiteStore(tmp_path / "hub.db"),
-        clock=clock,
-        key=hub_key,
-        webhook_sender=WebhookSender,
-    )
+    again = Hub(Settings(), make_store(), clock=clock, key=hub_key, webhook_sender=WebhookSender)
     assert again._webhooks.pending() == 1
     assert again._webhooks.drain() == 1
     assert [b["kind"] for b in receiver.bodies()] == ["message.received"]
@@ -253,12 +243,12 @@ def test_pending_deliveries_survive_a_restart(
 
 
 def test_the_served_app_delivers_in_a_background_worker(
-    tmp_path: Path, clock: ManualClock, receiver: Receiver
+    make_store: Callable[..., Store], clock: ManualClock, receiver: Receiver
 ) -> None:
     from fastapi.testclient import TestClient
 
     settings = Settings(webhook_base_delay_s=0.01, webhook_max_delay_s=0.02)
-    hub = Hub(settings, SQLiteStore(tmp_path / "hub.db"), clock=clock, webhook_sender=WebhookSender)
+    hub = Hub(settings, make_store(), clock=clock, webhook_sender=WebhookSender)
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))

@@ -31,7 +31,7 @@ from deconfliction.model.alert_views import (
 from deconfliction.model.states import AlertState
 from deconfliction.model.zone import Zone
 from deconfliction.settings import Settings
-from deconfliction.store import SQLiteStore
+from deconfliction.store import Store
 from tests.scenarios import T0, TRACK_CONFLICT_LIVE, track_conflict_views, track_state
 
 KEY = TrackPair("blue", "b1", "red", "r1")
@@ -137,7 +137,7 @@ def test_deadline_and_priority_by_severity(
         assert message.ack_due_s == T0 + deadline_s
 
 
-def test_the_deadlines_are_settings(store: SQLiteStore, clock: ManualClock) -> None:
+def test_the_deadlines_are_settings(store: Store, clock: ManualClock) -> None:
     hub = Hub(Settings(hotline_alert_loss_s=10), store, clock=clock)
     hub.add_party("blue")
     hub.add_party("red")

@@ -1,7 +1,7 @@
 """The alert book: opening, persisting without flicker, resolving after hysteresis,
 expiring, acknowledgement, and a restart."""
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -17,7 +17,7 @@ from deconfliction.model.alert_views import AlertView, PairFigures
 from deconfliction.model.codec import dump
 from deconfliction.model.states import AlertState
 from deconfliction.settings import Settings
-from deconfliction.store import SQLiteStore
+from deconfliction.store import Store
 from tests.scenarios import track_conflict_views, track_state
 
 KEY = TrackPair("blue", "b1", "red", "r1")
@@ -125,15 +125,15 @@ def test_a_closed_alert_cannot_be_acknowledged(parties: Hub) -> None:
 
 
 def test_open_alerts_survive_a_restart(
-    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    make_store: Callable[..., Store], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
-    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    hub = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     hub.add_party("blue")
     hub.add_party("red")
     cycle(hub, [finding()])
     [before] = hub.alerts_for("blue")
     hub.close()
-    again = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    again = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     [after] = again.alerts_for("blue")
     assert after.id == before.id
     cycle(again, [finding()])  # the same conflict: no new alert

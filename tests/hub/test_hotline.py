@@ -3,7 +3,7 @@ tick, acknowledgement, delivery, listing, restart and statistics."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,7 +15,7 @@ from deconfliction.hub.hotline.drafts import MessageRequest
 from deconfliction.hub.hotline.stats import stats_of
 from deconfliction.model import Agreement, MessageState, StepKind
 from deconfliction.settings import Settings
-from deconfliction.store import SQLiteStore
+from deconfliction.store import Store
 from tests.scenarios import T0, TAL_HAMIS, crossing_notice
 
 
@@ -156,7 +156,7 @@ def test_deadlines_by_priority_or_as_given(
 
 
 def test_a_priority_without_default_deadline_never_escalates(
-    store: SQLiteStore, clock: ManualClock
+    store: Store, clock: ManualClock
 ) -> None:
     hub = Hub(Settings(hotline_ack_routine_s=0), store, clock=clock)
     hub.add_party("blue")
@@ -314,9 +314,9 @@ def test_listing_after_a_stream_sequence(pair: Hub, clock: ManualClock) -> None:
 
 
 def test_unacknowledged_messages_and_their_deadlines_survive_a_restart(
-    hub_key: Ed25519PrivateKey, db_path: Path, clock: ManualClock
+    hub_key: Ed25519PrivateKey, make_store: Callable[..., Store], clock: ManualClock
 ) -> None:
-    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    hub = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
@@ -329,7 +329,7 @@ def test_unacknowledged_messages_and_their_deadlines_survive_a_restart(
     hub.acknowledge_message("red", done.id)
     hub.close()
     clock.advance(30)
-    again = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    again = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     assert set(again.hotline._open) == {waiting.id}
     assert not again.hotline.due(clock.now())
     clock.advance(31)
@@ -402,9 +402,9 @@ def test_a_notice_naming_no_track_matches_none(pair: Hub) -> None:
 
 
 def test_expected_crossings_survive_a_restart_until_their_window_ends(
-    hub_key: Ed25519PrivateKey, db_path: Path, clock: ManualClock
+    hub_key: Ed25519PrivateKey, make_store: Callable[..., Store], clock: ManualClock
 ) -> None:
-    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    hub = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
@@ -416,7 +416,7 @@ def test_expected_crossings_survive_a_restart_until_their_window_ends(
     )
     hub.acknowledge_message("red", notice.id)
     hub.close()
-    again = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    again = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     assert again.hotline.crossings.expected("z-1", "red", "blue", "FF-21", T0 + 900)
     clock.set(T0 + 2401)
     again.tick()  # forgets ended crossings
@@ -455,7 +455,7 @@ def test_stats_since(pair: Hub, clock: ManualClock) -> None:
     assert air.count == 1
 
 
-def test_the_repeat_interval_must_be_positive(store: SQLiteStore, clock: ManualClock) -> None:
+def test_the_repeat_interval_must_be_positive(store: Store, clock: ManualClock) -> None:
     with pytest.raises(InvalidInput, match="hotline_repeat_s must be more than 0"):
         Hub(Settings(hotline_repeat_s=0), store, clock=clock)
 

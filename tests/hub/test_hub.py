@@ -1,4 +1,4 @@
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -9,7 +9,7 @@ from deconfliction.hub import Hub
 from deconfliction.journal.chain import GENESIS_HASH
 from deconfliction.model import Agreement
 from deconfliction.settings import Settings
-from deconfliction.store import SQLiteStore
+from deconfliction.store import Store
 from tests.scenarios import T0, report
 
 
@@ -65,21 +65,21 @@ def test_duplicate_party_and_token_rotation(hub: Hub) -> None:
         hub.authenticate(old)
 
 
-def test_batch_over_the_item_limit(store: SQLiteStore, clock: ManualClock) -> None:
+def test_batch_over_the_item_limit(store: Store, clock: ManualClock) -> None:
     hub = Hub(Settings(max_batch_items=2), store, clock=clock)
     with pytest.raises(PayloadTooLarge, match="3 reports; the limit is 2"):
         hub.submit_reports("blue", [report("a"), report("b"), report("c")])
 
 
 def test_restart_finds_everything(
-    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    make_store: Callable[..., Store], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
-    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    hub = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     _, token = hub.add_party("blue")
     hub.submit_reports("blue", [report("a"), report("b", time=T0 - 1)])
     hub.close()
     clock.advance(10)
-    again = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    again = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     assert again.authenticate(token).name == "blue"
     assert [t.track for t in again.tracks_for("blue")] == ["a", "b"]
     assert again.submit_reports("blue", [report("a")]).duplicates == 1
@@ -91,17 +91,17 @@ def test_restart_finds_everything(
 
 
 def test_a_crash_loses_no_acknowledged_report(
-    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    make_store: Callable[..., Store], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
     """No clean close: the picture comes back from the checkpoint plus the journal."""
-    hub = Hub(Settings(tracks_checkpoint_s=5), SQLiteStore(db_path), clock=clock, key=hub_key)
+    hub = Hub(Settings(tracks_checkpoint_s=5), make_store(), clock=clock, key=hub_key)
     hub.add_party("blue")
     hub.submit_reports("blue", [report("a"), report("b")])
     clock.advance(5)
     hub.tick()  # checkpoint: a and b
     hub.submit_reports("blue", [report("a", time=T0 + 5, lat=49.0), report("c", time=T0 + 5)])
     # the process dies here: no close(), no checkpoint of the second batch
-    again = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    again = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     tracks = {t.track: t for t in again.tracks_for("blue")}
     assert sorted(tracks) == ["a", "b", "c"]
     assert (tracks["a"].time_s, tracks["a"].lat) == (T0 + 5, 49.0)
@@ -122,12 +122,12 @@ def test_history_reads_back_what_was_stored(hub: Hub) -> None:
 
 
 def test_a_second_process_on_the_same_database(
-    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    make_store: Callable[..., Store], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
     """The CLI adds a party while the hub runs: the hub accepts the token, the chain holds."""
-    running = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    running = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     running.add_party("blue")
-    cli = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    cli = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     _, token = cli.add_party("red")
     cli.close()
     assert running.authenticate(token).name == "red"
@@ -154,20 +154,23 @@ def test_every_write_is_journalled_and_reports_are_summarised_on_the_stream(hub:
 
 
 def test_a_revocation_by_another_process_is_noticed_within_the_recheck(
-    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey, monkeypatch: pytest.MonkeyPatch
+    make_store: Callable[..., Store],
+    clock: ManualClock,
+    hub_key: Ed25519PrivateKey,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Authentication remembers tokens it has seen; ``party revoke`` run by the CLI while
     the hub serves stops the token at the latest ``RECHECK_S`` later."""
     from deconfliction.hub.parties import registry as parties
 
-    running = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    running = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     _, token = running.add_party("blue")
     running.submit_reports("blue", [report("a")])
     assert running.authenticate(token).name == "blue"  # now remembered
-    cli = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    now = parties.time.monotonic()  # (opening a second hub may take a while)
+    cli = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     cli.revoke_party("blue")
     cli.close()
-    now = parties.time.monotonic()
     monkeypatch.setattr(parties.time, "monotonic", lambda: now + parties.RECHECK_S / 2)
     assert running.authenticate(token).name == "blue"  # not yet checked again
     monkeypatch.setattr(parties.time, "monotonic", lambda: now + parties.RECHECK_S * 1.5)

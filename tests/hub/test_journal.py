@@ -3,12 +3,14 @@ receipts, refusal to sign a damaged tail, and pages as one party may see them.""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from deconfliction.cli.common import open_store
 from deconfliction.clock import ManualClock
 from deconfliction.errors import StoreError
 from deconfliction.hub import Hub
@@ -19,13 +21,13 @@ from deconfliction.journal.redact import RedactedEntry
 from deconfliction.journal.signing import key_id, public_key_b64
 from deconfliction.journal.source import verify_source
 from deconfliction.settings import Settings
-from deconfliction.store import SQLiteStore
+from deconfliction.store import Store
 from tests.journal.tamper import delete_from, flip_byte
 from tests.scenarios import report
 
 
-def open_hub(db: Path, clock: ManualClock, key: Ed25519PrivateKey, **settings: float) -> Hub:
-    return Hub(Settings(**settings), SQLiteStore(db), clock=clock, key=key)
+def open_hub(store: Store, clock: ManualClock, key: Ed25519PrivateKey, **settings: float) -> Hub:
+    return Hub(Settings(**settings), store, clock=clock, key=key)
 
 
 def test_a_new_journal_starts_with_the_hub_key(hub: Hub, hub_key: Ed25519PrivateKey) -> None:
@@ -36,12 +38,12 @@ def test_a_new_journal_starts_with_the_hub_key(hub: Hub, hub_key: Ed25519Private
 
 
 def test_a_restart_with_the_same_key_continues_the_journal(
-    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    make_store: Callable[..., Store], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
-    hub = open_hub(db_path, clock, hub_key)
+    hub = open_hub(make_store(), clock, hub_key)
     hub.add_party("blue")
     hub.close()
-    again = open_hub(db_path, clock, hub_key)
+    again = open_hub(make_store(), clock, hub_key)
     again.add_party("red")
     kinds = [e.kind for e in again._store.journal_entries()]
     assert kinds == ["hub.key", "party.added", "party.added"]
@@ -50,11 +52,11 @@ def test_a_restart_with_the_same_key_continues_the_journal(
 
 
 def test_another_key_is_refused_naming_both(
-    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    make_store: Callable[..., Store], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
-    open_hub(db_path, clock, hub_key).close()
+    open_hub(make_store(), clock, hub_key).close()
     other = Ed25519PrivateKey.generate()
-    store = SQLiteStore(db_path)
+    store = make_store()
     with pytest.raises(StoreError) as raised:
         Hub(Settings(), store, clock=clock, key=other)
     assert key_id(hub_key) in raised.value.message and key_id(other) in raised.value.message
@@ -62,11 +64,11 @@ def test_another_key_is_refused_naming_both(
 
 
 def test_a_journal_without_the_hub_key_first_is_refused(
-    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    make_store: Callable[..., Store], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
     from deconfliction.journal.chain import GENESIS_HASH, JournalEntry
 
-    store = SQLiteStore(db_path)
+    store = make_store()
     with store.transaction() as tx:
         tx.append_journal([JournalEntry.make(GENESIS_HASH, 1, 0.0, "-", "party.added", {})])
     with pytest.raises(StoreError, match=r"starts with a 'party\.added' entry"):
@@ -75,9 +77,9 @@ def test_a_journal_without_the_hub_key_first_is_refused(
 
 
 def test_checkpoints_follow_the_cadence_only_when_the_head_moved(
-    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    make_store: Callable[..., Store], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
-    hub = open_hub(db_path, clock, hub_key, journal_checkpoint_s=60.0)
+    hub = open_hub(make_store(), clock, hub_key, journal_checkpoint_s=60.0)
     hub.add_party("blue")
     clock.advance(59)
     hub.tick()
@@ -109,24 +111,26 @@ def test_a_checkpoint_on_demand_and_receipts(hub: Hub, clock: ManualClock) -> No
     assert hub.journal.receipt(result.entry).checkpoint == checkpoint
 
 
-def test_closing_signs_the_head(db_path: Path, clock: ManualClock, hub_key) -> None:
-    hub = open_hub(db_path, clock, hub_key)
+def test_closing_signs_the_head(
+    make_store: Callable[..., Store], clock: ManualClock, hub_key
+) -> None:
+    hub = open_hub(make_store(), clock, hub_key)
     hub.add_party("blue")
     hub.close()
-    store = SQLiteStore(db_path)
+    store = make_store()
     assert store.latest_checkpoint().seq == store.journal_head()[0] == 2
     store.close()
 
 
 def test_no_checkpoint_vouches_for_an_entry_altered_behind_the_hub(
-    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    store_location: Callable[[str], Any], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
-    hub = open_hub(db_path, clock, hub_key)
+    hub = open_hub(open_store(store_location("hub")), clock, hub_key)
     hub.add_party("blue")
     hub.journal.checkpoint(clock.now())
     hub.add_party("red")
     hub.add_party("green")
-    flip_byte(db_path, 4)
+    flip_byte(store_location("hub"), 4)
     with pytest.raises(StoreError, match="refusing to sign a checkpoint: entry 4: altered"):
         hub.journal.checkpoint(clock.now())
     assert hub.journal.latest_checkpoint().seq == 2
@@ -134,13 +138,13 @@ def test_no_checkpoint_vouches_for_an_entry_altered_behind_the_hub(
 
 
 def test_no_checkpoint_after_entries_were_removed_from_the_end(
-    db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    store_location: Callable[[str], Any], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
-    hub = open_hub(db_path, clock, hub_key)
+    hub = open_hub(open_store(store_location("hub")), clock, hub_key)
     hub.add_party("blue")
     hub.add_party("red")
     hub.journal.checkpoint(clock.now())
-    delete_from(db_path, 3)
+    delete_from(store_location("hub"), 3)
     with pytest.raises(StoreError, match="ends at entry 2, but the hub signed a checkpoint at"):
         hub.journal.checkpoint(clock.now())
     hub.close()

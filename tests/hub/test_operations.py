@@ -3,7 +3,7 @@ idempotency, restart, and the zones' hook."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,7 +25,7 @@ from deconfliction.hub.operations.idempotency import IdempotencyKey
 from deconfliction.model import Agreement, Zone
 from deconfliction.model.alert import AlertKind
 from deconfliction.settings import Settings
-from deconfliction.store import SQLiteStore
+from deconfliction.store import Store
 from tests.scenarios import OP_END, OP_START, T0, box_geojson, op_volume, shifted
 
 
@@ -235,12 +235,12 @@ def test_kept_answers_are_forgotten_after_the_retention(parties: Hub, clock: Man
 
 
 def test_operations_versions_and_the_index_survive_a_restart(
-    parties: Hub, db_path: Path, clock: ManualClock, hub_key: Ed25519PrivateKey
+    parties: Hub, make_store: Callable[..., Store], clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
     version = put(parties, "blue", "one")["version"]
     put(parties, "red", "red-1", shifted(0.005))
     parties.close()
-    hub = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    hub = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     try:
         assert hub.operations.get("blue", "one")["version"] == version
         with pytest.raises(StaleKey) as refused:

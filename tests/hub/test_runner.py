@@ -1,16 +1,16 @@
 """The runner: cycles at least every cycle_s, earlier when reports arrive."""
 
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 from deconfliction.hub import Hub, Runner
 from deconfliction.settings import Settings
-from deconfliction.store import SQLiteStore
+from deconfliction.store import Store
 from tests.scenarios import report
 
 
-def test_reports_start_the_next_cycle_early(tmp_path: Path) -> None:
-    hub = Hub(Settings(cycle_s=30.0, cycle_min_s=0.05), SQLiteStore(tmp_path / "hub.db"))
+def test_reports_start_the_next_cycle_early(make_store: Callable[..., Store]) -> None:
+    hub = Hub(Settings(cycle_s=30.0, cycle_min_s=0.05), make_store())
     hub.add_party("blue")
     runner = Runner(hub)
     runner.start()
@@ -30,10 +30,10 @@ def test_reports_start_the_next_cycle_early(tmp_path: Path) -> None:
         hub.close()
 
 
-def test_journal_checkpoints_are_signed_outside_the_cycle(tmp_path: Path) -> None:
+def test_journal_checkpoints_are_signed_outside_the_cycle(make_store: Callable[..., Store]) -> None:
     """A cycle never signs (its checks can take a second); the housekeeping thread does."""
     settings = Settings(cycle_s=0.05, cycle_min_s=0.05, journal_checkpoint_s=0.1)
-    hub = Hub(settings, SQLiteStore(tmp_path / "hub.db"))
+    hub = Hub(settings, make_store())
     hub.add_party("blue")
     time.sleep(0.15)
     hub.tick(housekeeping=False)

@@ -5,6 +5,7 @@ reminders and expiry, restarts, listeners, incident evidence."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from deconfliction.model.alert import AlertKind, Severity
 from deconfliction.model.codec import dump
 from deconfliction.model.states import AlertState, ZoneState
 from deconfliction.settings import Settings
-from deconfliction.store import SQLiteStore
+from deconfliction.store import Store
 from deconfliction.units import format_time
 from tests.detect.hand import distance_to_line_m, first_within_m
 from tests.scenarios import (
@@ -169,7 +170,7 @@ def test_another_partys_id_is_refused_without_a_word_about_its_zone(zhub: Hub) -
 
 
 def test_validation_errors_name_the_zone_and_limits_come_from_the_settings(
-    store: SQLiteStore, clock: ManualClock, hub_key: Ed25519PrivateKey
+    store: Store, clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
     hub = Hub(Settings(zone_max_vertices=3), store, clock=clock, key=hub_key)
     hub.add_party("east")
@@ -517,7 +518,7 @@ def test_expired_zones_raise_no_alerts(zhub: Hub, clock: ManualClock) -> None:
 
 
 def test_zones_and_their_acknowledgements_survive_a_restart(
-    zhub: Hub, store: SQLiteStore, clock: ManualClock, hub_key: Ed25519PrivateKey
+    zhub: Hub, store: Store, clock: ManualClock, hub_key: Ed25519PrivateKey
 ) -> None:
     zhub.zones.put_many("east", EUPHRATES_ZONES)
     zhub.zones.put("aid", "clinic", protected_site())
@@ -537,11 +538,15 @@ def test_zones_and_their_acknowledgements_survive_a_restart(
 
 
 def test_a_zone_written_by_another_process_is_picked_up_by_the_cycle(
-    zhub: Hub, store: SQLiteStore, clock: ManualClock, hub_key: Ed25519PrivateKey, db_path: Any
+    zhub: Hub,
+    store: Store,
+    clock: ManualClock,
+    hub_key: Ed25519PrivateKey,
+    make_store: Callable[..., Store],
 ) -> None:
     convoy(zhub)
     zhub.tick()
-    other = Hub(Settings(), SQLiteStore(db_path), clock=clock, key=hub_key)
+    other = Hub(Settings(), make_store(), clock=clock, key=hub_key)
     other.zones.put("east", "euphrates-line", LINE)
     other.close()
     zhub.tick()

@@ -1,11 +1,14 @@
-"""What someone with write access to the hub's SQLite file might do to its journal."""
+"""What someone with write access to the hub's database (an SQLite file, or a PostgreSQL
+URL) might do to its journal."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -16,34 +19,60 @@ from deconfliction.journal.entries import genesis_entry
 _ENTRY = "seq, time, party, kind, content, prev_hash, hash"
 
 
-def _entries(conn: sqlite3.Connection) -> list[JournalEntry]:
+class _Postgres:
+    """A psycopg connection that takes sqlite3's ``?`` placeholders."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._conn.execute(sql.replace("?", "%s"), params)
+
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
+        self._conn.cursor().executemany(sql.replace("?", "%s"), params)
+
+
+@contextmanager
+def _connect(db: Path | str) -> Iterator[Any]:
+    """A connection to ``db`` that commits at the end."""
+    if isinstance(db, str) and db.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(db) as conn:
+            yield _Postgres(conn)
+        return
+    with sqlite3.connect(db) as conn:
+        yield conn
+
+
+def _entries(conn: Any) -> list[JournalEntry]:
     rows = conn.execute(f"SELECT {_ENTRY} FROM journal ORDER BY seq").fetchall()
     return [JournalEntry(s, t, p, k, bytes(c), ph, h) for s, t, p, k, c, ph, h in rows]
 
 
-def flip_byte(db: Path, seq: int, offset: int = 2) -> None:
+def flip_byte(db: Path | str, seq: int, offset: int = 2) -> None:
     """Change one byte of entry ``seq``'s content, in place."""
-    with sqlite3.connect(db) as conn:
+    with _connect(db) as conn:
         (content,) = conn.execute("SELECT content FROM journal WHERE seq = ?", (seq,)).fetchone()
         changed = bytearray(content)
         changed[offset] = changed[offset] ^ 0x01
         conn.execute("UPDATE journal SET content = ? WHERE seq = ?", (bytes(changed), seq))
 
 
-def delete_entry(db: Path, seq: int) -> None:
-    with sqlite3.connect(db) as conn:
+def delete_entry(db: Path | str, seq: int) -> None:
+    with _connect(db) as conn:
         conn.execute("DELETE FROM journal WHERE seq = ?", (seq,))
 
 
-def delete_from(db: Path, seq: int) -> None:
+def delete_from(db: Path | str, seq: int) -> None:
     """Remove entries ``seq`` and after (the end of the journal)."""
-    with sqlite3.connect(db) as conn:
+    with _connect(db) as conn:
         conn.execute("DELETE FROM journal WHERE seq >= ?", (seq,))
 
 
-def swap_entries(db: Path, seq_a: int, seq_b: int) -> None:
+def swap_entries(db: Path | str, seq_a: int, seq_b: int) -> None:
     """Swap two entries: each row takes the other's fields (a row's seq is its place)."""
-    with sqlite3.connect(db) as conn:
+    with _connect(db) as conn:
         rows = {
             seq: conn.execute(
                 "SELECT time, party, kind, content, prev_hash, hash FROM journal WHERE seq = ?",
@@ -60,7 +89,7 @@ def swap_entries(db: Path, seq_a: int, seq_b: int) -> None:
 
 
 def rewrite_under(
-    db: Path,
+    db: Path | str,
     key: Ed25519PrivateKey,
     *,
     seq: int | None = None,
@@ -69,7 +98,7 @@ def rewrite_under(
     """The thorough forger, holding ``key``: changes entry ``seq``'s content with ``change``
     (if given), writes a genesis with ``key``, recomputes every hash and signs every
     checkpoint again with ``key``."""
-    with sqlite3.connect(db) as conn:
+    with _connect(db) as conn:
         entries = _entries(conn)
         entries[0] = replace(entries[0], content=genesis_entry(key, 0.0).content)
         if seq is not None and change is not None:
@@ -97,9 +126,9 @@ def rewrite_under(
             )
 
 
-def resign_checkpoint(db: Path, seq: int, key: Ed25519PrivateKey) -> None:
+def resign_checkpoint(db: Path | str, seq: int, key: Ed25519PrivateKey) -> None:
     """Replace the checkpoint at ``seq`` by one over the same hash signed with ``key``."""
-    with sqlite3.connect(db) as conn:
+    with _connect(db) as conn:
         (hash_,) = conn.execute(
             "SELECT hash FROM journal_checkpoints WHERE seq = ?", (seq,)
         ).fetchone()
@@ -110,11 +139,11 @@ def resign_checkpoint(db: Path, seq: int, key: Ed25519PrivateKey) -> None:
         )
 
 
-def checkpoint_seqs(db: Path) -> list[int]:
-    with sqlite3.connect(db) as conn:
+def checkpoint_seqs(db: Path | str) -> list[int]:
+    with _connect(db) as conn:
         return [row[0] for row in conn.execute("SELECT seq FROM journal_checkpoints ORDER BY seq")]
 
 
-def delete_checkpoint(db: Path, seq: int) -> None:
-    with sqlite3.connect(db) as conn:
+def delete_checkpoint(db: Path | str, seq: int) -> None:
+    with _connect(db) as conn:
         conn.execute("DELETE FROM journal_checkpoints WHERE seq = ?", (seq,))

@@ -20,6 +20,7 @@ STATUS: tuple[tuple[type[errors.DeconflictionError], int], ...] = (
     (errors.PermissionDenied, 403),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
+    (errors.StoreUnavailable, 503),
     (errors.StoreError, 500),
     (errors.DeconflictionError, 500),
 )
@@ -51,6 +52,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     headers = (
         {"WWW-Authenticate": "Bearer"} if isinstance(exc, errors.AuthenticationFailed) else None
     )
+    if isinstance(exc, errors.StoreUnavailable):
+        headers = {"Retry-After": "1"}
     return JSONResponse(error_body(exc), status_code=status_of(exc), headers=headers)
 
 

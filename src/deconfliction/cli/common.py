@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,24 +15,64 @@ from deconfliction.errors import DeconflictionError
 if TYPE_CHECKING:
     from deconfliction.hub import Hub
     from deconfliction.settings import Settings
+    from deconfliction.store import Store
 
 # Only what every verb needs is imported here; the hub, the store and the keys are imported
 # by the functions that use them, so that `deconfliction --help` starts at once.
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DB = "./deconfliction.db"
+KEY_ENV = "DECONFLICTION_KEY"
+
+Database = Path | str
+"""Where the hub's data is: an SQLite file, or a PostgreSQL URL (``postgresql://…``)."""
+
+
+def is_database_url(where: Database) -> bool:
+    from deconfliction.store.urls import is_postgres_url
+
+    return isinstance(where, str) and is_postgres_url(where)
+
+
+def database(text: str | Path) -> Database:
+    """``--db``'s value: a PostgreSQL URL as it is, anything else as a file path."""
+    return str(text) if is_database_url(str(text)) else Path(text)
+
+
+def open_store(where: Database, settings: Settings | None = None) -> Store:
+    """The store at ``where``: PostgreSQL for a ``postgresql://`` URL, else an SQLite file."""
+    from deconfliction.settings import Settings
+    from deconfliction.store import SQLiteStore
+
+    settings = settings or Settings.from_sources()
+    if is_database_url(where):
+        from deconfliction.store.postgres import PostgresStore
+
+        return PostgresStore(str(where))
+    return SQLiteStore(where, synchronous=settings.sqlite_synchronous)
+
+
+class _DatabaseType(click.ParamType):  # type: ignore[type-arg]
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return database(value)
+
+
+DATABASE = _DatabaseType()
 
 
 def db_option(func: F) -> F:
-    """``--db PATH`` (env ``DECONFLICTION_DB``)."""
+    """``--db PATH|URL`` (env ``DECONFLICTION_DB``)."""
     return click.option(
         "--db",
         "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=DATABASE,
         default=DEFAULT_DB,
         show_default=True,
         envvar="DECONFLICTION_DB",
-        help="The hub's SQLite database file (created if missing). Env: DECONFLICTION_DB.",
+        help="The hub's database: an SQLite file (created if missing), or a PostgreSQL URL "
+        "postgresql://user@host:port/dbname (see docs/scaling.md). Env: DECONFLICTION_DB.",
     )(func)
 
 
@@ -54,36 +95,41 @@ def settings_from(pairs: Sequence[tuple[str, str]]) -> Settings:
     return Settings.from_sources(dict(pairs))
 
 
-def key_path_for(db_path: Path) -> Path:
-    """Where the hub's key is kept by default (see :func:`deconfliction.hub.key_path_for`)."""
-    from deconfliction.hub.journal import key_path_for as next_to
+def key_path_for(db_path: Database) -> Path:
+    """Where the hub's key is kept by default: the file ``DECONFLICTION_KEY`` names, else
+    next to an SQLite database (``deconfliction.db`` → ``deconfliction.key``). A PostgreSQL
+    database needs ``DECONFLICTION_KEY`` (or ``--key``): every process of the hub uses the
+    same key, and a database server has no folder of the hub's."""
+    named = os.environ.get(KEY_ENV)
+    if named:
+        return Path(named)
+    if not is_database_url(db_path):
+        from deconfliction.hub.journal import key_path_for as next_to
 
-    return next_to(db_path)
+        return next_to(Path(db_path))
+    raise click.ClickException(
+        f"with a PostgreSQL database, name the hub's key file: --key FILE or {KEY_ENV}"
+    )
 
 
 @contextmanager
 def opened_hub(
-    db_path: Path, settings: Settings | None = None, key_path: Path | None = None
+    db_path: Database, settings: Settings | None = None, key_path: Path | None = None
 ) -> Iterator[Hub]:
     """A hub on ``db_path`` for one command, with the key file next to the database (or
     ``key_path``); closed afterwards."""
     from deconfliction.gateways.webhook import WebhookSender
     from deconfliction.hub import Hub, hub_key_for
     from deconfliction.settings import Settings
-    from deconfliction.store import SQLiteStore
 
     settings = settings or Settings.from_sources()
+    key_path = key_path or key_path_for(db_path)
     try:
-        store = SQLiteStore(db_path, synchronous=settings.sqlite_synchronous)
+        store = open_store(db_path, settings)
     except DeconflictionError as error:
         raise click.ClickException(error.message) from None
     try:
-        hub = Hub(
-            settings,
-            store,
-            key=hub_key_for(store, key_path or key_path_for(db_path)),
-            webhook_sender=WebhookSender,
-        )
+        hub = Hub(settings, store, key=hub_key_for(store, key_path), webhook_sender=WebhookSender)
     except DeconflictionError as error:
         store.close()
         raise click.ClickException(error.message) from None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 from click.core import ParameterSource
 
-from deconfliction.cli.common import key_path_for
+from deconfliction.cli.common import DATABASE, Database, is_database_url, key_path_for, open_store
 from deconfliction.errors import DeconflictionError
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from deconfliction.journal.checkpoint import Checkpoint
     from deconfliction.journal.redact import AnyEntry
     from deconfliction.journal.source import JournalSource
-    from deconfliction.store import SQLiteStore
+    from deconfliction.store import Store
 
 PROGRESS_EVERY = 100_000  # entries between two progress lines on standard error
 
@@ -34,9 +34,10 @@ _FILE = click.option(
 _DB = click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=DATABASE,
     envvar="DECONFLICTION_DB",
-    help="The hub's SQLite database to read the journal from. Env: DECONFLICTION_DB.",
+    help="The hub's database to read the journal from (an SQLite file or a PostgreSQL URL; "
+    "a standby's will do for verify). Env: DECONFLICTION_DB.",
 )
 _KEY_FILE = click.option(
     "--key-file",
@@ -69,18 +70,24 @@ class _Progress:
         return self._source.checkpoints(from_seq, to_seq)
 
 
-def _database(db_path: Path) -> SQLiteStore:
-    from deconfliction.store import SQLiteStore
-
-    if not db_path.is_file():
+def _database(db_path: Database) -> Store:
+    if not is_database_url(db_path) and not Path(db_path).is_file():
         raise click.ClickException(f"no database at {db_path}")
     try:
-        return SQLiteStore(db_path)
+        return open_store(db_path)
     except DeconflictionError as error:
         raise click.ClickException(error.message) from None
 
 
-def _where(file_path: Path | None, db_path: Path | None) -> Path | None:
+def _key_path(db_path: Database) -> Path | None:
+    """The hub's key file by default (None: a PostgreSQL database and no DECONFLICTION_KEY)."""
+    try:
+        return key_path_for(db_path)
+    except click.ClickException:
+        return None
+
+
+def _where(file_path: Path | None, db_path: Database | None) -> Database | None:
     """The database to read, or None to read ``file_path``; refuse both or neither."""
     ctx = click.get_current_context()
     if file_path is not None:
@@ -106,12 +113,12 @@ def _source(file_path: Path | None) -> JournalSource:
         raise click.ClickException(error.message) from None
 
 
-def _file_key(db_path: Path) -> str | None:
+def _file_key(db_path: Database) -> str | None:
     """The public half of the key file next to the database, if there is one."""
     from deconfliction.journal.signing import key_id, load_hub_key, public_key_b64
 
-    path = key_path_for(db_path)
-    if not path.exists():
+    path = _key_path(db_path)
+    if path is None or not path.exists():
         return None
     try:
         key = load_hub_key(path)
@@ -121,13 +128,18 @@ def _file_key(db_path: Path) -> str | None:
     return public_key_b64(key)
 
 
-def _sign_head(store: SQLiteStore, key_path: Path) -> Checkpoint | None:
+def _sign_head(store: Store, key_path: Path | None) -> Checkpoint | None:
     """Sign the head with the hub's key before exporting, so that entries removed from the
     end of the export show; warn and go on if that cannot be done."""
     from deconfliction.clock import SystemClock
     from deconfliction.hub.journal import HubJournal
     from deconfliction.journal.signing import load_hub_key
 
+    if key_path is None:
+        click.echo(
+            "warning: no hub key file named (--key-file); no checkpoint signed now", err=True
+        )
+        return None
     if not key_path.exists():
         click.echo(f"warning: no hub key file at {key_path}; no checkpoint signed now", err=True)
         return None
@@ -182,7 +194,10 @@ def journal() -> None:
     help="A party's public key (base64 or PEM file) to check its signatures with; repeatable.",
 )
 def verify(
-    db_path: Path | None, file_path: Path | None, key: str | None, party_keys: tuple[str, ...]
+    db_path: Database | None,
+    file_path: Path | None,
+    key: str | None,
+    party_keys: tuple[str, ...],
 ) -> None:
     """Check the whole chain, every checkpoint and every signature; name the first bad entry.
 
@@ -236,7 +251,7 @@ def verify(
     help="Where to write the export (default: standard output).",
 )
 def export(
-    db_path: Path | None,
+    db_path: Database | None,
     file_path: Path | None,
     key_file: Path | None,
     from_seq: int | None,
@@ -260,7 +275,7 @@ def export(
             source = _source(file_path)
         else:
             store = _database(database)
-            _sign_head(store, key_file or key_path_for(database))
+            _sign_head(store, key_file or _key_path(database))
             source = _Progress(StoreJournalSource(store))
         with _output(out) as handle:
             counts = export_source(
@@ -281,7 +296,7 @@ def export(
 @journal.command()
 @_DB
 @_KEY_FILE
-def checkpoint(db_path: Path | None, key_file: Path | None) -> None:
+def checkpoint(db_path: Database | None, key_file: Path | None) -> None:
     """Sign a checkpoint of the journal's head now (works while the hub runs) and print it
     as JSON. If the head has not moved since the latest checkpoint, print that one."""
     import orjson

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
-from deconfliction.cli.common import db_option, friendly_errors, opened_hub
+from deconfliction.cli.common import Database, db_option, friendly_errors, opened_hub
 from deconfliction.model import Agreement, Minima
 from deconfliction.model.minima import DEFAULT_MINIMA
 from deconfliction.units import format_time, parse_distance_m, parse_duration_s
@@ -33,7 +32,7 @@ def party() -> None:
     help="IANA time zone shown beside UTC times, e.g. Europe/Kyiv.",
 )
 @db_option
-def add(name: str, language: str, timezone: str, db_path: Path) -> None:
+def add(name: str, language: str, timezone: str, db_path: Database) -> None:
     """Add party NAME and print its bearer token (shown once; only its hash is kept)."""
     with opened_hub(db_path) as hub, friendly_errors():
         _, token = hub.add_party(name, language=language, timezone=timezone)
@@ -43,7 +42,7 @@ def add(name: str, language: str, timezone: str, db_path: Path) -> None:
 @party.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @db_option
-def list_(as_json: bool, db_path: Path) -> None:
+def list_(as_json: bool, db_path: Database) -> None:
     """List the parties (revoked ones too)."""
     with opened_hub(db_path) as hub:
         parties = hub.parties()
@@ -75,7 +74,7 @@ def list_(as_json: bool, db_path: Path) -> None:
 @party.command("revoke")
 @click.argument("name")
 @db_option
-def revoke(name: str, db_path: Path) -> None:
+def revoke(name: str, db_path: Database) -> None:
     """Revoke party NAME: its tokens stop working (on a running hub within a second) and
     its tracks leave the picture (at its next cycle)."""
     with opened_hub(db_path) as hub, friendly_errors():
@@ -86,7 +85,7 @@ def revoke(name: str, db_path: Path) -> None:
 @party.command("token")
 @click.argument("name")
 @db_option
-def token(name: str, db_path: Path) -> None:
+def token(name: str, db_path: Database) -> None:
     """Print a new token for party NAME; its earlier tokens stop working (on a running hub
     within a second)."""
     with opened_hub(db_path) as hub, friendly_errors():
@@ -95,7 +94,7 @@ def token(name: str, db_path: Path) -> None:
 
 @click.command("admin-token")
 @db_option
-def admin_token(db_path: Path) -> None:
+def admin_token(db_path: Database) -> None:
     """Print a new admin token (for POST /v1/parties and other admin endpoints)."""
     with opened_hub(db_path) as hub, friendly_errors():
         click.echo(hub.issue_admin_token())
@@ -136,7 +135,7 @@ def set_(
     horizontal: str | None,
     vertical: str | None,
     lookahead: str | None,
-    db_path: Path,
+    db_path: Database,
 ) -> None:
     """Set the agreement between PARTY_A and PARTY_B (replacing an earlier one).
 
@@ -171,7 +170,7 @@ def set_(
 
 @agreement.command("list")
 @db_option
-def list_agreements(db_path: Path) -> None:
+def list_agreements(db_path: Database) -> None:
     """List the agreements."""
     with opened_hub(db_path) as hub:
         agreements = hub.agreements()
@@ -183,7 +182,7 @@ def list_agreements(db_path: Path) -> None:
 @click.argument("party_a")
 @click.argument("party_b")
 @db_option
-def remove(party_a: str, party_b: str, db_path: Path) -> None:
+def remove(party_a: str, party_b: str, db_path: Database) -> None:
     """End the agreement between PARTY_A and PARTY_B (a running hub applies it within a
     second)."""
     with opened_hub(db_path) as hub, friendly_errors():

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from deconfliction.cli.common import friendly_errors, setting_option, settings_from
+from deconfliction.cli.common import (
+    DATABASE,
+    Database,
+    friendly_errors,
+    open_store,
+    setting_option,
+    settings_from,
+)
 from deconfliction.cli.reading import reading_options, with_progress
 from deconfliction.errors import InvalidInput
 from deconfliction.units import format_time
@@ -80,8 +87,9 @@ def alert_line(party: str, event: Event) -> str:
 @click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="In process: keep the replayed hub's database here (default: in memory).",
+    type=DATABASE,
+    help="In process: keep the replayed hub's database here, an SQLite file or a PostgreSQL "
+    "URL (default: in memory).",
 )
 @click.option(
     "--skip-bad",
@@ -96,7 +104,7 @@ def replay(
     fast: bool,
     url: str | None,
     tokens: tuple[str, ...],
-    db_path: Path | None,
+    db_path: Database | None,
     skip_bad: bool,
     columns: str,
     every: float | None,
@@ -150,13 +158,12 @@ def _in_process(
     reader: SnapshotReader,
     pacing: Pacing,
     show: Any,
-    db_path: Path | None,
+    db_path: Database | None,
     setting_pairs: tuple[tuple[str, str], ...],
 ) -> ReplayStats:
     from deconfliction.clock import ManualClock
     from deconfliction.gateways.replay import ReplayStats, replay_in_process
     from deconfliction.hub import Hub
-    from deconfliction.store import SQLiteStore
 
     snapshots = with_progress(reader, "replay")
     first = next(snapshots, None)
@@ -164,7 +171,7 @@ def _in_process(
         return ReplayStats()
     clock = ManualClock(first.time_s)
     settings = settings_from(setting_pairs)
-    store = SQLiteStore(db_path if db_path else ":memory:", synchronous=settings.sqlite_synchronous)
+    store = open_store(db_path if db_path else ":memory:", settings)
     hub = Hub(settings, store, clock=clock)
     try:
         return replay_in_process(hub, clock, _chain(first, snapshots), pacing=pacing, on_alert=show)

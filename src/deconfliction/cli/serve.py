@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from deconfliction.cli.common import (
+    Database,
     db_option,
     friendly_errors,
     opened_hub,
@@ -47,8 +48,10 @@ class _WithSettings(click.Command):
     "--key",
     "key_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DECONFLICTION_KEY",
     help="The hub's journal key file (Ed25519, PEM, mode 0600). Default: next to the "
-    "database, with the suffix .key; created on the first start.",
+    "database, with the suffix .key; created on the first start. Env: DECONFLICTION_KEY "
+    "(needed with a PostgreSQL database: every process of the hub uses the same key).",
 )
 @setting_option
 @click.option(
@@ -67,7 +70,7 @@ class _WithSettings(click.Command):
 def serve(
     host: str,
     port: int,
-    db_path: Path,
+    db_path: Database,
     key_path: Path | None,
     setting_pairs: tuple[tuple[str, str], ...],
     access_log: bool,
@@ -87,6 +90,7 @@ def serve(
     from deconfliction.cli.common import key_path_for
     from deconfliction.gateways.services import GatewayServices, log_to_console
     from deconfliction.process import tune_gc, tune_malloc
+    from deconfliction.store.urls import redact_url
 
     with friendly_errors():
         settings = settings_from(setting_pairs)
@@ -95,7 +99,8 @@ def serve(
         admin_token = hub.issue_admin_token(only_first=True)
         if admin_token is not None:
             click.echo(
-                f"First start on {db_path}: the admin token (shown once) is\n  {admin_token}"
+                f"First start on {redact_url(str(db_path))}: the admin token (shown once) "
+                f"is\n  {admin_token}"
             )
         if get_path is not None:
             with TestClient(create_app(hub, run_cycle=False)) as client:
@@ -105,7 +110,8 @@ def serve(
                 raise SystemExit(1)
             return
         click.echo(
-            f"deconfliction hub on http://{host}:{port} (API /v1, docs /docs), database {db_path}, "
+            f"deconfliction hub on http://{host}:{port} (API /v1, docs /docs), "
+            f"database {redact_url(str(db_path))}, "
             f"journal key {hub.journal.key_id}"
         )
         gateways = GatewayServices(hub, key_path or key_path_for(db_path), host)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from deconfliction.cli.common import (
+    Database,
     db_option,
     friendly_errors,
     opened_hub,
@@ -30,7 +31,7 @@ def zones() -> None:
 @db_option
 @setting_option
 def import_(
-    file: Path, party: str, db_path: Path, setting_pairs: tuple[tuple[str, str], ...]
+    file: Path, party: str, db_path: Database, setting_pairs: tuple[tuple[str, str], ...]
 ) -> None:
     """Declare the zones of FILE (a GeoJSON FeatureCollection) for --party.
 
@@ -84,7 +85,7 @@ def refusal(error: InvalidInput, collection: Any) -> str:
     help="Write to this file (default: standard output).",
 )
 @db_option
-def export(party: str | None, output: Path | None, db_path: Path) -> None:
+def export(party: str | None, output: Path | None, db_path: Database) -> None:
     """Print the active zones as a GeoJSON FeatureCollection, each Feature as it was
     declared (an import of it declares the same zones)."""
     with opened_hub(db_path) as hub, friendly_errors():
@@ -103,7 +104,7 @@ def export(party: str | None, output: Path | None, db_path: Path) -> None:
 @click.option("--party", default=None, help="Only the zones of this party (default: all).")
 @click.option("--all", "include_ended", is_flag=True, help="Withdrawn and expired ones too.")
 @db_option
-def list_(party: str | None, include_ended: bool, db_path: Path) -> None:
+def list_(party: str | None, include_ended: bool, db_path: Database) -> None:
     """List the zones: id, owner, rule, state, version, end of validity, name."""
     with opened_hub(db_path) as hub:
         records = [

@@ -1,4 +1,4 @@
-"""The storage seam: one ``Store`` protocol, implemented by SQLite (and later PostgreSQL).
+"""The storage seam: one ``Store`` protocol, implemented by SQLite and by PostgreSQL.
 
 A store persists; it does not decide. The hub keeps its working sets in memory and writes
 through one :meth:`Store.transaction` per change, inside which it stages objects, stream
@@ -89,7 +89,12 @@ class Transaction(Protocol):
         """Checkpoint each track's latest report (one per track in ``batch``) if newer."""
         ...
 
-    def put_object(self, obj: StoredObject) -> None: ...
+    def put_object(self, obj: StoredObject, *, expected_version: int | None = None) -> None:
+        """Store ``obj``; with ``expected_version``, only over that version of it (0: only if
+        there is none yet), else raise ``VersionMismatch`` (``AlreadyExists`` for 0). Write
+        transactions are serialised, so the check holds across processes."""
+        ...
+
     def delete_object(self, kind: str, object_id: str) -> bool: ...
 
     def next_event_seq(self, party: str) -> int:
@@ -114,6 +119,11 @@ class Transaction(Protocol):
 
     def append_checkpoint(self, checkpoint: Checkpoint) -> None: ...
     def set_meta(self, key: str, value: str) -> None: ...
+
+    def get_idempotent(self, party: str, key: str) -> IdempotentAnswer | None:
+        """The answer kept for ``party``'s key, read in this transaction (so a retry that
+        raced the first write, in another process, finds its answer here)."""
+        ...
 
     def put_idempotent(self, answer: IdempotentAnswer) -> None:
         """Keep the first answer to a write sent with an Idempotency-Key."""
