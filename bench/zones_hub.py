@@ -32,11 +32,11 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from deconfliction.hub.live.detection import live_tracks
-
 from bench.zones import NOW_S, PARTIES, Tracks, make_tracks, make_zones
 from deconfliction.clock import ManualClock
 from deconfliction.hub import Hub
+from deconfliction.hub.cycle import DetectionCycle
+from deconfliction.hub.live.snapshot import live_tracks
 from deconfliction.journal.signing import generate_hub_key
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
@@ -95,7 +95,7 @@ def main(argv: list[str]) -> int:
     for owner, features in by_owner.items():
         hub.zones.put_many(owner, {"type": "FeatureCollection", "features": features})
     import_s = time.perf_counter() - started
-    advisories = len(hub.alerts)
+    advisories = len(hub._alerts)
     print(f"zones: {len(zones):,} active, tracks: {args.tracks:,}, parties: {len(PARTIES)}")
     print(
         f"import (put_many per owner, validation included): {import_s:.1f} s, "
@@ -107,12 +107,17 @@ def main(argv: list[str]) -> int:
     print(f"restart (zones parsed again): {time.perf_counter() - started:.1f} s")
 
     _report(hub, tracks, clock.now())
-    live = live_tracks(hub.picture, clock.now(), SETTINGS.stale_after_s)
+    # The detection cycle with the zones' check alone (what Zones.check was).
+    zones_cycle = DetectionCycle(
+        hub._alerts, hub.write, open_at_most=SETTINGS.alerts_opened_per_cycle
+    )
+    zones_cycle.register(hub.zones.check)
+    live = live_tracks(hub._picture, clock.now(), SETTINGS.stale_after_s)
     started = time.perf_counter()
-    found = hub.zones.check(live)
+    found = zones_cycle.run(live).conflicts
     first_s = time.perf_counter() - started
     print(
-        f"first cycle (index build, {found:,} incursions, {len(hub.alerts) - advisories:,} "
+        f"first cycle (index build, {found:,} incursions, {len(hub._alerts) - advisories:,} "
         f"alerts opened with their threads): {first_s:.1f} s"
     )
 
@@ -121,15 +126,15 @@ def main(argv: list[str]) -> int:
     moving = tracks
     drained = 0
     while drained < 200:
-        before = len(hub.alerts)
+        before = len(hub._alerts)
         moving = moving.moved(1.0)
         clock.advance(1.0)
         _report(hub, moving, clock.now())
-        hub.zones.check(live_tracks(hub.picture, clock.now(), SETTINGS.stale_after_s))
+        zones_cycle.run(live_tracks(hub._picture, clock.now(), SETTINGS.stale_after_s))
         drained += 1
-        if len(hub.alerts) <= before:
+        if len(hub._alerts) <= before:
             break
-    print(f"backlog drained in {drained} cycles ({len(hub.alerts):,} open conflicts)")
+    print(f"backlog drained in {drained} cycles ({len(hub._alerts):,} open conflicts)")
 
     ours: list[float] = []
     rebuilt: list[float] = []
@@ -137,19 +142,19 @@ def main(argv: list[str]) -> int:
         moving = moving.moved(1.0)
         clock.advance(1.0)
         _report(hub, moving, clock.now())
-        live = live_tracks(hub.picture, clock.now(), SETTINGS.stale_after_s)
+        live = live_tracks(hub._picture, clock.now(), SETTINGS.stale_after_s)
         started = time.perf_counter()
-        hub.zones.check(live)
+        zones_cycle.run(live)
         ours.append(time.perf_counter() - started)
-        hub.zones._indexed = None  # the reference: index the zones again, every cycle
+        hub.zones._registry._indexed = None  # the reference: index the zones again, every cycle
         started = time.perf_counter()
-        hub.zones.check(live)
+        zones_cycle.run(live)
         rebuilt.append(time.perf_counter() - started)
     median, p95 = _summary(ours)
     ref_median, ref_p95 = _summary(rebuilt)
     print(
-        f"steady cycle, Zones.check: median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
-        f"({args.cycles} cycles, {len(hub.alerts):,} open conflicts)"
+        f"steady cycle, the zones' check: median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
+        f"({args.cycles} cycles, {len(hub._alerts):,} open conflicts)"
     )
     print(
         f"reference (index rebuilt every cycle): median {ref_median * 1000:.0f} ms, "

@@ -113,7 +113,7 @@ def test_a_write_the_database_could_not_take_is_answered_503_and_can_be_sent_aga
     d = deploy("blue")
     client = d.client("blue")
     assert client.post("/v1/reports", json=[report("a", time=T0 - 1)]).status_code == 200
-    store = d.hub.store
+    store = d.hub._store
     assert isinstance(store, PostgresStore)
     _terminate_connections(postgres_databases, store.url.rsplit("/", 1)[1])
     first = client.post("/v1/reports", json=[report("a")])

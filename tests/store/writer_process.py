@@ -19,7 +19,7 @@ def main(argv: list[str]) -> int:
     where, key_path, party, count = argv[0], Path(argv[1]), argv[2], int(argv[3])
     hub = Hub(Settings(), open_store(database(where)), key=load_hub_key(key_path))
     try:
-        if hub.store.get_party(party) is None:
+        if hub._store.get_party(party) is None:
             hub.add_party(party)
         for n in range(count):
             track = f"{party}-{os.getpid()}-{n % 7}"

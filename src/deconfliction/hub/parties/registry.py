@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from deconfliction.errors import AlreadyExists, AuthenticationFailed, InvalidInput, NotFound
@@ -119,6 +120,15 @@ class Parties:
             self.refresh()
             found = self._agreements.get(pair)
         return found
+
+    def unknown(self, names: Iterable[str]) -> list[str]:
+        """Those of ``names`` that are no party of this hub, by name. A refusal, so only
+        given after the registry was read again (a party the CLI just added counts)."""
+        missing = sorted(set(names) - self._parties.keys())
+        if missing:
+            self.refresh()
+            missing = [name for name in missing if name not in self._parties]
+        return missing
 
     def _cached_agreement(self, party_a: str, party_b: str) -> Agreement | None:
         """The agreement as cached (views ask this for every party: no query)."""

@@ -182,8 +182,7 @@ class Zones:
         return zone
 
     def _unknown_sharing(self, zone: Zone) -> str | None:
-        known = {p.name for p in self._parties.all()}
-        unknown = sorted(zone.shared_with - known)
+        unknown = self._parties.unknown(zone.shared_with)
         if not unknown:
             return None
         names = ", ".join(repr(name) for name in unknown)
