@@ -70,6 +70,8 @@ class AlertSpan:
     still_open: bool = False
     # (time, severity) at opening and at each change announced on the stream.
     severities: list[tuple[float, str]] = field(default_factory=list)
+    # What the opening cycle saw (simulations fill it: t_in_s, vs_mps of both tracks).
+    notes: dict[str, float] = field(default_factory=dict)
 
     def open_at(self, time_s: float) -> bool:
         return self.opened_s <= time_s <= self.closed_s
@@ -246,6 +248,12 @@ def nuisances(
     return out
 
 
+def is_alarm(span: AlertSpan) -> bool:
+    """Whether the alert reached severity ``predicted`` or ``loss`` (not only advisory); an
+    alert with no recorded severity counts as one."""
+    return not span.severities or any(s != "advisory" for _, s in span.severities)
+
+
 @dataclass(frozen=True)
 class Figures:
     """The table of ``bench.alert_quality``."""
@@ -262,6 +270,9 @@ class Figures:
     alert_age_median_s: float
     alert_age_p10_s: float
     nuisance: int
+    # Alerts that reached severity predicted or loss (the desk's alarms), and their nuisances.
+    alarms: int
+    alarm_nuisance: int
     alert_seconds: float  # summed spans (how long the desk saw alerts)
 
     def rows(self) -> list[tuple[str, str]]:
@@ -291,6 +302,10 @@ class Figures:
                 f"{self.alert_age_median_s:.0f} s ({self.alert_age_p10_s:.0f} s)",
             ),
             ("nuisance: never within 2x both minima", pct(self.nuisance, self.alerts)),
+            (
+                "  alerts that reached predicted or loss / nuisance among them",
+                f"{self.alarms} / {pct(self.alarm_nuisance, self.alarms)}",
+            ),
         ]
 
 
@@ -304,6 +319,9 @@ def figures(
 ) -> Figures:
     """Every figure of the table."""
     warned = warnings(episodes, spans, window_s)
+    nuisance = nuisances(spans, near_times, horizon_s)
+    nuisance_ids = {s.conflict for s in nuisance}
+    alarms = [s for s in spans if is_alarm(s)]
     seen = [w for w in warned if w.episode.observable and w.alert is not None]
     times = np.array([w.warning_s for w in seen])
     ages = np.array([w.episode.onset_s - w.alert.opened_s for w in seen if w.alert is not None])
@@ -318,6 +336,8 @@ def figures(
         warning_p10_s=float(np.percentile(times, 10)) if times.size else math.nan,
         alert_age_median_s=float(np.median(ages)) if ages.size else math.nan,
         alert_age_p10_s=float(np.percentile(ages, 10)) if ages.size else math.nan,
-        nuisance=len(nuisances(spans, near_times, horizon_s)),
+        nuisance=len(nuisance),
+        alarms=len(alarms),
+        alarm_nuisance=sum(s.conflict in nuisance_ids for s in alarms),
         alert_seconds=float(sum(s.closed_s - s.opened_s for s in spans)),
     )

@@ -41,15 +41,25 @@ import argparse
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench._alert_figures import AlertSpan, Figures, alert_spans, figures, loss_episodes
+from bench._alert_figures import (
+    AlertSpan,
+    Figures,
+    FloatArray,
+    alert_spans,
+    figures,
+    loss_episodes,
+)
 from bench._encounters import Encounters, TrackHistory, encounters
 from bench._hub_replay import replay_alerts
+from bench._lifecycle import HUB, PROPOSED, escalations, simulate
+from deconfliction.detect import MinimaTable
 from deconfliction.detect.snapshot import Snapshot
 from deconfliction.gateways.snapshot_csv import SnapshotReader
 from deconfliction.settings import Settings
@@ -99,18 +109,28 @@ def print_table(columns: dict[str, Figures]) -> None:
         print(f"| {row} | " + " | ".join(values[n][row] for n in names) + " |")
 
 
-def load(args: argparse.Namespace) -> list[Snapshot]:
+def load(args: argparse.Namespace) -> tuple[list[Snapshot], list[FloatArray] | None]:
+    """The snapshots, and (synthetic traffic only) each row's selected altitude."""
     if args.synthetic:
         from bench.traffic_synth import SynthSpec, synthesise
 
-        return synthesise(SynthSpec(seed=args.seed, duration_s=args.duration)).snapshots
-    if args.csv is None:
-        raise SystemExit("give a snapshot CSV, or --synthetic")
-    return list(SnapshotReader(args.csv))
+        traffic = synthesise(SynthSpec(seed=args.seed, duration_s=args.duration))
+        return traffic.snapshots, traffic.selected_alt_m
+    return list(SnapshotReader(args.csv)), None
+
+
+def same_spans(a: Sequence[AlertSpan], b: Sequence[AlertSpan]) -> int:
+    """How many spans of ``a`` have a twin in ``b`` (pair, opening, closing)."""
+    keys = {(s.pair, s.opened_s, s.closed_s) for s in b}
+    return sum((s.pair, s.opened_s, s.closed_s) in keys for s in a)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.alert_quality", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.alert_quality",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("csv", nargs="?", type=Path, help="a snapshot CSV (.csv or .csv.gz)")
     parser.add_argument("--synthetic", action="store_true", help="bench.traffic_synth's traffic")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic traffic")
@@ -123,6 +143,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         help="sampling step of the truth, s (repeatable; default 1). "
         "5 on quickstart samples at the report times",
+    )
+    parser.add_argument(
+        "--prototype",
+        action="store_true",
+        help="also the hub's cycle copied in the bench (bench._lifecycle), as it is and "
+        "with the proposed rules",
+    )
+    parser.add_argument(
+        "--no-hub", action="store_true", help="skip the replay through the real hub"
     )
     parser.add_argument(
         "--setting",
@@ -138,25 +167,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.csv = default if default.exists() else Path("/work/shared/data/quickstart.csv.gz")
     settings = Settings.from_sources(overrides=dict(args.setting), environ={})
     started = time.perf_counter()
-    snapshots = load(args)
+    snapshots, selected = load(args)
     loaded = time.perf_counter() - started
     reports = sum(len(s) for s in snapshots)
     print(
         f"{len(snapshots)} snapshots, {reports} reports, "
         f"{(snapshots[-1].time_s - snapshots[0].time_s) / 3600:.2f} h of data "
-        f"(read in {loaded:.1f} s)"
+        f"(made or read in {loaded:.1f} s)"
     )
-    started = time.perf_counter()
-    events, _ = replay_alerts(snapshots, settings, snapshots[0].time_s)
-    replay_s = time.perf_counter() - started
-    spans = alert_spans(events, snapshots[-1].time_s)
+    runs: dict[str, list[AlertSpan]] = {}
+    timings: list[str] = []
+    if not args.no_hub:
+        started = time.perf_counter()
+        events, _ = replay_alerts(snapshots, settings, snapshots[0].time_s)
+        timings.append(f"hub replay {time.perf_counter() - started:.1f} s")
+        runs["hub"] = alert_spans(events, snapshots[-1].time_s)
+    if args.prototype:
+        minima = MinimaTable(defaults=settings.domain_minima())
+        today = replace(
+            HUB,
+            cycle_s=settings.cycle_s,
+            stale_after_s=settings.stale_after_s,
+            hysteresis_s=settings.alert_hysteresis_s,
+        )
+        proposed = replace(PROPOSED, cycle_s=settings.cycle_s, stale_after_s=settings.stale_after_s)
+        for rules in (today, proposed):
+            started = time.perf_counter()
+            runs[rules.name] = simulate(snapshots, rules, minima, selected)
+            timings.append(f"{rules.name} {time.perf_counter() - started:.1f} s")
+        if "hub" in runs:
+            twins = same_spans(runs["hub"], runs[today.name])
+            print(
+                f"the copy of the hub's cycle agrees with the hub on {twins} of "
+                f"{len(runs['hub'])} alerts ({len(runs[today.name])} simulated)"
+            )
+        print(f"proposed rules: {proposed}")
+        print(f"escalations announced (proposed): {escalations(runs[proposed.name])}")
     for step_s in args.step or [1.0]:
         started = time.perf_counter()
         found = truth(snapshots, settings, step_s)
         truth_s = time.perf_counter() - started
         print(f"\ntruth sampled every {step_s:g} s ({truth_s:.1f} s to compute)\n")
-        print_table({"hub": table(spans, found)})
-    print(f"\nhub replay {replay_s:.1f} s")
+        print_table({name: table(spans, found) for name, spans in runs.items()})
+    print("\n" + "; ".join(timings) + " (wall clock)")
     return 0
 
 
