@@ -79,10 +79,13 @@ PROPOSED = Rules(
     filtered=True,
     level_offs=True,
     stale_intervals=3.0,
-    resolve_reports=2,
-    hysteresis_s=10.0,
+    resolve_reports=3,
+    hysteresis_s=30.0,
     confirm_beyond_s=60.0,
     warning_horizon_s=120.0,
+    release_factor=1.5,
+    release_lookahead_s=60.0,
+    vertical_lookahead_s=120.0,
 )
 
 

@@ -14,7 +14,8 @@ Per report (``dt`` since the track's previous accepted report):
   velocity (ground speed and course) blended in (ADS-B velocities are measured, not derived).
 * **Altitude and vertical rate**: an α-β filter whose residual has a dead band of half the
   track's altitude quantum (a level aircraft read alternately at two steps stays put), the
-  reported vertical rate blended in. The quantum is 100 ft for a track whose every altitude
+  reported vertical rate blended in (and taken as it is when the track leaves a steady
+  altitude: the start of a climb is not smoothed away). The quantum is 100 ft for a track whose every altitude
   so far is a multiple of 100 ft (after a few reports), else 25 ft.
 * **Outliers**: an altitude further from the prediction than ``glitch_gate_m`` plus what
   ``max_vertical_rate_mps`` allows in ``dt`` is rejected and counted (the rest of the report
@@ -74,10 +75,10 @@ class FilterParams:
 
     position_alpha: float = 0.9
     velocity_beta: float = 0.1
-    velocity_report_gain: float = 0.7
-    altitude_alpha: float = 0.6
+    velocity_report_gain: float = 0.9
+    altitude_alpha: float = 0.8
     vertical_beta: float = 0.2
-    vertical_report_gain: float = 0.5
+    vertical_report_gain: float = 0.8
     level_window_s: float = 20.0
     level_band_m: float = 50 * FT_M
     glitch_gate_m: float = 300.0
@@ -370,6 +371,10 @@ def _update_once(
     state.band_high_m[r] = np.where(off, z.alt_m, high)
     state.steady_since_s[r] = np.where(off, z.time_s, state.steady_since_s[r])
     state.band_reports[r] = np.where(off, 1, state.band_reports[r] + ok)
+    # A track leaving a steady altitude starts climbing or descending now: its reported
+    # rate is believed at once (the smoothing would report half of it a report late).
+    started = off & ok
+    state.vs_mps[r] = np.where(started, z.vs_mps, state.vs_mps[r])
 
     # The usual interval between reports.
     w = p.interval_weight
