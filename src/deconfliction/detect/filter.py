@@ -15,8 +15,8 @@ Per report (``dt`` since the track's previous accepted report):
 * **Altitude and vertical rate**: an α-β filter whose residual has a dead band of half the
   track's altitude quantum (a level aircraft read alternately at two steps stays put), the
   reported vertical rate blended in (and taken as it is when the track leaves a steady
-  altitude: the start of a climb is not smoothed away). The quantum is 100 ft for a track whose every altitude
-  so far is a multiple of 100 ft (after a few reports), else 25 ft.
+  altitude: the start of a climb is not smoothed away). The quantum is 100 ft for a track
+  whose every altitude so far is a multiple of 100 ft (after a few reports), else 25 ft.
 * **Outliers**: an altitude further from the prediction than ``glitch_gate_m`` plus what
   ``max_vertical_rate_mps`` allows in ``dt`` is rejected and counted (the rest of the report
   is used). ``reacquire_reports`` consecutive rejected reports that agree with each other
