@@ -148,3 +148,18 @@ def test_body_must_be_an_array_or_object(deploy: Callable[..., Deployment]) -> N
     response = post(d, "blue", "hello")
     assert response.status_code == 400
     assert "must be a JSON array of reports" in response.json()["error"]["message"]
+
+
+def test_a_selected_altitude_is_accepted_and_journalled(
+    deploy: Callable[..., Deployment],
+) -> None:
+    d = deploy("blue")
+    items = [report("a", selected_alt_m=3600.0), report("b")]
+    body = post(d, "blue", items).json()
+    assert (body["accepted"], body["rejected"]) == (2, [])
+    history = d.hub.tracks.history(T0, T0, party="blue")
+    assert [(r.track, r.selected_alt_m) for r in history] == [("a", 3600.0), ("b", None)]
+    bad = post(d, "blue", [report("c", selected_alt_m="FL120")]).json()
+    assert bad["rejected"] == [
+        {"index": 0, "reason": "selected_alt_m must be a number, got 'FL120'"}
+    ]

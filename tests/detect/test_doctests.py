@@ -16,6 +16,7 @@ MODULES = [
     "deconfliction.detect.grid",
     "deconfliction.detect.exact",
     "deconfliction.detect.tracks",
+    "deconfliction.detect.filter",
 ]
 
 

@@ -3,7 +3,7 @@ from typing import Any
 
 import pytest
 
-from deconfliction.model import Domain, validate_reports
+from deconfliction.model import Domain, ReportBatch, validate_reports
 from tests.scenarios import T0, report
 
 
@@ -58,3 +58,50 @@ def test_rejections_keep_their_index() -> None:
     batch, rejected = validate_reports("blue", items, now_s=T0, future_tolerance_s=60.0)
     assert batch.track == ["a", "c"]
     assert [r.index for r in rejected] == [1, 3]
+
+
+def test_selected_altitudes_go_through_the_journal_and_old_entries_have_none() -> None:
+    items = [report("a1", selected_alt_m=3600.0), report("a2"), report("a3", selected_alt_m=0)]
+    batch, _ = validate_reports("blue", items, now_s=T0, future_tolerance_s=60.0)
+    assert [batch.selected(i) for i in range(3)] == [3600.0, None, 0.0]
+    content = batch.to_journal()
+    assert content["reports"]["selected_alt_m"] == [3600.0, None, 0.0]
+    back = ReportBatch.from_journal("blue", content)
+    assert [back.report(i).selected_alt_m for i in range(3)] == [3600.0, None, 0.0]
+    assert back.take([2, 1]).selected(0) == 0.0
+    # A batch without any, and an entry written before the column existed: none.
+    plain, _ = validate_reports("blue", [report("a1")], now_s=T0, future_tolerance_s=60.0)
+    assert plain.selected_alt_m is None
+    assert "selected_alt_m" not in plain.to_journal()["reports"]
+    old = {"reports": {k: v for k, v in content["reports"].items() if k != "selected_alt_m"}}
+    decoded = ReportBatch.from_journal("blue", old)
+    assert decoded.selected_alt_m is None and decoded.report(0).selected_alt_m is None
+    assert decoded.report(0).to_json() == {
+        **report("a1"),
+        "time": "2026-11-23T10:00:00Z",
+        "operation": None,
+    }
+
+
+def test_reports_round_trip_their_selected_altitude_through_from_reports() -> None:
+    batch, _ = validate_reports(
+        "blue",
+        [report("a1", selected_alt_m=3600.0), report("a2")],
+        now_s=T0,
+        future_tolerance_s=60.0,
+    )
+    again = ReportBatch.from_reports("blue", [batch.report(0), batch.report(1)])
+    assert again.selected(0) == 3600.0 and again.selected(1) is None
+    assert batch.report(0).to_json()["selected_alt_m"] == 3600.0
+    assert "selected_alt_m" not in batch.report(1).to_json()
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (math.inf, "selected_alt_m must be a finite number, got inf"),
+        (True, "selected_alt_m must be a number, got True"),
+    ],
+)
+def test_a_bad_selected_altitude_is_rejected(value: Any, reason: str) -> None:
+    assert one(report(selected_alt_m=value)) == reason

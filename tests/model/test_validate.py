@@ -29,6 +29,7 @@ _fields = [
     "vs_mps",
     "domain",
     "operation",
+    "selected_alt_m",
     "altitude",
 ]
 
@@ -68,6 +69,7 @@ def test_fast_path_agrees_with_the_rule_book(batch: list[Any]) -> None:
     assert [tuple(row) for row in fast.rows()] == [
         (*row[:8], ["air", "ground", "sea"][row[8]], row[9]) for row in accepted
     ]
+    assert [fast.selected(i) for i in range(len(fast))] == [row[10] for row in accepted]
 
 
 def test_huge_integers_are_rejected_not_crashing() -> None:

@@ -58,6 +58,12 @@ class ReportIn(_Model):
     operation: str | None = Field(
         None, description="Id of the planned operation this track flies, if any."
     )
+    selected_alt_m: float | None = Field(
+        None,
+        description="The level the track is cleared or set to, metres (ADS-B's selected "
+        "altitude, a CoT or operator field): its predicted climb or descent stops there. "
+        "Absent: not known.",
+    )
 
 
 class RejectedOut(_Model):

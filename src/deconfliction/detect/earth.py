@@ -16,7 +16,9 @@ A track reported at geodetic ``lat``/``lon`` with ground speed ``gs_mps``, cours
   minutes this follows the great circle (the normal section) through ``p0`` to within
   metres; the line rises above the surface by ``(gs t)^2 / 2R`` (441 m after 75 km), which
   the horizontal distance below projects away.
-* **Vertically**, ``alt(t) = alt_m + vs t``, independently.
+* **Vertically**, ``alt(t) = alt_m + vs t``, independently; a track with a *level*
+  (``level_alt_m``: a selected or cleared altitude) ahead of its vertical motion stops
+  there: ``alt(t) = alt_m + vs min(t, t_level)`` with ``t_level`` from :func:`level_off_s`.
 
 The **horizontal separation** of two tracks at time ``t`` is the length of ``p_b(t) -
 p_a(t)`` projected on the plane normal to ``u``, the unit vector halfway between the two
@@ -329,3 +331,17 @@ def horizontal_separation_m(
     # Project the vector itself (not |d|² - along²): exact even when most of it is vertical.
     flat = delta - (delta * u).sum(axis=0) * u
     return np.asarray(np.sqrt((flat * flat).sum(axis=0)), dtype=np.float64)
+
+
+def level_off_s(alt_m: FloatArray, vs_mps: FloatArray, level_alt_m: FloatArray) -> FloatArray:
+    """When each track's vertical motion stops at its level (0 if it is there already);
+    ``inf`` for a track with no level (NaN), no vertical rate, or a level behind it.
+
+    >>> level_off_s(np.array([1000.0, 1000.0, 1000.0]), np.array([5.0, -5.0, 5.0]),
+    ...             np.array([1030.0, 1030.0, np.nan])).tolist()
+    [6.0, inf, inf]
+    """
+    ahead = level_alt_m - alt_m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = ahead / vs_mps
+    return np.where((vs_mps != 0.0) & (t >= 0.0), t, np.inf)

@@ -13,6 +13,13 @@ separation), ``t_out_s`` where it ends (at most ``lookahead_s``).
 ``dz_cpa_m`` the vertical separation then; they describe the encounter, not the conflict
 interval, so ``t_cpa_s`` may lie outside ``[t_in_s, t_out_s]``.
 
+A track may have a *level* (``level_alt_m``, see :mod:`deconfliction.detect.earth`) where
+its vertical motion stops. For a pair where one does within the lookahead, the vertical
+separation is linear on each of at most three pieces of time (split where each track levels
+off); each piece gives its open interval as above, intersected with the horizontal one, and
+the conflict is the first non-empty result, joined with the pieces that continue it. Pairs
+with no level-off within the lookahead take the linear path unchanged.
+
 Vertical separations within a micrometre of the minimum count as equal to it, so that two
 level tracks exactly 1,000 ft apart are not in conflict because of floating-point rounding
 (``10304.8 - 10000.0`` is ``304.7999999999993``).
@@ -25,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from deconfliction.detect.earth import Motion
+from deconfliction.detect.earth import Motion, level_off_s
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -123,10 +130,13 @@ def exact_conflicts(
     horizontal_m: FloatArray,
     vertical_m: FloatArray,
     lookahead_s: FloatArray,
+    *,
+    level_alt_m: FloatArray | None = None,
 ) -> PairConflicts:
     """Which pairs ``(index_a[k], index_b[k])`` conflict within their lookahead, and when.
 
-    ``motion``, ``alt_m`` and ``vs_mps`` describe all tracks; the minima are per pair.
+    ``motion``, ``alt_m``, ``vs_mps`` and ``level_alt_m`` (NaN: no level; None: none at
+    all) describe all tracks; the minima are per pair.
 
     Examples
     --------
@@ -140,10 +150,53 @@ def exact_conflicts(
     ...                     np.array([300.0]))
     >>> np.round(r.t_in_s, 1), np.round(r.t_out_s, 1), np.round(r.t_cpa_s, 1)
     (array([26.8]), array([73.1]), array([50.]))
+
+    The same, one of them climbing from 500 m below at 10 m/s: in conflict from 26.8 s as it
+    climbs through the level, unless it levels off 1,000 ft below the other:
+
+    >>> alt, vs = np.array([9000.0, 8500.0]), np.array([0.0, 10.0])
+    >>> args = (np.array([0]), np.array([1]), np.array([9260.0]), np.array([304.8]),
+    ...         np.array([300.0]))
+    >>> len(exact_conflicts(m, alt, vs, *args)), len(
+    ...     exact_conflicts(m, alt, vs, *args, level_alt_m=np.array([np.nan, 8695.2])))
+    (1, 0)
     """
     ia = np.asarray(index_a, dtype=np.intp)
     ib = np.asarray(index_b, dtype=np.intp)
     h, v, horizon = (_per_pair(x, ia.shape) for x in (horizontal_m, vertical_m, lookahead_s))
+    if level_alt_m is None:
+        return _linear(motion, alt_m, vs_mps, ia, ib, h, v, horizon)
+    stop = level_off_s(alt_m, vs_mps, level_alt_m)
+    stop_a, stop_b = stop[ia], stop[ib]
+    levelled = np.minimum(stop_a, stop_b) < horizon
+    if not levelled.any():
+        return _linear(motion, alt_m, vs_mps, ia, ib, h, v, horizon)
+    lin = np.flatnonzero(~levelled)
+    lev = np.flatnonzero(levelled)
+    straight = _linear(motion, alt_m, vs_mps, ia[lin], ib[lin], h[lin], v[lin], horizon[lin])
+    bent = _levelled(motion, alt_m, vs_mps, stop, ia[lev], ib[lev], h[lev], v[lev], horizon[lev])
+    pair = np.concatenate((lin[straight.pair], lev[bent.pair]))
+    order = np.argsort(pair, kind="stable")
+    return PairConflicts(
+        pair=pair[order],
+        **{
+            name: np.concatenate((getattr(straight, name), getattr(bent, name)))[order]
+            for name in ("t_in_s", "t_out_s", "t_cpa_s", "d_cpa_m", "dz_cpa_m")
+        },
+    )
+
+
+def _linear(
+    motion: Motion,
+    alt_m: FloatArray,
+    vs_mps: FloatArray,
+    ia: IntArray,
+    ib: IntArray,
+    h: FloatArray,
+    v: FloatArray,
+    horizon: FloatArray,
+) -> PairConflicts:
+    """The exact phase under linear vertical motion (no level-off within the lookahead)."""
     # Vertical first: it needs four gathers where the horizontal test needs eighteen.
     dz = alt_m[ib] - alt_m[ia]
     dvz = vs_mps[ib] - vs_mps[ia]
@@ -168,4 +221,65 @@ def exact_conflicts(
         t_cpa_s=t_cpa,
         d_cpa_m=d_cpa,
         dz_cpa_m=np.abs(dz[hit] + dvz[hit] * t_cpa),
+    )
+
+
+def _levelled(
+    motion: Motion,
+    alt_m: FloatArray,
+    vs_mps: FloatArray,
+    stop: FloatArray,
+    ia: IntArray,
+    ib: IntArray,
+    h: FloatArray,
+    v: FloatArray,
+    horizon: FloatArray,
+) -> PairConflicts:
+    """The exact phase for pairs of which a track levels off (at ``stop``) in the lookahead."""
+    a, b, c = _horizontal_terms(motion, ia, ib)
+    h_lo, h_hi = _horizontal_interval(a, b, c, h)
+    stop_a, stop_b = stop[ia], stop[ib]
+    vs_a, vs_b = vs_mps[ia], vs_mps[ib]
+    alt_a, alt_b = alt_m[ia], alt_m[ib]
+    first = np.minimum(stop_a, stop_b)
+    second = np.maximum(stop_a, stop_b)
+    bounds = [np.zeros_like(first), first, second, np.full_like(first, np.inf)]
+    n = ia.size
+    found = np.zeros(n, dtype=bool)
+    t_in = np.full(n, np.inf)
+    t_out = np.full(n, -np.inf)
+    ongoing = np.zeros(n, dtype=bool)  # the conflict found so far runs to the piece's end
+    for k in range(3):
+        start, end = bounds[k], bounds[k + 1]
+        finite = np.isfinite(start)
+        s = np.where(finite, start, 0.0)
+        # Each track moves during the piece until its own level-off.
+        va = np.where(stop_a > s, vs_a, 0.0)
+        vb = np.where(stop_b > s, vs_b, 0.0)
+        dz = (alt_b + vs_b * np.minimum(s, stop_b)) - (alt_a + vs_a * np.minimum(s, stop_a))
+        v_lo, v_hi = _vertical_interval(dz, vb - va, v)
+        lo = np.maximum.reduce([s + v_lo, start, h_lo, np.zeros(n)])
+        hi = np.minimum.reduce([s + v_hi, end, h_hi, horizon])
+        piece = finite & (lo < hi)
+        fresh = piece & ~found
+        t_in = np.where(fresh, lo, t_in)
+        t_out = np.where(fresh, hi, t_out)
+        joined = piece & found & ongoing & (lo == start)
+        t_out = np.where(joined, hi, t_out)
+        ongoing = np.where(fresh | joined, hi == end, ongoing & ~found)
+        found |= piece
+    hit = np.flatnonzero(found)
+    a, b, c, horizon = a[hit], b[hit], c[hit], horizon[hit]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_cpa = np.where(a > _STILL_MPS2, np.clip(-b / a, 0.0, horizon), 0.0)
+    d_cpa = np.sqrt(np.maximum((a * t_cpa + 2.0 * b) * t_cpa + c, 0.0))
+    at_a = alt_a[hit] + vs_a[hit] * np.minimum(t_cpa, stop_a[hit])
+    at_b = alt_b[hit] + vs_b[hit] * np.minimum(t_cpa, stop_b[hit])
+    return PairConflicts(
+        pair=hit,
+        t_in_s=t_in[hit],
+        t_out_s=t_out[hit],
+        t_cpa_s=t_cpa,
+        d_cpa_m=d_cpa,
+        dz_cpa_m=np.abs(at_b - at_a),
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from deconfliction.detect.earth import Motion, surface_point_and_course
+from deconfliction.detect.earth import Motion, level_off_s, surface_point_and_course
 from deconfliction.errors import InvalidInput
 from deconfliction.model.party import DOMAINS, Domain
 
@@ -25,6 +25,8 @@ class Snapshot:
     ``track`` holds the track ids (an object array of str), ``party`` codes into
     ``parties``, ``domain`` codes of :class:`deconfliction.model.Domain` (``Domain.AIR.code``…).
     A track is identified by ``(party, track)``; a snapshot holds each at most once.
+    ``level_alt_m`` (optional) is, per track, the altitude where its vertical motion stops
+    (a selected or cleared level; NaN: nowhere); ``None`` means NaN for every track.
 
     Examples
     --------
@@ -47,10 +49,14 @@ class Snapshot:
     course_deg: FloatArray
     vs_mps: FloatArray
     domain: npt.NDArray[np.int8]
+    level_alt_m: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n = self.track.shape[0]
-        for name in ("party", *_FLOAT_COLUMNS, "domain"):
+        names: tuple[str, ...] = ("party", *_FLOAT_COLUMNS, "domain")
+        if self.level_alt_m is not None:
+            names += ("level_alt_m",)
+        for name in names:
             if getattr(self, name).shape != (n,):
                 raise InvalidInput(
                     f"snapshot: column {name} has shape {getattr(self, name).shape}, "
@@ -75,10 +81,12 @@ class Snapshot:
         vs_mps: npt.ArrayLike | None = None,
         domain: Sequence[str | Domain | int] | npt.NDArray[np.int8] | None = None,
         parties: Sequence[str] | None = None,
+        level_alt_m: npt.ArrayLike | None = None,
     ) -> Snapshot:
         """A snapshot from plain sequences, validated (raises ``InvalidInput`` naming the row).
 
-        ``vs_mps`` defaults to 0, ``domain`` to air; ``course_deg`` is brought into [0, 360).
+        ``vs_mps`` defaults to 0, ``domain`` to air, ``level_alt_m`` to none (NaN: none
+        for that track); ``course_deg`` is brought into [0, 360).
         ``parties`` fixes the party codes (e.g. the same for every cycle of the hub); by
         default they follow the order of first appearance.
         """
@@ -120,12 +128,18 @@ class Snapshot:
         _check_range(arrays["lon"], -180.0, 180.0, "lon", tracks)
         _check_range(arrays["gs_mps"], 0.0, np.inf, "gs_mps", tracks)
         arrays["course_deg"] = np.mod(arrays["course_deg"], 360.0)
+        level = None
+        if level_alt_m is not None:
+            level = np.array(level_alt_m, dtype=np.float64).reshape(-1)
+            if level.shape != (n,) or np.isinf(level).any():
+                raise InvalidInput(f"snapshot: level_alt_m needs {n} finite values (NaN for none)")
         return cls(
             time_s=float(time_s),
             track=tracks,
             party=codes,
             parties=tuple(index),
             domain=_domain_codes(domain, n),
+            level_alt_m=level,
             **arrays,
         )
 
@@ -144,6 +158,7 @@ class Snapshot:
             course_deg=self.course_deg[i],
             vs_mps=self.vs_mps[i],
             domain=self.domain[i],
+            level_alt_m=None if self.level_alt_m is None else self.level_alt_m[i],
         )
 
     def motion(self) -> Motion:
@@ -197,7 +212,9 @@ def extrapolate(
     time). Each surface point moves along its straight ECEF line (see
     :mod:`deconfliction.detect.earth`) and is brought back to the ellipsoid along the normal;
     the course becomes the line's direction in the new local horizontal plane; ground speed
-    and vertical rate are kept; ``alt_m`` moves by ``vs_mps * dt_s``. Detecting on the result
+    is kept; ``alt_m`` moves by ``vs_mps * dt_s``, except that a track whose
+    ``level_alt_m`` lies ahead of its vertical motion stops there (and its ``vs_mps``
+    becomes 0 once it has). Detecting on the result
     gives the conflicts of the original shifted by ``dt_s``, to within metres for shifts of
     a minute. The new ``time_s`` is ``time_s`` if given, else ``snapshot.time_s + dt_s`` for
     a scalar shift and ``snapshot.time_s`` for per-track shifts.
@@ -210,6 +227,12 @@ def extrapolate(
     >>> moved = extrapolate(snap, 10.0)
     >>> moved.time_s, round(float(moved.lon[0]), 6), float(moved.alt_m[0])
     (10.0, -179.992017, 1050.0)
+    >>> levelling = Snapshot.from_columns(0.0, party=["a"], track=["t"], lat=[0.0], lon=[0.0],
+    ...                                   alt_m=[1000.0], gs_mps=[100.0], course_deg=[90.0],
+    ...                                   vs_mps=[5.0], level_alt_m=[1030.0])
+    >>> [(float(s.alt_m[0]), float(s.vs_mps[0])) for s in
+    ...  (extrapolate(levelling, 4.0), extrapolate(levelling, 10.0))]
+    [(1020.0, 5.0), (1030.0, 0.0)]
     """
     dt = np.asarray(dt_s, dtype=np.float64)
     scalar = dt.ndim == 0
@@ -224,6 +247,14 @@ def extrapolate(
     course = np.where(snapshot.gs_mps == 0.0, snapshot.course_deg, course)
     lat = np.where(still, snapshot.lat, np.clip(lat, -90.0, 90.0))
     lon = np.where(still, snapshot.lon, lon)
+    alt_m = snapshot.alt_m + snapshot.vs_mps * dt
+    vs_mps = snapshot.vs_mps
+    if snapshot.level_alt_m is not None:
+        level = snapshot.level_alt_m
+        stop = level_off_s(snapshot.alt_m, vs_mps, level)
+        reached = stop <= dt
+        alt_m = np.where(reached, level, alt_m)
+        vs_mps = np.where(reached, 0.0, vs_mps)
     return Snapshot(
         time_s=float(new_time),
         track=snapshot.track,
@@ -231,9 +262,10 @@ def extrapolate(
         parties=snapshot.parties,
         lat=lat,
         lon=lon,
-        alt_m=snapshot.alt_m + snapshot.vs_mps * dt,
+        alt_m=alt_m,
         gs_mps=snapshot.gs_mps,
         course_deg=np.where(dt == 0.0, snapshot.course_deg, course),
-        vs_mps=snapshot.vs_mps,
+        vs_mps=vs_mps,
         domain=snapshot.domain,
+        level_alt_m=snapshot.level_alt_m,
     )

@@ -171,6 +171,7 @@ def _exact(
         pair.horizontal_m,
         pair.vertical_m,
         pair.lookahead_s,
+        level_alt_m=tracks.level_alt_m,
     )
     return a[found.pair], b[found.pair], found
 
@@ -183,7 +184,8 @@ def detect_conflicts(
     Parameters
     ----------
     snapshot
-        The tracks at one time.
+        The tracks at one time; a track with a ``level_alt_m`` ahead of its vertical
+        motion stops there (see :mod:`deconfliction.detect.earth`).
     minima
         Minima per domain pair and per pair of parties.
     same_party

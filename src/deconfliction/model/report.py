@@ -6,6 +6,7 @@ columns: the journal that stores them, the live picture, detection.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ REPORT_FIELDS = (
     "vs_mps",
     "domain",
     "operation",
+    "selected_alt_m",
 )
 # The order of ReportBatch.rows() (the store's and the journal's columns).
 REPORT_COLUMNS = (
@@ -61,8 +63,12 @@ class Report:
     vs_mps: float = 0.0
     domain: Domain = Domain.AIR
     operation: str | None = None
+    # The level the track is cleared or set to (ADS-B's selected altitude, a CoT or operator
+    # field): its predicted vertical motion stops there. None: not known.
+    selected_alt_m: float | None = None
 
     def to_json(self) -> dict[str, Any]:
+        extra = {} if self.selected_alt_m is None else {"selected_alt_m": self.selected_alt_m}
         return {
             "track": self.track,
             "time": format_time(self.time_s),
@@ -74,6 +80,7 @@ class Report:
             "vs_mps": self.vs_mps,
             "domain": self.domain.value,
             "operation": self.operation,
+            **extra,
         }
 
 
@@ -87,7 +94,12 @@ class Rejection:
 
 @dataclass(frozen=True)
 class ReportBatch:
-    """Reports of one party as columns (all the same length)."""
+    """Reports of one party as columns (all the same length).
+
+    ``selected_alt_m`` is NaN for a report without one, and None when no report of the
+    batch has one (the usual case, which costs nothing). :meth:`rows` (the store's latest
+    tracks) leaves it out; the journal keeps it (:meth:`to_journal`).
+    """
 
     party: str
     track: list[str]
@@ -100,6 +112,7 @@ class ReportBatch:
     vs_mps: FloatArray
     domain: npt.NDArray[np.int8]  # Domain codes
     operation: list[str | None]
+    selected_alt_m: FloatArray | None = None
 
     def __len__(self) -> int:
         return len(self.track)
@@ -121,6 +134,7 @@ class ReportBatch:
             vs_mps=col("vs_mps"),
             domain=np.array([r.domain.code for r in reports], dtype=np.int8),
             operation=[r.operation for r in reports],
+            selected_alt_m=_selected([r.selected_alt_m for r in reports]),
         )
 
     def take(self, indices: Sequence[int] | npt.NDArray[np.intp]) -> ReportBatch:
@@ -138,7 +152,14 @@ class ReportBatch:
             vs_mps=self.vs_mps[index],
             domain=self.domain[index],
             operation=[self.operation[i] for i in index],
+            selected_alt_m=None if self.selected_alt_m is None else self.selected_alt_m[index],
         )
+
+    def selected(self, i: int) -> float | None:
+        """The selected altitude of report ``i``, if it has one."""
+        if self.selected_alt_m is None or math.isnan(self.selected_alt_m[i]):
+            return None
+        return float(self.selected_alt_m[i])
 
     def rows(self) -> Iterable[tuple[Any, ...]]:
         """Plain tuples in :data:`REPORT_COLUMNS` order (domain as its name)."""
@@ -159,12 +180,14 @@ class ReportBatch:
 
     @classmethod
     def from_rows(cls, party: str, rows: Sequence[Sequence[Any]]) -> ReportBatch:
-        """A batch from rows in :data:`REPORT_COLUMNS` order (domain by name or code)."""
+        """A batch from rows in :data:`REPORT_COLUMNS` order (domain by name or code),
+        optionally followed by each report's selected altitude (or None)."""
         return _batch_from_rows(party, rows)
 
     def to_journal(self) -> dict[str, Any]:
         """How a batch is recorded in the journal: one array per column of
-        :data:`REPORT_COLUMNS` (domains by name), all the same length."""
+        :data:`REPORT_COLUMNS` (domains by name), all the same length, and a column
+        ``selected_alt_m`` (null where a report has none) only if a report has one."""
         columns: dict[str, Any] = {
             "track": self.track,
             "time_s": self.time_s,
@@ -177,11 +200,14 @@ class ReportBatch:
             "domain": [DOMAINS[c].value for c in self.domain.tolist()],
             "operation": self.operation,
         }
+        if self.selected_alt_m is not None:
+            columns["selected_alt_m"] = [self.selected(i) for i in range(len(self))]
         return {"reports": columns}
 
     @classmethod
     def from_journal(cls, party: str, content: dict[str, Any]) -> ReportBatch:
-        """The batch a journal entry recorded (see :meth:`to_journal`)."""
+        """The batch a journal entry recorded (see :meth:`to_journal`); entries written
+        before selected altitudes existed have no such column: none."""
         columns = content["reports"]
 
         def floats(name: str) -> FloatArray:
@@ -199,6 +225,7 @@ class ReportBatch:
             vs_mps=floats("vs_mps"),
             domain=np.array([_DOMAIN_BY_NAME[d].code for d in columns["domain"]], dtype=np.int8),
             operation=list(columns["operation"]),
+            selected_alt_m=_selected(columns.get("selected_alt_m")),
         )
 
     def report(self, i: int) -> Report:
@@ -214,12 +241,24 @@ class ReportBatch:
             vs_mps=float(self.vs_mps[i]),
             domain=DOMAINS[int(self.domain[i])],
             operation=self.operation[i],
+            selected_alt_m=self.selected(i),
         )
+
+
+def _selected(values: Sequence[float | None] | None) -> FloatArray | None:
+    """A selected-altitude column (NaN for None), or None if no value is there at all."""
+    if values is None or all(v is None for v in values):
+        return None
+    return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
 
 
 def _batch_from_rows(party: str, rows: Sequence[Sequence[Any]]) -> ReportBatch:
     if not rows:
         return empty_batch(party)
+    selected = None
+    if len(rows[0]) > len(REPORT_COLUMNS):
+        selected = _selected([row[len(REPORT_COLUMNS)] for row in rows])
+        rows = [row[: len(REPORT_COLUMNS)] for row in rows]
     track, time_s, lat, lon, alt_m, gs_mps, course_deg, vs_mps, domain, operation = zip(
         *rows, strict=True
     )
@@ -236,6 +275,7 @@ def _batch_from_rows(party: str, rows: Sequence[Sequence[Any]]) -> ReportBatch:
         vs_mps=np.array(vs_mps, dtype=np.float64),
         domain=np.array(codes, dtype=np.int8),
         operation=list(operation),
+        selected_alt_m=selected,
     )
 
 

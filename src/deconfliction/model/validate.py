@@ -31,7 +31,8 @@ _FIELD_SET = frozenset(REPORT_FIELDS)
 _DOMAIN_CODE = {d.value: d.code for d in DOMAINS}
 _AIR = Domain.AIR.code
 _EMPTY: dict[str, Any] = {}
-Row = tuple[str, float, float, float, float, float, float, float, int, str | None]
+# REPORT_COLUMNS, then the selected altitude (None: none).
+Row = tuple[str, float, float, float, float, float, float, float, int, str | None, float | None]
 
 
 class _Reject(Exception):
@@ -72,8 +73,9 @@ def _identifier(item: dict[str, Any], name: str, required: bool) -> str | None:
 
 
 def check_report(item: Any, now_s: float, future_tolerance_s: float) -> Row:
-    """One item as a row of :data:`~deconfliction.model.report.REPORT_COLUMNS`, or raise
-    ``InvalidInput`` with the reason it is rejected."""
+    """One item as a row of :data:`~deconfliction.model.report.REPORT_COLUMNS` followed by
+    its selected altitude (None if absent), or raise ``InvalidInput`` with the reason it is
+    rejected."""
     try:
         return _check(item, now_s, future_tolerance_s)
     except _Reject as reason:
@@ -121,7 +123,8 @@ def _check(item: Any, now_s: float, future_tolerance_s: float) -> Row:
             f"at most {future_tolerance_s:g} s ahead of the hub's clock is accepted"
         )
     operation = _identifier(item, "operation", required=False)
-    return (track, time_s, lat, lon, alt_m, gs_mps, course_deg, vs_mps, code, operation)
+    selected = None if item.get("selected_alt_m") is None else _number(item, "selected_alt_m")
+    return (track, time_s, lat, lon, alt_m, gs_mps, course_deg, vs_mps, code, operation, selected)
 
 
 # -- the fast path, by columns ----------------------------------------------------------------
@@ -216,6 +219,11 @@ def _validate_columns(
     flagged |= bad
     vs_mps, bad = _numbers([r.get("vs_mps") for r in rows], 0.0)
     flagged |= bad
+    selected: npt.NDArray[np.float64] | None = None
+    levels = [r.get("selected_alt_m") for r in rows]
+    if any(v is not None for v in levels):
+        selected, bad = _numbers(levels, math.nan)
+        flagged |= bad & np.array([v is not None for v in levels], dtype=bool)
 
     good = np.flatnonzero(~flagged)
     batch = ReportBatch(
@@ -230,6 +238,9 @@ def _validate_columns(
         vs_mps=vs_mps[good],
         domain=domain[good],
         operation=[operation[i] for i in good.tolist()],
+        selected_alt_m=None
+        if selected is None or np.isnan(selected[good]).all()
+        else selected[good],
     )
     if not flagged.any():
         return batch, []
