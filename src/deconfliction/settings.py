@@ -181,6 +181,14 @@ class Settings:
     webhook_log_keep: int = setting(
         1000, "deliveries", "Webhook deliveries kept in each party's delivery log."
     )
+    # Console
+    basemap_url: str = setting(
+        "",
+        "",
+        "The console's basemap: a MapLibre style URL (ending in .json) or a raster tile URL "
+        "template ({z}/{x}/{y}) for networks that have a map server; empty uses the "
+        "country outlines shipped with the hub (no request leaves the hub).",
+    )
     # Store
     sqlite_synchronous: str = setting(
         "full",

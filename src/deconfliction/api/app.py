@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from deconfliction import __version__
-from deconfliction.api import errors
+from deconfliction.api import errors, web
 from deconfliction.api.routes import (
     alerts,
     incidents,
@@ -86,5 +86,6 @@ def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router, prefix="/v1")
+    web.install(app, hub)  # the console at `/`: after the API, whose routes come first
     app.add_middleware(PartySignatures)
     return app

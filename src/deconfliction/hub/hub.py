@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.clock import Clock, SystemClock
@@ -34,12 +35,13 @@ from deconfliction.hub.operations import Operations
 from deconfliction.hub.parties import Parties, Principal
 from deconfliction.hub.party_keys import PartyKeys
 from deconfliction.hub.picture import LivePicture
+from deconfliction.hub.presence import PartyPresence
 from deconfliction.hub.tracks import IngestResult, Tracks
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.hub.webhooks import Webhooks
 from deconfliction.hub.zones import Zones
 from deconfliction.journal.signing import generate_hub_key
-from deconfliction.model import Agreement, Message, Party, Report, validate_reports
+from deconfliction.model import Agreement, Message, Party, Report, ReportBatch, validate_reports
 from deconfliction.model.alert import Alert, AlertKind
 from deconfliction.settings import Settings
 from deconfliction.store import Event, Store
@@ -361,3 +363,37 @@ class Hub:
         for party in self.parties.all():
             if not party.active:
                 self.picture.forget_party(party.name)
+
+    # -- the console: the picture back in time, presence for the operator --------------
+
+    def tracks_at(self, party: str, at_s: float) -> list[Report]:
+        """The picture ``party`` may see as it stood at ``at_s``, read from the recorded
+        reports: of each track, the latest report at or before ``at_s`` and not older than
+        ``stale_after_s`` then. The visibility rule is the live picture's, as agreed now:
+        the party's own tracks and those of parties that share their picture with it."""
+        owners = [
+            p.name
+            for p in self.parties.all()
+            if p.active and self.parties.shares_tracks(party, p.name)
+        ]
+        start_s = at_s - self.settings.stale_after_s
+        latest: dict[tuple[str, str], tuple[float, ReportBatch, int]] = {}
+        for owner in owners:
+            for entry in self.store.report_batches(start_s, at_s, party=owner):
+                batch = ReportBatch.from_journal(entry.party, orjson.loads(entry.content))
+                times = batch.time_s.tolist()
+                for i, (track, time_s) in enumerate(zip(batch.track, times, strict=True)):
+                    if start_s <= time_s <= at_s:
+                        key = (batch.party, track)
+                        seen = latest.get(key)
+                        if seen is None or time_s > seen[0]:
+                            latest[key] = (time_s, batch, i)
+        return [latest[key][1].report(latest[key][2]) for key in sorted(latest)]
+
+    def presence_all(self) -> list[tuple[PartyPresence, bool]]:
+        """Every active party's duty desks and whether it has a webhook (for the operator)."""
+        return [
+            (self.hotline.presence.of(p.name), self.hotline.webhooks.get(p.name) is not None)
+            for p in self.parties.all()
+            if p.active
+        ]
