@@ -14,7 +14,7 @@ from deconfliction.units import format_time, parse_time
 
 router = APIRouter(tags=["tracks"])
 
-_COLUMNS = {
+_COLUMNS: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "With `format=columns`: the same tracks as one array per field "
         '(`{"time", "at", "count", "party": [...], "track": [...], "lat": [...], …}`), '
