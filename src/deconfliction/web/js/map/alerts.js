@@ -1,0 +1,129 @@
+// Alerts on the map: the two tracks now, their predicted paths to the closest approach,
+// the closest-approach points (shaped by severity) and the minimum distance between them.
+
+import { store, on } from "../store.js";
+import { extrapolate } from "./geo.js";
+import { SEVERITY, OWN, OTHER } from "./palette.js";
+import { source, TEXT_FONT } from "./map.js";
+import { distance } from "../format.js";
+import { t } from "../i18n.js";
+import { throttled } from "../dom.js";
+
+/** The features that draw one alert (empty if it carries no positions). */
+export function alertFeatures(alert) {
+  const out = [];
+  const base = { alert: alert.id, severity: alert.severity, selected: store.selectedAlert === alert.id };
+  const own = alert.own?.state;
+  const other = alert.other?.state;
+  const cpaAt = alert.geometry?.cpa_at ? Date.parse(alert.geometry.cpa_at) : null;
+  const point = (coordinates, props) => out.push({ type: "Feature", geometry: { type: "Point", coordinates }, properties: { ...base, ...props } });
+  const line = (coordinates, props) => out.push({ type: "Feature", geometry: { type: "LineString", coordinates }, properties: { ...base, ...props } });
+  if (own && other && cpaAt) {
+    const ownNow = [own.lon, own.lat];
+    const otherNow = [other.lon, other.lat];
+    const ownCpa = extrapolate(own, cpaAt);
+    const otherCpa = extrapolate(other, cpaAt);
+    line([ownNow, ownCpa], { role: "path", colour: OWN });
+    line([otherNow, otherCpa], { role: "path", colour: OTHER });
+    line([ownCpa, otherCpa], { role: "gap", label: distance(alert.geometry.d_cpa_m) });
+    point(ownNow, { role: "now", colour: OWN, label: alert.own.track });
+    point(otherNow, { role: "now", colour: OTHER, label: alert.other.party });
+    point(ownCpa, { role: "cpa", icon: SEVERITY[alert.severity]?.icon, label: t("map_cpa") });
+    point(otherCpa, { role: "cpa", icon: SEVERITY[alert.severity]?.icon, label: "" });
+  } else if (own) {
+    point([own.lon, own.lat], { role: "now", colour: OWN, label: alert.own.track || "" });
+    const where = alert.geometry?.where || alert.where;
+    if (where?.lat !== undefined) point([where.lon, where.lat], { role: "cpa", icon: SEVERITY[alert.severity]?.icon, label: "" });
+  }
+  return out;
+}
+
+/** [lon, lat] to show an alert at, if it has one. */
+export function alertCentre(alert) {
+  const own = alert.own?.state;
+  if (own) return [own.lon, own.lat];
+  const where = alert.geometry?.where;
+  return where ? [where.lon, where.lat] : null;
+}
+
+export function alertsLayer(map) {
+  source(map, "alerts");
+  const severityColour = ["match", ["get", "severity"], "loss", SEVERITY.loss.colour, "predicted", SEVERITY.predicted.colour, SEVERITY.advisory.colour];
+  map.addLayer({
+    id: "alert-paths",
+    type: "line",
+    source: "alerts",
+    filter: ["==", ["get", "role"], "path"],
+    paint: { "line-color": ["get", "colour"], "line-width": ["case", ["get", "selected"], 3.5, 2.5], "line-dasharray": [2, 1.5] },
+  });
+  map.addLayer({
+    id: "alert-gap",
+    type: "line",
+    source: "alerts",
+    filter: ["==", ["get", "role"], "gap"],
+    paint: { "line-color": severityColour, "line-width": ["case", ["get", "selected"], 4, 3] },
+  });
+  map.addLayer({
+    id: "alert-gap-label",
+    type: "symbol",
+    source: "alerts",
+    filter: ["==", ["get", "role"], "gap"],
+    layout: { "symbol-placement": "line-center", "text-field": ["get", "label"], "text-font": TEXT_FONT, "text-size": 13, "text-offset": [0, -1], "text-allow-overlap": true, "text-keep-upright": true },
+    paint: { "text-color": severityColour, "text-halo-color": "#fff", "text-halo-width": 2 },
+  });
+  map.addLayer({
+    id: "alert-now",
+    type: "circle",
+    source: "alerts",
+    filter: ["==", ["get", "role"], "now"],
+    paint: { "circle-radius": ["case", ["get", "selected"], 9, 7], "circle-color": "#fff", "circle-stroke-color": ["get", "colour"], "circle-stroke-width": 3 },
+  });
+  map.addLayer({
+    id: "alert-points",
+    type: "symbol",
+    source: "alerts",
+    filter: ["in", ["get", "role"], ["literal", ["now", "cpa"]]],
+    layout: {
+      "icon-image": ["coalesce", ["get", "icon"], ""],
+      "icon-size": ["case", ["get", "selected"], 1.25, 1],
+      "icon-allow-overlap": true,
+      "text-field": ["get", "label"],
+      "text-font": TEXT_FONT,
+      "text-size": 13,
+      "text-anchor": "left",
+      "text-offset": [1.1, 0],
+      "text-allow-overlap": true,
+    },
+    paint: { "text-color": "#111827", "text-halo-color": "#fff", "text-halo-width": 2 },
+  });
+
+  function draw() {
+    const features = [];
+    for (const alert of store.alerts.values()) features.push(...alertFeatures(alert));
+    map.getSource("alerts").setData({ type: "FeatureCollection", features });
+    for (const id of store.alerts.keys()) if (!store.alertDrawnAt.has(id)) pending.add(id);
+    if (pending.size) map.triggerRepaint();
+  }
+  // When each alert was first on the map (a frame rendered with its features): the
+  // benchmark and the tests read it.
+  store.alertDrawnAt = new Map();
+  const pending = new Set();
+  map.on("render", () => {
+    if (!pending.size || !map.isSourceLoaded("alerts")) return;
+    const now = performance.timeOrigin + performance.now();
+    const shown = new Set(map.querySourceFeatures("alerts").map((f) => f.properties.alert));
+    for (const id of pending) {
+      if (shown.has(id)) {
+        store.alertDrawnAt.set(id, now);
+        pending.delete(id);
+      } else if (!store.alerts.has(id)) pending.delete(id);
+    }
+  });
+  const redraw = throttled(draw);
+  on("alerts", redraw);
+  on("select-alert", redraw);
+  map.on("click", "alert-points", (e) => {
+    const id = e.features[0]?.properties.alert;
+    if (id) document.dispatchEvent(new CustomEvent("dcf:select-alert", { detail: id }));
+  });
+}
