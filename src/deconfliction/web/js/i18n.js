@@ -26,13 +26,14 @@ async function load(lang) {
   return response.json();
 }
 
-/** Switch language: load the catalogue, set lang/dir, relabel, tell the panels. */
-export async function setLanguage(lang) {
+/** Switch language: load the catalogue, set lang/dir, relabel, tell the panels. The
+ * reader's own choice (`remember`) is kept for the tab and wins over the party's language. */
+export async function setLanguage(lang, { remember = false } = {}) {
   if (!(lang in LANGUAGES)) lang = "en";
   if (!Object.keys(fallback).length) fallback = await load("en");
   words = lang === "en" ? fallback : await load(lang);
   current = lang;
-  sessionStorage.setItem(LANGUAGE_KEY, lang);
+  if (remember) sessionStorage.setItem(LANGUAGE_KEY, lang);
   document.documentElement.lang = lang;
   document.documentElement.dir = RTL.has(lang) ? "rtl" : "ltr";
   relabel(document);
@@ -74,6 +75,6 @@ export function languagePickers() {
       }),
     );
     select.value = current;
-    select.addEventListener("change", () => setLanguage(select.value));
+    select.addEventListener("change", () => setLanguage(select.value, { remember: true }));
   }
 }

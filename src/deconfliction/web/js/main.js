@@ -82,17 +82,24 @@ async function start(who) {
   $("who").textContent = who.me.name;
   setLocalZone(who.me.timezone);
   if (!chosenLanguage()) await setLanguage(who.me.language);
-  const settings = await (await fetch("/console.json")).json();
-  const map = await createMap($("map"), settings.basemap_url);
-  store.map = map;
-  zonesLayer(map);
-  operationsLayer(map);
-  tracksLayer(map);
-  alertsLayer(map);
-  drawLayer(map);
+  // The map loads (a megabyte of library and the basemap) while the state is read and the
+  // stream connects: neither waits for the other.
+  const mapReady = fetch("/console.json")
+    .then((response) => response.json())
+    .then((settings) => createMap($("map"), settings.basemap_url))
+    .then((map) => {
+      store.map = map;
+      zonesLayer(map);
+      operationsLayer(map);
+      tracksLayer(map);
+      alertsLayer(map);
+      drawLayer(map);
+      return map;
+    });
   legend($("legend"));
 
-  const showOnMap = (target) => {
+  const showOnMap = async (target) => {
+    const map = await mapReady;
     const centre = Array.isArray(target) ? target : alertCentre(target);
     if (!centre) return;
     if (!Array.isArray(target)) {
@@ -101,13 +108,14 @@ async function start(who) {
       map.fitBounds(bounds, { padding: 80, maxZoom: 11, duration: 600 });
     } else map.flyTo({ center: centre, zoom: Math.max(map.getZoom(), 9), duration: 600 });
   };
-  const drawShape = (kind) => draw(map, kind);
-  const pickPlace = async () => (await draw(map, "point"))?.coordinates ?? null;
+  const drawShape = async (kind) => draw(await mapReady, kind);
+  const pickPlace = async () => (await drawShape("point"))?.coordinates ?? null;
 
   const incidents = buildTabs({ drawShape, showOnMap, pickPlace });
   alertsPanel($("alerts"), { showOnMap, reportIncident: (alert) => { selectTab("incidents"); incidents.fromAlert(alert); } });
   reviewBar($("review"));
-  connect(map, showOnMap);
+  connect();
+  await mapReady;
 }
 
 const TABS = ["hotline", "zones", "operations", "incidents"];
@@ -163,7 +171,7 @@ function selectTab(name) {
   store.drawTabs();
 }
 
-function connect(map) {
+function connect() {
   let ready = false;
   let buffer = [];
   const load = async () => {
@@ -173,6 +181,7 @@ function connect(map) {
       ready = true;
       for (const event of buffer) apply(event);
       buffer = [];
+      store.ready = true;
       if (!window.__dcfFirstLoad) window.__dcfFirstLoad = performance.now();
     } catch (error) {
       toast(error.message, "error");

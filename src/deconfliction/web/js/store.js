@@ -19,6 +19,7 @@ export const store = {
   tracks: null, // columns from GET /v1/tracks?format=columns
   review: null, // {at, tracks} while reviewing the past; null when live
   lastSeq: null, // the last stream event seen
+  seqs: [], // the sequence numbers applied, in order (recent ones)
   listeners: new Map(),
 };
 
@@ -121,6 +122,8 @@ export async function loadTracks() {
 export function apply(event) {
   if (store.lastSeq !== null && event.seq <= store.lastSeq) return;
   store.lastSeq = event.seq;
+  store.seqs.push(event.seq); // the tests check that none is missing
+  if (store.seqs.length > 10000) store.seqs.splice(0, 5000);
   const [family] = event.kind.split(".");
   const handler = HANDLERS[event.kind] || HANDLERS[family];
   if (handler) handler(event.data, event);

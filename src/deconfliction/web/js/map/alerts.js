@@ -122,6 +122,7 @@ export function alertsLayer(map) {
   const redraw = throttled(draw);
   on("alerts", redraw);
   on("select-alert", redraw);
+  draw();
   map.on("click", "alert-points", (e) => {
     const id = e.features[0]?.properties.alert;
     if (id) document.dispatchEvent(new CustomEvent("dcf:select-alert", { detail: id }));

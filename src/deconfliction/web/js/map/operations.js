@@ -52,4 +52,5 @@ export function operationsLayer(map) {
   });
   on("operations", draw);
   on("operations-window", draw);
+  draw();
 }

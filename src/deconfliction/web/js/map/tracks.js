@@ -116,4 +116,5 @@ export function tracksLayer(map) {
   on("tracks", redraw);
   on("review", redraw);
   map.on("moveend", drawTrails);
+  draw();
 }

@@ -65,6 +65,7 @@ export function zonesLayer(map) {
     map.getSource("zones").setData({ type: "FeatureCollection", features });
   });
   on("zones", draw);
+  draw();
 
   // Band and validity on hover (the zones panel lists the same for the keyboard).
   const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: "zone-popup", maxWidth: "320px" });
