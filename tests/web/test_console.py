@@ -13,7 +13,9 @@ from playwright.sync_api import expect
 
 from tests.web.live import LiveHub
 
-ALERT_WITHIN_MS = 3000
+# The target is 3 s from the reports to the alert on both maps (bench/console.py measures
+# it); the tests wait longer so that a loaded machine does not fail them (no timed asserts).
+ALERT_WITHIN_MS = 10_000
 
 
 def converging(live: LiveHub) -> None:
@@ -68,7 +70,7 @@ def test_a_conflict_on_both_maps_acknowledged_and_talked_over(
     expect(alert_card(red).locator(".counterpart.acked")).to_contain_text("blue")
 
     # Show it on the map, then a hotline message from blue, acknowledged by red.
-    alert_card(blue).get_by_role("button", name="Show on map").click()
+    blue.click("summary[data-action=compose]")
     blue.select_option("form.compose select[name=to]", "red")
     blue.fill("form.compose textarea[name=text]", "BLUE-JET-1 turning left heading 360 now")
     blue.fill("form.compose input[name=lat]", "45.1")
@@ -81,7 +83,10 @@ def test_a_conflict_on_both_maps_acknowledged_and_talked_over(
     expect(received).to_contain_text("MGRS 31T")  # the place, in degrees and MGRS
     received.locator("[data-action=ack-message]").click()
     expect(sent.locator(".badge.state")).to_contain_text("Acknowledged", timeout=ALERT_WITHIN_MS)
-    blue.wait_for_timeout(700)  # the map's fly-to animation
+    blue.click("summary[data-action=compose]")  # fold the form: the thread shows
+    for page in (blue, red):
+        alert_card(page).locator("button").nth(-2).click()  # show on map
+    blue.wait_for_timeout(900)  # the maps' fly-to animation
     blue.screenshot(path=artifacts / "blue.png")
     red.screenshot(path=artifacts / "red.png")
     side_by_side(red, artifacts / "blue.png", artifacts / "red.png", artifacts / "two-parties.png")

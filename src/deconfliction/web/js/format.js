@@ -54,7 +54,7 @@ export function duration(seconds) {
 export function distance(metres) {
   if (metres === null || metres === undefined) return "—";
   const nm = (metres / 1852).toFixed(metres < 18520 ? 2 : 1);
-  const main = metres < 10000 ? `${Math.round(metres)} m` : `${(metres / 1000).toFixed(1)} km`;
+  const main = metres < 1000 ? `${Math.round(metres)} m` : `${(metres / 1000).toFixed(metres < 10000 ? 2 : 1)} km`;
   return `${main} (${nm} NM)`;
 }
 

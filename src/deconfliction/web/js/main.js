@@ -105,9 +105,18 @@ async function start(who) {
     if (!Array.isArray(target)) {
       const points = alertFeatures(target).flatMap((f) => (f.geometry.type === "Point" ? [f.geometry.coordinates] : f.geometry.coordinates));
       const bounds = points.reduce((b, p) => b.extend(p), new maplibregl.LngLatBounds(points[0], points[0]));
-      map.fitBounds(bounds, { padding: 80, maxZoom: 11, duration: 600 });
+      map.fitBounds(bounds, { padding: 90, maxZoom: 9, duration: 600 });
     } else map.flyTo({ center: centre, zoom: Math.max(map.getZoom(), 9), duration: 600 });
   };
+  // A new alert the map does not show yet: bring it into view (unless reviewing the past).
+  on("alerts", (detail) => {
+    if (detail?.event?.kind !== "alert.opened" || store.review) return;
+    const alert = store.alerts.get(detail.event.data.id);
+    mapReady.then((map) => {
+      const centre = alert && alertCentre(alert);
+      if (centre && (map.getZoom() < 6 || !map.getBounds().contains(centre))) showOnMap(alert);
+    });
+  });
   const drawShape = async (kind) => draw(await mapReady, kind);
   const pickPlace = async () => (await drawShape("point"))?.coordinates ?? null;
 

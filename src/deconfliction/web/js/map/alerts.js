@@ -25,10 +25,11 @@ export function alertFeatures(alert) {
     const otherCpa = extrapolate(other, cpaAt);
     line([ownNow, ownCpa], { role: "path", colour: OWN });
     line([otherNow, otherCpa], { role: "path", colour: OTHER });
-    line([ownCpa, otherCpa], { role: "gap", label: distance(alert.geometry.d_cpa_m) });
-    point(ownNow, { role: "now", colour: OWN, label: alert.own.track });
+    line([ownCpa, otherCpa], { role: "gap" });
+    point(ownNow, { role: "now", colour: OWN, label: "" }); // the track layer labels it
     point(otherNow, { role: "now", colour: OTHER, label: alert.other.party });
-    point(ownCpa, { role: "cpa", icon: SEVERITY[alert.severity]?.icon, label: t("map_cpa") });
+    const cpaText = `${t("map_cpa")}: ${distance(alert.geometry.d_cpa_m)}`;
+    point(ownCpa, { role: "cpa", icon: SEVERITY[alert.severity]?.icon, label: cpaText });
     point(otherCpa, { role: "cpa", icon: SEVERITY[alert.severity]?.icon, label: "" });
   } else if (own) {
     point([own.lon, own.lat], { role: "now", colour: OWN, label: alert.own.track || "" });
@@ -64,19 +65,11 @@ export function alertsLayer(map) {
     paint: { "line-color": severityColour, "line-width": ["case", ["get", "selected"], 4, 3] },
   });
   map.addLayer({
-    id: "alert-gap-label",
-    type: "symbol",
-    source: "alerts",
-    filter: ["==", ["get", "role"], "gap"],
-    layout: { "symbol-placement": "line-center", "text-field": ["get", "label"], "text-font": TEXT_FONT, "text-size": 13, "text-offset": [0, -1], "text-allow-overlap": true, "text-keep-upright": true },
-    paint: { "text-color": severityColour, "text-halo-color": "#fff", "text-halo-width": 2 },
-  });
-  map.addLayer({
     id: "alert-now",
     type: "circle",
     source: "alerts",
     filter: ["==", ["get", "role"], "now"],
-    paint: { "circle-radius": ["case", ["get", "selected"], 9, 7], "circle-color": "#fff", "circle-stroke-color": ["get", "colour"], "circle-stroke-width": 3 },
+    paint: { "circle-radius": ["case", ["get", "selected"], 13, 11], "circle-opacity": 0, "circle-stroke-color": ["get", "colour"], "circle-stroke-width": 3 },
   });
   map.addLayer({
     id: "alert-points",
@@ -91,8 +84,8 @@ export function alertsLayer(map) {
       "text-font": TEXT_FONT,
       "text-size": 13,
       "text-anchor": "left",
-      "text-offset": [1.1, 0],
-      "text-allow-overlap": true,
+      "text-offset": [1.2, 0],
+      "text-optional": true,
     },
     paint: { "text-color": "#111827", "text-halo-color": "#fff", "text-halo-width": 2 },
   });
@@ -108,7 +101,7 @@ export function alertsLayer(map) {
   // benchmark and the tests read it.
   store.alertDrawnAt = new Map();
   const pending = new Set();
-  map.on("render", () => {
+  const mark = () => {
     if (!pending.size || !map.isSourceLoaded("alerts")) return;
     const now = performance.timeOrigin + performance.now();
     const shown = new Set(map.querySourceFeatures("alerts").map((f) => f.properties.alert));
@@ -117,6 +110,15 @@ export function alertsLayer(map) {
         store.alertDrawnAt.set(id, now);
         pending.delete(id);
       } else if (!store.alerts.has(id)) pending.delete(id);
+    }
+  };
+  map.on("render", mark);
+  // Its tiles are built: the frame MapLibre has asked for draws them (it runs in the same
+  // batch of animation-frame callbacks, before this one).
+  map.on("sourcedata", (e) => {
+    if (e.sourceId === "alerts" && pending.size) {
+      map.triggerRepaint();
+      requestAnimationFrame(mark);
     }
   });
   const redraw = throttled(draw);

@@ -15,6 +15,7 @@ const HOLD_REASONS = ["conflicting_traffic", "active_operation", "protected_site
 
 let channel = "air";
 let replyTo = null;
+let composeOpen = false;
 
 function overdue(message) {
   return message.state !== "acknowledged" && message.ack_due && Date.parse(message.ack_due) < Date.now();
@@ -83,6 +84,7 @@ async function acknowledge(message) {
 let composeForm = null;
 function reply(message) {
   replyTo = message.id;
+  composeForm.closest("details").open = true;
   composeForm.elements.to.value = message.from;
   composeForm.elements.channel.value = message.current_channel;
   composeForm.elements.text.focus();
@@ -128,7 +130,7 @@ function select(name, options, label, value) {
 }
 
 function composer(pickPlace) {
-  const form = h("form", { class: "compose", "aria-labelledby": "compose-title" });
+  const form = h("form", { class: "compose", "aria-label": t("compose") });
   composeForm = form;
   let template = "text";
   const place = { lat: null, lon: null };
@@ -210,7 +212,6 @@ function composer(pickPlace) {
   const partners = store.partners.map((p) => [p, p]);
   render(
     form,
-    h("h3", { id: "compose-title" }, t("compose")),
     h("div", { class: "grid3" },
       field(t("compose_to"), select("to", partners, "", partners[0]?.[0])),
       field(t("compose_channel"), select("channel", CHANNELS.map((c) => [c, t(`channel_${c}`)]), "", channel)),
@@ -235,7 +236,7 @@ export function hotlinePanel(container, { pickPlace }) {
   const presence = h("div", { class: "presence-wrap" });
   const list = h("ol", { class: "cards threads" });
   const composeWrap = h("div");
-  render(container, h("div", { class: "panel-head" }, h("h2", { id: "hotline-title" }, t("hotline"))), presence, tabs, list, composeWrap);
+  render(container, h("div", { class: "panel-head" }, h("h2", { id: "hotline-title" }, t("hotline"))), presence, composeWrap, tabs, list);
 
   const draw = throttled(() => {
     const messages = [...store.messages.values()];
@@ -255,7 +256,12 @@ export function hotlinePanel(container, { pickPlace }) {
         : h("li", { class: "empty" }, t("hotline_none")),
     );
   });
-  const drawComposer = () => render(composeWrap, composer(pickPlace));
+  // The form folds away so that the threads have the room; replying opens it.
+  const drawComposer = () => {
+    const details = h("details", { class: "compose-wrap", open: composeOpen }, h("summary", { "data-action": "compose" }, t("compose")), composer(pickPlace));
+    details.addEventListener("toggle", () => (composeOpen = details.open));
+    render(composeWrap, details);
+  };
   let presenceTimer = null;
   const presenceSoon = () => {
     if (presenceTimer) return;
