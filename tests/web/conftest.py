@@ -15,16 +15,12 @@ from tests.web.live import LiveHub, serve
 CHROMIUM = os.environ.get("DECONFLICTION_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"the console tests need chromium at {CHROMIUM} (apt-get install chromium)",
-        allow_module_level=True,
-    )
-
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args() -> dict[str, Any]:
     # Debian's chromium (`playwright install` cannot download here); WebGL in software.
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"the console tests need chromium at {CHROMIUM} (apt-get install chromium)")
     return {
         "executable_path": CHROMIUM,
         "args": ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox"],
