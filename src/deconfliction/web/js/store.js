@@ -20,6 +20,8 @@ export const store = {
   review: null, // {at, tracks} while reviewing the past; null when live
   lastSeq: null, // the last stream event seen
   seqs: [], // the sequence numbers applied, in order (recent ones)
+  tracksTimings: [], // {count, read_ms} of the latest track updates
+  alertArrivedAt: new Map(), // alert id → when its alert.opened event arrived (epoch ms)
   listeners: new Map(),
 };
 
@@ -107,9 +109,14 @@ export async function loadTracks() {
   try {
     do {
       tracksWanted = false;
+      const started = performance.now();
       const response = await api("/tracks?format=columns");
+      const read = performance.now();
       store.tracks = response;
       emit("tracks");
+      // How long each update took (the benchmark reads these; the last 100 are kept).
+      store.tracksTimings.push({ count: response.count, read_ms: read - started });
+      if (store.tracksTimings.length > 100) store.tracksTimings.shift();
     } while (tracksWanted);
   } finally {
     tracksInFlight = false;
@@ -139,6 +146,7 @@ const HANDLERS = {
     emit("alerts");
   },
   alert: (data, event) => {
+    if (event.kind === "alert.opened") store.alertArrivedAt.set(data.id, performance.timeOrigin + performance.now());
     if (event.kind === "alert.resolved" || event.kind === "alert.expired") {
       store.alerts.delete(data.id);
     } else {

@@ -92,7 +92,8 @@ export function tracksLayer(map) {
     }
     map.getSource("tracks").setData({ type: "FeatureCollection", features });
     drawTrails();
-    store.lastTracksDrawMs = performance.now() - started;
+    const last = store.tracksTimings?.[store.tracksTimings.length - 1];
+    if (last && last.draw_ms === undefined) last.draw_ms = performance.now() - started;
   }
 
   function drawTrails() {
