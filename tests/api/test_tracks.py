@@ -88,3 +88,15 @@ def test_columns_carry_the_same_tracks(deploy: Callable[..., Deployment]) -> Non
 def test_a_bad_time_is_refused(deploy: Callable[..., Deployment]) -> None:
     d = deploy("blue")
     assert d.client("blue").get("/v1/tracks?at=yesterday").status_code == 422
+
+
+def test_geojson_points_for_a_map(deploy: Callable[..., Deployment]) -> None:
+    d = deploy("blue", "red")
+    d.client("blue").post("/v1/reports", json=[report("b1", lat=49.0, lon=2.5, course_deg=45)])
+    d.client("red").post("/v1/reports", json=[report("r1")])
+    answer = d.client("blue").get("/v1/tracks?format=geojson")
+    assert answer.headers["content-type"] == "application/geo+json"
+    [feature] = answer.json()["features"]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [2.5, 49.0]}
+    assert feature["properties"]["track"] == "b1" and feature["properties"]["course_deg"] == 45
+    assert feature["properties"]["party"] == "blue" and feature["properties"]["stale"] is False

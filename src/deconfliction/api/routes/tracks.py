@@ -18,7 +18,8 @@ _COLUMNS: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "With `format=columns`: the same tracks as one array per field "
         '(`{"time", "at", "count", "party": [...], "track": [...], "lat": [...], …}`), '
-        "several times smaller and faster to read than the objects (the console uses it).",
+        "several times smaller and faster to read than the objects; with `format=geojson` a "
+        "FeatureCollection of points (the console reads one or the other).",
     }
 }
 
@@ -33,8 +34,10 @@ def get_tracks(
         "read from the recorded reports (each track's latest report at or before it, not "
         "older than `stale_after_s`), under the same visibility rule as now.",
     ),
-    format: Literal["objects", "columns"] = Query(
-        "objects", description="`objects`: one object per track; `columns`: one array per field."
+    format: Literal["objects", "columns", "geojson"] = Query(
+        "objects",
+        description="`objects`: one object per track; `columns`: one array per field; "
+        "`geojson`: a FeatureCollection of points (what a map library reads directly).",
     ),
 ) -> Any:
     """The latest state of the caller's own tracks, and of the tracks of parties that agreed
@@ -50,8 +53,33 @@ def get_tracks(
     if format == "columns":
         body = _columns(reports, now, then, stale)
         return Response(orjson.dumps(body), media_type="application/json")
+    if format == "geojson":
+        return Response(
+            orjson.dumps(_features(reports, then, stale)), media_type="application/geo+json"
+        )
     tracks = [TrackOut.of(r, then, stale) for r in reports]
     return TracksOut(time=format_time(then), tracks=tracks)
+
+
+def _features(reports: list[Report], at_s: float, stale_s: float) -> dict[str, Any]:
+    """Points with what a map styles a track by: its party, id, altitude, course, staleness."""
+    features = [
+        {
+            "type": "Feature",
+            "id": i,
+            "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+            "properties": {
+                "party": r.party,
+                "track": r.track,
+                "alt_m": r.alt_m,
+                "course_deg": r.course_deg,
+                "domain": r.domain.value,
+                "stale": at_s - r.time_s > stale_s,
+            },
+        }
+        for i, r in enumerate(reports)
+    ]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _columns(reports: list[Report], now_s: float, at_s: float, stale_s: float) -> dict[str, Any]:

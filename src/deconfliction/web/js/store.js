@@ -138,7 +138,7 @@ export function apply(event) {
 }
 
 const HANDLERS = {
-  "reports.accepted": () => loadTracks(),
+  "reports.accepted": () => emit("reports"), // the tracks layer reads the picture again
   "alert.counterpart_acknowledged": (data) => {
     const acks = store.counterpartAcks.get(data.alert) || [];
     if (!acks.includes(data.acknowledged_by)) acks.push(data.acknowledged_by);

@@ -3,6 +3,7 @@
 
 import * as maplibregl from "../../vendor/maplibre/maplibre-gl.mjs";
 import { t } from "../i18n.js";
+import { session } from "../api.js";
 
 export { maplibregl };
 
@@ -48,6 +49,9 @@ export function createMap(container, basemapUrl) {
     attributionControl: { compact: false },
     fadeDuration: 0,
     renderWorldCopies: true,
+    // The hub's API, read by MapLibre's worker (the tracks), with the token in a header.
+    transformRequest: (url) =>
+      url.startsWith(`${location.origin}/v1/`) ? { url, headers: { Authorization: `Bearer ${session.token}` } } : { url },
   });
   map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), "top-left");
   map.addControl(new maplibregl.ScaleControl({ unit: "nautical" }), "bottom-left");
