@@ -152,7 +152,14 @@ def alert_latency(browser: Any, hub: Hub, pairs: int) -> tuple[list[float], list
             report |= {"alt_m": 9000.0, "gs_mps": 200.0, "course_deg": course}
             hub.post(party, "/reports", [report])
         time.sleep(2.0)
-    page.wait_for_function(f"window.__dcf.store.alertDrawnAt.size >= {pairs}", timeout=30_000)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # each drawn, or gone before it could be
+        if page.evaluate(
+            "[...window.__dcf.store.alertArrivedAt.keys()].every(id =>"
+            " window.__dcf.store.alertDrawnAt.has(id) || !window.__dcf.store.alerts.has(id))"
+        ):
+            break
+        time.sleep(0.5)
     rows = page.evaluate(
         """async () => {
           const out = [];
@@ -257,7 +264,11 @@ def many_tracks(browser: Any, hub: Hub, tracks: int, seconds: int) -> dict[str, 
     idle = page.evaluate(FRAMES_JS, 5000)
     feeder = Feeder(hub, tracks)
     feeder.start()
-    page.wait_for_function(f"window.__dcf.store.tracks?.count >= {tracks}", timeout=60_000)
+    # The console switches to the worker's reads past 2,000 tracks; let the feeder settle.
+    page.wait_for_function(
+        "window.__dcf.store.tracksTimings.some(t => t.count === null)", timeout=120_000
+    )
+    time.sleep(3)
     page.evaluate("window.__dcf.store.tracksTimings.length = 0")
     busy = page.evaluate(FRAMES_JS, seconds * 1000)
     timings = page.evaluate("window.__dcf.store.tracksTimings")
