@@ -104,8 +104,8 @@ async function start(who) {
     const map = await mapReady;
     const centre = Array.isArray(target) ? target : alertCentre(target);
     if (!centre) return;
-    if (!Array.isArray(target)) {
-      const points = alertFeatures(target).flatMap((f) => (f.geometry.type === "Point" ? [f.geometry.coordinates] : f.geometry.coordinates));
+    const points = Array.isArray(target) ? [] : alertFeatures(target).flatMap((f) => (f.geometry.type === "Point" ? [f.geometry.coordinates] : f.geometry.coordinates));
+    if (points.length > 1) {
       const bounds = points.reduce((b, p) => b.extend(p), new maplibregl.LngLatBounds(points[0], points[0]));
       map.fitBounds(bounds, { padding: 90, maxZoom: 9, duration: 600 });
     } else map.flyTo({ center: centre, zoom: Math.max(map.getZoom(), 9), duration: 600 });

@@ -31,25 +31,41 @@ export function alertFeatures(alert) {
     const cpaText = `${t("map_cpa")}: ${distance(alert.geometry.d_cpa_m)}`;
     point(ownCpa, { role: "cpa", icon: SEVERITY[alert.severity]?.icon, label: cpaText });
     point(otherCpa, { role: "cpa", icon: SEVERITY[alert.severity]?.icon, label: "" });
-  } else if (own) {
-    point([own.lon, own.lat], { role: "now", colour: OWN, label: alert.own.track || "" });
-    const where = alert.geometry?.where || alert.where;
-    if (where?.lat !== undefined) point([where.lon, where.lat], { role: "cpa", icon: SEVERITY[alert.severity]?.icon, label: "" });
+  } else if (alert.geometry?.overlaps) {
+    // Plans: the overlapping volumes (footprints only), marked where they overlap.
+    for (const overlap of alert.geometry.overlaps) {
+      if (overlap.footprint) out.push({ type: "Feature", geometry: overlap.footprint, properties: { ...base, role: "overlap" } });
+    }
+    const where = alert.geometry.where;
+    if (where) point([where.lon, where.lat], { role: "cpa", icon: SEVERITY[alert.severity]?.icon, label: "" });
+  } else {
+    // A track and a zone: the track (ours or the other party's), marked by severity.
+    const state = own || other;
+    if (state) {
+      const label = own ? alert.own.track || "" : alert.other.party;
+      point([state.lon, state.lat], { role: "now", colour: own ? OWN : OTHER, label });
+      point([state.lon, state.lat], { role: "cpa", icon: SEVERITY[alert.severity]?.icon, label: "" });
+    }
   }
   return out;
 }
 
 /** [lon, lat] to show an alert at, if it has one. */
 export function alertCentre(alert) {
-  const own = alert.own?.state;
-  if (own) return [own.lon, own.lat];
-  const where = alert.geometry?.where;
-  return where ? [where.lon, where.lat] : null;
+  const state = alert.own?.state || alert.other?.state || alert.geometry?.where;
+  return state ? [state.lon, state.lat] : null;
 }
 
 export function alertsLayer(map) {
   source(map, "alerts");
   const severityColour = ["match", ["get", "severity"], "loss", SEVERITY.loss.colour, "predicted", SEVERITY.predicted.colour, SEVERITY.advisory.colour];
+  map.addLayer({
+    id: "alert-overlap",
+    type: "fill",
+    source: "alerts",
+    filter: ["==", ["get", "role"], "overlap"],
+    paint: { "fill-color": severityColour, "fill-opacity": ["case", ["get", "selected"], 0.35, 0.22], "fill-outline-color": severityColour },
+  });
   map.addLayer({
     id: "alert-paths",
     type: "line",

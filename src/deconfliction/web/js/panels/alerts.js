@@ -21,7 +21,12 @@ function stateBadge(state) {
 function title(alert) {
   const other = alert.counterparts.join(", ");
   if (alert.kind === "track_track") return t("alert_title_track", { party: other, track: alert.own?.track ?? "" });
-  return t(`alert_kind_${alert.kind}`, { party: other });
+  // What of ours it is about: a zone (an object, or only its id), an operation, a track.
+  const zone = alert.own?.zone || alert.other?.zone;
+  const name = typeof zone === "string" ? zone : zone?.name || zone?.id;
+  const ours = name || alert.own?.operation || alert.own?.track;
+  const about = ours ? ` · ${ours}` : "";
+  return t(`alert_kind_${alert.kind}`, { party: other }) + about;
 }
 
 function figures(alert) {
@@ -34,6 +39,13 @@ function figures(alert) {
         h("span", { class: "label" }, t(lost ? "alert_lost_for" : "alert_loss_in")),
         h("strong", { class: "countdown", "data-until": g.loss_at || alert.opened, "data-mode": lost ? "since" : "until" }, "…"),
       ),
+    );
+  }
+  if (g.entry_at) {
+    rows.push(
+      g.inside_now
+        ? h("div", { class: "figure" }, h("strong", {}, t("alert_inside_now")))
+        : h("div", { class: "figure countdown-row" }, h("span", { class: "label" }, t("alert_entry_in")), h("strong", { class: "countdown", "data-until": g.entry_at, "data-mode": "until" }, "…")),
     );
   }
   if (g.d_cpa_m !== undefined) {

@@ -109,7 +109,7 @@ export function incidentsPanel(container) {
   /** Start an incident from an alert: its window, its place, the party's own track. */
   return {
     fromAlert(alert) {
-      const own = alert.own?.state;
+      const own = alert.own?.state || alert.other?.state || alert.geometry?.where;
       const opened = Date.parse(alert.opened);
       render(
         formWrap,
