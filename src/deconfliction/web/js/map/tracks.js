@@ -156,6 +156,7 @@ export function tracksLayer(map) {
   on("partners", () => map.setPaintProperty("tracks", "icon-color", colours()));
   map.on("moveend", drawTrails);
   drawColumns();
+  loadTracks(); // reports may have come while the map was loading
 }
 
 /** Own tracks in the party's colour, each sharing party in its own. */
