@@ -331,6 +331,9 @@ def main(argv: list[str]) -> int:
     ratios = f"{pct(busy, 50) / pct(idle, 50):.1f}x / {pct(busy, 99) / pct(idle, 99):.1f}x"
     show("ratio (p50 / p99)", ratios)
     show("frames over 50 ms", f"{sum(1 for g in busy if g > 50)} of {len(busy)}")
+    fps = len(busy) / (sum(busy) / 1000) if busy else 0.0
+    idle_fps = len(idle) / (sum(idle) / 1000) if idle else 0.0
+    show("frames per second (reference: no tracks)", f"{fps:.1f} ({idle_fps:.1f})")
     reads = [t["read_ms"] for t in bulk["timings"]]
     draws = [t["draw_ms"] for t in bulk["timings"] if "draw_ms" in t]
     show("track update: read and tiled (MapLibre's worker)", describe(reads))
