@@ -81,6 +81,12 @@ def test_a_conflict_on_both_maps_acknowledged_and_talked_over(
 
     # Show it on the map, then a hotline message from blue, acknowledged by red.
     blue.click("summary[data-action=compose]")
+    # A place picked on the map fills the form, in degrees and MGRS.
+    blue.get_by_role("button", name="Pick on map").click()
+    expect(blue.locator("#drawbar")).to_be_visible()
+    blue.locator("#map canvas").click(position={"x": 200, "y": 600})
+    expect(blue.locator("#drawbar")).to_be_hidden()
+    expect(blue.locator("form.compose .place-text")).to_contain_text("MGRS")
     blue.select_option("form.compose select[name=to]", "red")
     blue.fill("form.compose textarea[name=text]", "BLUE-JET-1 turning left heading 360 now")
     blue.fill("form.compose input[name=lat]", "45.1")
