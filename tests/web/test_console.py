@@ -19,7 +19,7 @@ from tests.web.live import LiveHub
 
 # The target is 3 s from the reports to the alert on both maps (bench/console.py measures
 # it); the tests wait longer so that a loaded machine does not fail them (no timed asserts).
-ALERT_WITHIN_MS = 10_000
+ALERT_WITHIN_MS = 30_000
 
 
 def converging(live: LiveHub) -> None:

@@ -42,16 +42,17 @@ export function render(container, ...children) {
   }
 }
 
-/** Call `fn` at most once per animation frame, however often it is asked for. */
+/** Call `fn` once soon, however often it is asked for before then. (Not per animation
+ * frame: a slow map frame must not hold back the panels.) */
 export function throttled(fn) {
   let queued = false;
   return () => {
     if (queued) return;
     queued = true;
-    requestAnimationFrame(() => {
+    setTimeout(() => {
       queued = false;
       fn();
-    });
+    }, 0);
   };
 }
 
