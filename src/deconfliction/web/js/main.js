@@ -104,7 +104,7 @@ async function start(who) {
     const map = await mapReady;
     const centre = Array.isArray(target) ? target : alertCentre(target);
     if (!centre) return;
-    const points = Array.isArray(target) ? [] : alertFeatures(target).flatMap((f) => (f.geometry.type === "Point" ? [f.geometry.coordinates] : f.geometry.coordinates));
+    const points = Array.isArray(target) ? [] : alertFeatures(target).flatMap((f) => positions(f.geometry.coordinates));
     if (points.length > 1) {
       const bounds = points.reduce((b, p) => b.extend(p), new maplibregl.LngLatBounds(points[0], points[0]));
       map.fitBounds(bounds, { padding: 90, maxZoom: 9, duration: 600 });
@@ -127,6 +127,11 @@ async function start(who) {
   reviewBar($("review"));
   connect();
   await mapReady;
+}
+
+/** Every [lon, lat] in GeoJSON coordinates, however deeply nested. */
+function positions(coordinates) {
+  return typeof coordinates[0] === "number" ? [coordinates] : coordinates.flatMap(positions);
 }
 
 const TABS = ["hotline", "zones", "operations", "incidents"];
