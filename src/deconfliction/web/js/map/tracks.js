@@ -7,7 +7,7 @@
 // - beyond, MapLibre's worker reads GET /v1/tracks?format=geojson itself (setData with the
 //   URL; the token goes in a header through transformRequest): nothing of the 25,000 points
 //   touches the main thread, so the map stays smooth. No trails then: at that density they
-//   would only hide the arrows.
+//   would only hide the arrows; and below zoom 6 they are dots.
 
 import { emit, loadTracks, on, store } from "../store.js";
 import { OWN, SHARED } from "./palette.js";
@@ -15,6 +15,7 @@ import { source, TEXT_FONT, empty } from "./map.js";
 import { throttled } from "../dom.js";
 
 const FEW_TRACKS = 2000;
+const DOTS_BELOW_ZOOM = 6; // with many tracks, dots instead of arrows when zoomed out
 const TRAIL_POINTS = 8;
 const TRAIL_MAX_TRACKS = 1000; // trails are drawn for the tracks in view, up to this many
 
@@ -34,6 +35,16 @@ export function tracksLayer(map) {
     source: "trails",
     paint: { "line-color": OWN, "line-width": 1.6, "line-opacity": 0.5 },
     layout: { "line-cap": "round", "line-join": "round" },
+  });
+  // Many tracks seen from far: dots (a circle layer costs the renderer far less than
+  // 25,000 rotated icons, whose headings cannot be read at that scale anyway).
+  map.addLayer({
+    id: "tracks-dots",
+    type: "circle",
+    source: "tracks",
+    maxzoom: DOTS_BELOW_ZOOM,
+    layout: { visibility: "none" },
+    paint: { "circle-radius": 2.2, "circle-color": colours(), "circle-opacity": ["case", ["get", "stale"], 0.35, 0.9] },
   });
   map.addLayer({
     id: "tracks",
@@ -123,6 +134,8 @@ export function tracksLayer(map) {
     mode = "url";
     trails.clear();
     drawTrails();
+    map.setLayoutProperty("tracks-dots", "visibility", "visible");
+    map.setLayerZoomRange("tracks", DOTS_BELOW_ZOOM, 24);
     map.setLayoutProperty("tracks", "text-field", labels(false));
     readUrl();
   }
@@ -153,7 +166,10 @@ export function tracksLayer(map) {
   on("reports", () => (mode === "url" ? readUrl() : loadTracks()));
   on("tracks", redraw);
   on("review", () => (mode === "url" ? readUrl() : drawColumns()));
-  on("partners", () => map.setPaintProperty("tracks", "icon-color", colours()));
+  on("partners", () => {
+    map.setPaintProperty("tracks", "icon-color", colours());
+    map.setPaintProperty("tracks-dots", "circle-color", colours());
+  });
   map.on("moveend", drawTrails);
   drawColumns();
   loadTracks(); // reports may have come while the map was loading
