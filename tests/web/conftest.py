@@ -27,6 +27,18 @@ def browser_type_launch_args() -> dict[str, Any]:
     }
 
 
+@pytest.fixture(scope="module")
+def browser(browser_type_launch_args: dict[str, Any]) -> Iterator[Any]:
+    """One chromium per test module, its Playwright stopped after it: pytest-playwright's
+    session-wide one keeps an event loop running that later tests' asyncio.run() refuse."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(**browser_type_launch_args)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
