@@ -231,6 +231,14 @@ class Settings:
     adsb_stale_s: float = setting(
         60.0, "s", "An aircraft an ADS-B feed has not heard from for this long is dropped."
     )
+    # Console
+    basemap_url: str = setting(
+        "",
+        "",
+        "The console's basemap: a MapLibre style URL (ending in .json) or a raster tile URL "
+        "template ({z}/{x}/{y}) for networks that have a map server; empty uses the "
+        "country outlines shipped with the hub (no request leaves the hub).",
+    )
     # Store
     sqlite_synchronous: str = setting(
         "full",

@@ -85,5 +85,8 @@ def test_a_webhook_shows_in_presence(d: Deployment) -> None:
     assert presence(d, "blue")["red"]["webhook"] is True
 
 
-def test_the_admin_has_no_presence(d: Deployment) -> None:
-    assert d.client("admin").get("/v1/presence").status_code == 403
+def test_the_admin_sees_every_partys_presence(d: Deployment) -> None:
+    with d.client("green").websocket_connect("/v1/stream"):
+        seen = presence(d, "admin")
+        assert set(seen) == {"blue", "red", "green"}
+        assert seen["green"]["desks"] == 1 and seen["blue"]["desks"] == 0

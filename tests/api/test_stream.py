@@ -49,3 +49,24 @@ def test_token_in_the_query_for_browsers(deploy: Callable[..., Deployment]) -> N
     d.client("blue").post("/v1/reports", json=[report("a")])
     with d.app_client.websocket_connect(f"/v1/stream?after=0&token={d.tokens['blue']}") as ws:
         assert ws.receive_json()["seq"] == 1
+
+
+def test_token_in_a_subprotocol_for_browsers(deploy: Callable[..., Deployment]) -> None:
+    d = deploy("blue")
+    d.client("blue").post("/v1/reports", json=[report("a")])
+    offered = ["deconfliction.v1", f"bearer.{d.tokens['blue']}"]
+    with d.app_client.websocket_connect("/v1/stream?after=0", subprotocols=offered) as ws:
+        assert ws.accepted_subprotocol == "deconfliction.v1"
+        assert ws.receive_json()["seq"] == 1
+
+
+def test_a_bad_token_in_a_subprotocol_closes_with_4401(deploy: Callable[..., Deployment]) -> None:
+    d = deploy("blue")
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        d.app_client.websocket_connect(
+            "/v1/stream", subprotocols=["deconfliction.v1", "bearer.dcf_nope"]
+        ) as ws,
+    ):
+        ws.receive_json()
+    assert closed.value.code == 4401

@@ -9,7 +9,7 @@ from typing import Protocol
 from fastapi import FastAPI
 
 from deconfliction import __version__
-from deconfliction.api import errors
+from deconfliction.api import errors, web
 from deconfliction.api.routes import (
     alerts,
     incidents,
@@ -100,5 +100,6 @@ def create_app(hub: Hub, *, run_cycle: bool = True, services: Sequence[Service] 
     )
     for module in routers:
         app.include_router(module.router, prefix="/v1")
+    web.install(app, hub)  # the console at `/`: after the API, whose routes come first
     app.add_middleware(PartySignatures)
     return app

@@ -150,7 +150,10 @@ class TrackOut(_Model):
 
 
 class TracksOut(_Model):
-    time: str = Field(description="The hub's clock when the picture was read, RFC 3339.")
+    time: str = Field(
+        description="The moment the picture shows, RFC 3339: the hub's clock when it was "
+        "read, or `at`."
+    )
     tracks: list[TrackOut] = Field(description="Tracks the caller may see.")
 
 

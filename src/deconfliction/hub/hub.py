@@ -27,6 +27,7 @@ from deconfliction.hub.alerts.book import AlertBook
 from deconfliction.hub.cycle import CycleStats, DetectionCycle
 from deconfliction.hub.events import Streams, Subscriber
 from deconfliction.hub.hotline.desks import Desks
+from deconfliction.hub.hotline.presence import PartyPresence
 from deconfliction.hub.hotline.service import Hotline
 from deconfliction.hub.hotline.stats import ChannelStats, stats_of
 from deconfliction.hub.incidents.service import Incidents
@@ -422,3 +423,25 @@ class Hub:
         for party in self._parties.all():
             if not party.active:
                 self._picture.forget_party(party.name)
+
+    # -- the picture back in time, presence for the operator ---------------------------
+
+    def tracks_at(self, party: str, at_s: float) -> list[Report]:
+        """The picture ``party`` may see as it stood at ``at_s``, read from the recorded
+        reports: of each track, the latest report at or before ``at_s`` and not older than
+        ``stale_after_s`` then. The visibility rule is the live picture's, as agreed now:
+        the party's own tracks and those of parties that share their picture with it."""
+        start_s = at_s - self.settings.stale_after_s
+        latest: dict[tuple[str, str], Report] = {}
+        for owner in self._parties.active():
+            if self._parties.shares_tracks(party, owner.name):
+                for report in self._tracks.history(start_s, at_s, party=owner.name):
+                    latest[(report.party, report.track)] = report  # ordered by time
+        return [latest[key] for key in sorted(latest)]
+
+    def presence_all(self) -> list[tuple[PartyPresence, bool]]:
+        """Every active party's duty desks and whether it has a webhook (for the operator)."""
+        return [
+            (self.desks.presence(p.name), self.desks.has_webhook(p.name))
+            for p in self._parties.active()
+        ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from deconfliction.api.deps import HubDep, PartyDep
+from deconfliction.api.deps import CallerDep, HubDep
 from deconfliction.api.hotline_schemas import PresenceOut
 from deconfliction.api.schemas import ErrorOut
 from deconfliction.units import format_time
@@ -17,10 +17,11 @@ def _time(value: float | None) -> str | None:
 
 
 @router.get("/presence", response_model=list[PresenceOut])
-def presence(hub: HubDep, caller: PartyDep) -> list[PresenceOut]:
-    """You and each party you have an agreement with: how many desks are connected to
-    their stream now, when one last sent a frame (heartbeat), and whether a webhook
-    receives their events. Kept in memory by this hub process."""
+def presence(hub: HubDep, caller: CallerDep) -> list[PresenceOut]:
+    """You and each party you have an agreement with (the admin: every active party): how
+    many desks are connected to their stream now, when one last sent a frame (heartbeat),
+    and whether a webhook receives their events. Kept in memory by this hub process."""
+    seen_all = hub.presence_all() if caller.admin else hub.desks.presence_for(caller.name)
     return [
         PresenceOut(
             party=seen.party,
@@ -31,5 +32,5 @@ def presence(hub: HubDep, caller: PartyDep) -> list[PresenceOut]:
             last_disconnect=_time(seen.last_disconnect_s),
             webhook=webhook,
         )
-        for seen, webhook in hub.desks.presence_for(caller.name)
+        for seen, webhook in seen_all
     ]

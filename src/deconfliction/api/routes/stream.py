@@ -29,10 +29,23 @@ def event_json(event: Event) -> dict[str, Any]:
     }
 
 
+SUBPROTOCOL = "deconfliction.v1"  # what the server answers a client that offers it
+BEARER_PROTOCOL = "bearer."  # a browser's token, offered as a subprotocol `bearer.<token>`
+
+
+def _offered(websocket: WebSocket) -> list[str]:
+    header = websocket.headers.get("sec-websocket-protocol", "")
+    return [p.strip() for p in header.split(",") if p.strip()]
+
+
 def _bearer(websocket: WebSocket, token: str | None) -> str | None:
+    """The token: from `Authorization`, a `bearer.<token>` subprotocol, or `?token=`."""
     header = websocket.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
+    for protocol in _offered(websocket):
+        if protocol.startswith(BEARER_PROTOCOL):
+            return protocol[len(BEARER_PROTOCOL) :]
     return token
 
 
@@ -64,14 +77,18 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
     """Events of the calling party, each `{"seq", "time", "kind", "data"}` with `seq`
     counting from 1 per party. Connect with `?after=SEQ` to receive every stored event
     after SEQ first (so a client that reconnects misses nothing), without it to receive only
-    new ones. Authenticate with `Authorization: Bearer <token>` (or `?token=` where a client
-    cannot set headers). Errors close the socket with code 4000 + the HTTP status.
+    new ones. Authenticate with `Authorization: Bearer <token>`; a browser, which cannot set
+    headers on a WebSocket, offers the subprotocols `deconfliction.v1` and `bearer.<token>`
+    (`new WebSocket(url, ["deconfliction.v1", "bearer." + token])`) and the server accepts
+    with `deconfliction.v1`, so the token stays out of URLs and access logs. `?token=`
+    still works for older clients. Errors close the socket with code 4000 + the HTTP
+    status.
 
     Each connection is a duty desk of the party: while it is open the party's partners see
     it in `/v1/presence`, and any frame the client sends (e.g. `{"type": "ping"}`) counts as
     a heartbeat. A hotline message is delivered once one of its desks has been sent it."""
     hub: Hub = websocket.app.state.hub
-    await websocket.accept()
+    await websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in _offered(websocket) else None)
     try:
         principal = hub.authenticate(_bearer(websocket, token))
         if principal.admin:
