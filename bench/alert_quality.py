@@ -48,7 +48,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from deconfliction.gateways.snapshot_csv import SnapshotReader
+from deconfliction.gateways.snapshots import SnapshotReader
 
 from bench._alert_figures import (
     AlertSpan,

@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from deconfliction.gateways.snapshot_csv import open_output
+from deconfliction.gateways.conflict_files import open_output
 
 from deconfliction.detect.snapshot import Snapshot
 

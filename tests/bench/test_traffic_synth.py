@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from bench.traffic_synth import FT_M, SynthSpec, _profile, synthesise, write_csv
-from deconfliction.gateways.snapshot_csv import SnapshotReader
+from deconfliction.gateways.snapshots import SnapshotReader
 
 
 def test_a_climb_captures_its_selected_level_and_holds_it() -> None:
