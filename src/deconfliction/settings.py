@@ -41,7 +41,15 @@ class Settings:
         10_000, "items", "Most reports in one POST /v1/reports batch; more get 413."
     )
     max_batch_bytes: int = setting(
-        8 * 1024 * 1024, "bytes", "Largest request body the API reads; larger ones get 413."
+        8 * 1024 * 1024,
+        "bytes",
+        "Largest request body of the routes that take batches or geometry (reports, zones, "
+        "operations); larger ones get 413 before they are read.",
+    )
+    max_body_bytes: int = setting(
+        1024 * 1024,
+        "bytes",
+        "Largest request body of every other route; larger ones get 413 before they are read.",
     )
     # Live picture and detection
     cycle_s: float = setting(

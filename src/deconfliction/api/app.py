@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from deconfliction import __version__
 from deconfliction.api import errors
+from deconfliction.api.edge import Edge
 from deconfliction.api.routes import (
     alerts,
     incidents,
@@ -87,4 +88,5 @@ def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
     for module in routers:
         app.include_router(module.router, prefix="/v1")
     app.add_middleware(PartySignatures)
+    app.add_middleware(Edge)  # added last: runs first, before any body is read
     return app
