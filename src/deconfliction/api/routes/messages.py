@@ -15,6 +15,7 @@ from deconfliction.api.hotline_schemas import (
     MessagePageOut,
     SentOut,
 )
+from deconfliction.api.params import MAX_SEQ
 from deconfliction.api.receipts import with_receipt
 from deconfliction.api.schemas import ErrorOut
 from deconfliction.hub.message_drafts import MessageRequest
@@ -63,7 +64,10 @@ def list_messages(
     hub: HubDep,
     caller: PartyDep,
     after: int = Query(
-        0, ge=0, description="A sequence number of your stream: messages changed after it."
+        0,
+        ge=0,
+        le=MAX_SEQ,
+        description="A sequence number of your stream: messages changed after it.",
     ),
     limit: int = Query(500, ge=1, le=10_000, description="Most message events read."),
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from deconfliction.api.errors import close_code_of
+from deconfliction.api.params import parse_seq
 from deconfliction.errors import DeconflictionError, PermissionDenied
 from deconfliction.hub import Hub
 from deconfliction.store import Event
@@ -60,12 +61,13 @@ class _Feed:
 
 
 @router.websocket("/stream")
-async def stream(websocket: WebSocket, after: int | None = None, token: str | None = None) -> None:
+async def stream(websocket: WebSocket, after: str | None = None, token: str | None = None) -> None:
     """Events of the calling party, each `{"seq", "time", "kind", "data"}` with `seq`
     counting from 1 per party. Connect with `?after=SEQ` to receive every stored event
     after SEQ first (so a client that reconnects misses nothing), without it to receive only
-    new ones. Authenticate with `Authorization: Bearer <token>` (or `?token=` where a client
-    cannot set headers). Errors close the socket with code 4000 + the HTTP status.
+    new ones (`after` is 0 to 2**53 - 1; anything else closes with 4422). Authenticate
+    with `Authorization: Bearer <token>` (or `?token=` where a client cannot set
+    headers). Errors close the socket with code 4000 + the HTTP status.
 
     Each connection is a duty desk of the party: while it is open the party's partners see
     it in `/v1/presence`, and any frame the client sends (e.g. `{"type": "ping"}`) counts as
@@ -76,6 +78,7 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
         principal = hub.authenticate(_bearer(websocket, token))
         if principal.admin:
             raise PermissionDenied("the stream is a party's; the admin token has none")
+        resume = parse_seq(after, "after")
     except DeconflictionError as error:
         await websocket.close(code=close_code_of(error), reason=error.message[:120])
         return
@@ -85,7 +88,7 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
     desk = hub.hotline.presence.connect(party, hub.clock.now())
     receiver = asyncio.ensure_future(websocket.receive())
     try:
-        last = after if after is not None else await run_in_threadpool(hub.last_event_seq, party)
+        last = resume if resume is not None else await run_in_threadpool(hub.last_event_seq, party)
         last = await _catch_up(websocket, hub, party, last)
         while True:
             getter = asyncio.ensure_future(feed.queue.get())
