@@ -10,6 +10,7 @@ batches, so the fast path can never accept what the rule book refuses.
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from deconfliction.errors import InvalidInput
+from deconfliction.model.ids import ID_RULE, is_id
 from deconfliction.model.party import DOMAINS, Domain
 from deconfliction.model.report import (
-    MAX_ID_LENGTH,
     REPORT_FIELDS,
     Rejection,
     ReportBatch,
@@ -38,6 +39,21 @@ class _Reject(Exception):
     pass
 
 
+def _short_repr() -> reprlib.Repr:
+    short = reprlib.Repr()  # keyword arguments only from Python 3.12
+    short.maxstring = short.maxother = 60
+    short.maxlevel, short.maxlist, short.maxdict = 2, 4, 4
+    return short
+
+
+_SHORT = _short_repr()
+
+
+def _show(value: Any) -> str:
+    """``repr(value)``, cut short: a rejection quotes what was sent, not all of it."""
+    return _SHORT.repr(value)
+
+
 # -- the rule book, item by item ------------------------------------------------------------
 
 
@@ -48,13 +64,13 @@ def _number(item: dict[str, Any], name: str, default: float | None = None) -> fl
             raise _Reject(f"{name} is missing")
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Reject(f"{name} must be a number, got {value!r}")
+        raise _Reject(f"{name} must be a number, got {_show(value)}")
     try:
         number = float(value)
     except OverflowError:
         number = math.inf
     if not math.isfinite(number):
-        raise _Reject(f"{name} must be a finite number, got {value!r}")
+        raise _Reject(f"{name} must be a finite number, got {_show(value)}")
     return number
 
 
@@ -64,10 +80,10 @@ def _identifier(item: dict[str, Any], name: str, required: bool) -> str | None:
         if required:
             raise _Reject(f"{name} is missing")
         return None
-    if not isinstance(value, str) or not value.strip():
-        raise _Reject(f"{name} must be a non-empty string, got {value!r}")
-    if len(value) > MAX_ID_LENGTH:
-        raise _Reject(f"{name} is longer than {MAX_ID_LENGTH} characters")
+    if not isinstance(value, str) or not value:
+        raise _Reject(f"{name} must be a non-empty string, got {_show(value)}")
+    if not is_id(value):
+        raise _Reject(f"{name} {_show(value)} is not allowed: use {ID_RULE}")
     return value
 
 
@@ -100,19 +116,20 @@ def _check(item: Any, now_s: float, future_tolerance_s: float) -> Row:
     lat = _number(item, "lat")
     lon = _number(item, "lon")
     if not -90.0 <= lat <= 90.0:
-        raise _Reject(f"lat {item['lat']!r} is out of range [-90, 90]")
+        raise _Reject(f"lat {_show(item['lat'])} is out of range [-90, 90]")
     if not -180.0 <= lon <= 180.0:
-        raise _Reject(f"lon {item['lon']!r} is out of range [-180, 180]")
+        raise _Reject(f"lon {_show(item['lon'])} is out of range [-180, 180]")
     domain_name = item.get("domain", "air")
     code = _DOMAIN_CODE.get(domain_name) if isinstance(domain_name, str) else None
     if code is None:
         raise _Reject(
-            f"unknown domain {domain_name!r}; use one of " + ", ".join(d.value for d in DOMAINS)
+            f"unknown domain {_show(domain_name)}; use one of "
+            + ", ".join(d.value for d in DOMAINS)
         )
     alt_m = _number(item, "alt_m", None if code == _AIR else 0.0)
     gs_mps = _number(item, "gs_mps", 0.0)
     if gs_mps < 0:
-        raise _Reject(f"gs_mps must not be negative, got {item['gs_mps']!r}")
+        raise _Reject(f"gs_mps must not be negative, got {_show(item['gs_mps'])}")
     course_deg = _number(item, "course_deg", 0.0) % 360.0
     vs_mps = _number(item, "vs_mps", 0.0)
     if time_s > now_s + future_tolerance_s:
@@ -146,7 +163,7 @@ def _domain_code(value: Any) -> int:
 
 
 def _plain_id(value: Any) -> bool:
-    return type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and not value.isspace()
+    return is_id(value)
 
 
 def _times(values: list[Any]) -> npt.NDArray[np.float64]:
