@@ -19,6 +19,7 @@ from typing import Any
 
 from deconfliction.errors import InvalidInput
 from deconfliction.model.minima import Minima
+from deconfliction.model.report import SpeedLimits
 from deconfliction.units import parse_distance_m, parse_duration_s, parse_size_bytes
 
 ENV_PREFIX = "DECONFLICTION_"
@@ -86,6 +87,24 @@ class Settings:
         1852.0, "m", "Horizontal minimum between sea tracks (altitude is ignored)."
     )
     sea_lookahead_s: float = setting(600.0, "s", "How far ahead sea conflicts are predicted.")
+    air_max_gs_mps: float = setting(
+        1500.0, "m/s", "Fastest ground speed an air report may give; faster ones are rejected."
+    )
+    air_max_vs_mps: float = setting(
+        500.0, "m/s", "Fastest climb or descent an air report may give; faster ones are rejected."
+    )
+    ground_max_gs_mps: float = setting(
+        150.0, "m/s", "Fastest ground speed a ground report may give; faster ones are rejected."
+    )
+    ground_max_vs_mps: float = setting(
+        50.0, "m/s", "Fastest vertical speed a ground report may give; faster ones are rejected."
+    )
+    sea_max_gs_mps: float = setting(
+        60.0, "m/s", "Fastest ground speed a sea report may give; faster ones are rejected."
+    )
+    sea_max_vs_mps: float = setting(
+        50.0, "m/s", "Fastest vertical speed a sea report may give; faster ones are rejected."
+    )
     tracks_checkpoint_s: float = setting(
         10.0,
         "s",
@@ -223,6 +242,13 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    def speed_limits(self) -> SpeedLimits:
+        """The fastest speeds reports may give, by domain (validation refuses faster)."""
+        return SpeedLimits(
+            gs_mps=(self.air_max_gs_mps, self.ground_max_gs_mps, self.sea_max_gs_mps),
+            vs_mps=(self.air_max_vs_mps, self.ground_max_vs_mps, self.sea_max_vs_mps),
+        )
 
     def domain_minima(self) -> dict[str, Minima]:
         """The default minima by domain pair key (pairs absent are not checked)."""

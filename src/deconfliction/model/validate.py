@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import reprlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,9 +22,11 @@ from deconfliction.errors import InvalidInput
 from deconfliction.model.ids import ID_RULE, is_id
 from deconfliction.model.party import DOMAINS, Domain
 from deconfliction.model.report import (
+    DEFAULT_SPEED_LIMITS,
     REPORT_FIELDS,
     Rejection,
     ReportBatch,
+    SpeedLimits,
     empty_batch,
 )
 from deconfliction.units import MAX_UNIX_S, format_time, parse_time
@@ -87,16 +90,35 @@ def _identifier(item: dict[str, Any], name: str, required: bool) -> str | None:
     return value
 
 
-def check_report(item: Any, now_s: float, future_tolerance_s: float) -> Row:
+def check_report(
+    item: Any,
+    now_s: float,
+    future_tolerance_s: float,
+    speed_limits: SpeedLimits = DEFAULT_SPEED_LIMITS,
+) -> Row:
     """One item as a row of :data:`~deconfliction.model.report.REPORT_COLUMNS`, or raise
     ``InvalidInput`` with the reason it is rejected."""
     try:
-        return _check(item, now_s, future_tolerance_s)
+        return _check(item, now_s, future_tolerance_s, speed_limits)
     except _Reject as reason:
         raise InvalidInput(str(reason)) from None
 
 
-def _check(item: Any, now_s: float, future_tolerance_s: float) -> Row:
+def _check_speeds(gs_mps: float, vs_mps: float, code: int, limits: SpeedLimits) -> None:
+    domain = DOMAINS[code].value
+    if gs_mps > limits.gs_mps[code]:
+        raise _Reject(
+            f"gs_mps {gs_mps:g} is faster than the {limits.gs_mps[code]:g} m/s accepted for "
+            f"{domain} tracks (setting {domain}_max_gs_mps)"
+        )
+    if abs(vs_mps) > limits.vs_mps[code]:
+        raise _Reject(
+            f"vs_mps {vs_mps:g} is faster than the ±{limits.vs_mps[code]:g} m/s accepted for "
+            f"{domain} tracks (setting {domain}_max_vs_mps)"
+        )
+
+
+def _check(item: Any, now_s: float, future_tolerance_s: float, limits: SpeedLimits) -> Row:
     if not isinstance(item, dict):
         raise _Reject(f"a report must be a JSON object, got {type(item).__name__}")
     unknown = item.keys() - _FIELD_SET
@@ -132,6 +154,7 @@ def _check(item: Any, now_s: float, future_tolerance_s: float) -> Row:
         raise _Reject(f"gs_mps must not be negative, got {_show(item['gs_mps'])}")
     course_deg = _number(item, "course_deg", 0.0) % 360.0
     vs_mps = _number(item, "vs_mps", 0.0)
+    _check_speeds(gs_mps, vs_mps, code, limits)
     if time_s > now_s + future_tolerance_s:
         raise _Reject(
             f"time {format_time(time_s)} is {time_s - now_s:.0f} s in the future; "
@@ -182,7 +205,12 @@ def _times(values: list[Any]) -> npt.NDArray[np.float64]:
 
 
 def validate_reports(
-    party: str, items: Sequence[Any], *, now_s: float, future_tolerance_s: float
+    party: str,
+    items: Sequence[Any],
+    *,
+    now_s: float,
+    future_tolerance_s: float,
+    speed_limits: SpeedLimits = DEFAULT_SPEED_LIMITS,
 ) -> tuple[ReportBatch, list[Rejection]]:
     """Split raw report items (parsed JSON) into accepted columns and rejections.
 
@@ -196,15 +224,24 @@ def validate_reports(
     """
     if not items:
         return empty_batch(party), []
+    rules = _Rules(now_s, future_tolerance_s, speed_limits)
     try:
-        return _validate_columns(party, items, now_s, future_tolerance_s)
+        return _validate_columns(party, items, rules)
     except OverflowError:  # an integer too large for a float somewhere: item by item
-        return _validate_items(party, items, range(len(items)), now_s, future_tolerance_s)
+        return _validate_items(party, items, range(len(items)), rules)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    now_s: float
+    future_tolerance_s: float
+    speed_limits: SpeedLimits
 
 
 def _validate_columns(
-    party: str, items: Sequence[Any], now_s: float, future_tolerance_s: float
+    party: str, items: Sequence[Any], rules: _Rules
 ) -> tuple[ReportBatch, list[Rejection]]:
+    now_s, future_tolerance_s = rules.now_s, rules.future_tolerance_s
     plain = [type(it) is dict and it.keys() <= _FIELD_SET for it in items]
     rows: list[dict[str, Any]] = [it if ok else _EMPTY for it, ok in zip(items, plain, strict=True)]
     flagged = ~np.array(plain, dtype=bool)
@@ -233,6 +270,9 @@ def _validate_columns(
     flagged |= bad
     vs_mps, bad = _numbers([r.get("vs_mps") for r in rows], 0.0)
     flagged |= bad
+    known = np.maximum(domain, 0)
+    flagged |= gs_mps > np.asarray(rules.speed_limits.gs_mps)[known]
+    flagged |= np.abs(vs_mps) > np.asarray(rules.speed_limits.vs_mps)[known]
 
     good = np.flatnonzero(~flagged)
     batch = ReportBatch(
@@ -250,13 +290,11 @@ def _validate_columns(
     )
     if not flagged.any():
         return batch, []
-    checked, rejections = _validate_items(
-        party, items, np.flatnonzero(flagged).tolist(), now_s, future_tolerance_s
-    )
+    checked, rejections = _validate_items(party, items, np.flatnonzero(flagged).tolist(), rules)
     if len(checked):
         # The rule book accepted an item the fast path flagged; its word is final, so it
         # decides the whole batch (never seen: a test holds the two paths together).
-        return _validate_items(party, items, range(len(items)), now_s, future_tolerance_s)
+        return _validate_items(party, items, range(len(items)), rules)
     return batch, rejections
 
 
@@ -264,15 +302,16 @@ def _validate_items(
     party: str,
     items: Sequence[Any],
     indices: Sequence[int],
-    now_s: float,
-    future_tolerance_s: float,
+    rules: _Rules,
 ) -> tuple[ReportBatch, list[Rejection]]:
     """The rule book applied item by item to ``items[indices]``."""
     rows: list[Row] = []
     rejections: list[Rejection] = []
     for index in indices:
         try:
-            rows.append(_check(items[index], now_s, future_tolerance_s))
+            rows.append(
+                _check(items[index], rules.now_s, rules.future_tolerance_s, rules.speed_limits)
+            )
         except _Reject as reason:
             rejections.append(Rejection(index, str(reason)))
     return ReportBatch.from_rows(party, rows), rejections
