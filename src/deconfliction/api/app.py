@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from deconfliction import __version__
-from deconfliction.api import errors
+from deconfliction.api import docs, errors
 from deconfliction.api.edge import Edge
 from deconfliction.api.routes import (
     alerts,
@@ -64,11 +64,13 @@ def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by api.docs with its files from the package
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.hub = hub
     errors.install(app)
+    docs.install(app, "deconfliction hub")
     routers = (
         meta,
         parties,
