@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from deconfliction import __version__
-from deconfliction.api import docs, errors
+from deconfliction.api import docs, errors, openapi
 from deconfliction.api.edge import Edge
 from deconfliction.api.routes import (
     alerts,
@@ -89,6 +89,7 @@ def create_app(hub: Hub, *, run_cycle: bool = True) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router, prefix="/v1")
+    openapi.install(app)
     app.add_middleware(PartySignatures)
     app.add_middleware(Edge)  # added last: runs first, before any body is read
     return app

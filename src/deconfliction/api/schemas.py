@@ -352,7 +352,9 @@ class IncidentIn(_Model):
     )
     lat: float = Field(description="Where it happened: latitude, degrees.")
     lon: float = Field(description="Where it happened: longitude, degrees.")
-    narrative: str = Field(description="What happened, in the reporter's words.")
+    narrative: str = Field(
+        json_schema_extra={"minLength": 1}, description="What happened, in the reporter's words."
+    )
     tracks: list[str | TrackRefIn] = Field(
         default_factory=list,
         description="Tracks involved (at most 20): your own by id, another party's as "
@@ -361,7 +363,9 @@ class IncidentIn(_Model):
 
 
 class AccountIn(_Model):
-    narrative: str = Field(description="Your own account of the incident.")
+    narrative: str = Field(
+        json_schema_extra={"minLength": 1}, description="Your own account of the incident."
+    )
 
 
 class IncidentStateIn(_Model):

@@ -10,6 +10,7 @@ from typing import Any
 from deconfliction.errors import InvalidInput
 from deconfliction.model.minima import Minima
 
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"  # as JSON Schema writes it
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 LANGUAGES = ("en", "ru", "ar", "fr")  # those the hotline has catalogues for (a test checks)
 

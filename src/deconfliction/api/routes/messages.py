@@ -110,7 +110,9 @@ def hotline_stats(
     hub: HubDep,
     caller: CallerDep,
     since: str | None = Query(
-        None, description="Count only messages sent from then on (RFC 3339 or unix seconds)."
+        None,
+        min_length=1,
+        description="Count only messages sent from then on (RFC 3339 or unix seconds).",
     ),
 ) -> list[dict[str, Any]]:
     """How fast parties acknowledge, per receiving party and channel: messages, median and
