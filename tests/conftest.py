@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -17,6 +18,14 @@ from deconfliction.hub import Hub
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
 from tests.scenarios import T0, mgrs_by_hand
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Report how many cases the fuzz tests made (tests/api/test_fuzz.py)."""
+    from tests.api.test_fuzz import fuzz_summary
+
+    for line in fuzz_summary(config):
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture

@@ -205,6 +205,13 @@ class Settings:
         "Comma-separated host names webhooks may point to ('*.example.org' for a domain); "
         "empty allows any host.",
     )
+    webhook_allowed_internal: str = setting(
+        "",
+        "",
+        "Comma-separated hosts ('hooks.lan', '*.corp.example') and networks ('10.20.0.0/16', "
+        "'127.0.0.1') webhooks may reach although they are not public; by default the hub "
+        "POSTs only to hosts whose every address is public.",
+    )
     webhook_log_keep: int = setting(
         1000, "deliveries", "Webhook deliveries kept in each party's delivery log."
     )

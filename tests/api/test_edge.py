@@ -278,3 +278,20 @@ def test_routes_without_a_credential_still_answer(deploy: Callable[..., Deployme
     assert anonymous.get("/v1/version").status_code == 200
     assert anonymous.get("/v1/journal/key").status_code == 200
     assert anonymous.get("/openapi.json").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/alerts?stat=closed", "/v1/messages?after=0&x=1", "/v1/tracks?debug=1"]
+)
+def test_an_unknown_query_parameter_is_422(deploy: Callable[..., Deployment], path: str) -> None:
+    d = deploy("blue")
+    answer = d.client("blue").get(path)
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    assert error["type"] == "invalid_input"
+    assert "unknown query parameter" in error["message"]
+
+
+def test_known_query_parameters_pass(deploy: Callable[..., Deployment]) -> None:
+    d = deploy("blue")
+    assert d.client("blue").get("/v1/alerts?state=closed&limit=5").status_code == 200

@@ -9,7 +9,9 @@ before any byte of the body is read:
 2. A route that reads a body takes only the content types it documents: JSON
    (``application/json`` and any ``application/*+json``), and for reports also NDJSON.
    Anything else, or no ``Content-Type`` at all, is refused with 415.
-3. A ``Content-Length`` above the route's limit is refused with 413. The limit is the
+3. A query parameter the route does not document is refused with 422 (a misspelt one
+   would otherwise be silently ignored).
+4. A ``Content-Length`` above the route's limit is refused with 413. The limit is the
    setting ``max_batch_bytes`` for the routes that take batches and geometry (reports,
    zones, operations) and ``max_body_bytes`` for every other one.
 
@@ -31,12 +33,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 
 from deconfliction.api.body import MAX_JSON_DEPTH, check_depth
 from deconfliction.api.errors import send_error
 from deconfliction.api.signatures import ASGIApp, Message, Receive, Scope, Send
 from deconfliction.errors import (
     DeconflictionError,
+    InvalidInput,
     PayloadTooLarge,
     UnsupportedMediaType,
 )
@@ -57,6 +61,7 @@ class RoutePolicy:
     needs_token: bool
     media_types: frozenset[str]  # empty: the route reads no body
     batch: bool
+    query: frozenset[str] = frozenset()  # the query parameters it documents
 
     def takes(self, content_type: str | None) -> bool:
         """Whether a body of ``content_type`` is one the route reads."""
@@ -92,10 +97,12 @@ class BodyLimits:
 def policy_of(path: str, operation: Mapping[str, Any]) -> RoutePolicy:
     """What the edge checks for one operation of the OpenAPI schema at ``path``."""
     content = (operation.get("requestBody") or {}).get("content") or {}
+    query = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
     return RoutePolicy(
         needs_token=bool(operation.get("security")),
         media_types=frozenset(str(media).lower() for media in content),
         batch=path in BATCH_ROUTES,
+        query=frozenset(query),
     )
 
 
@@ -212,6 +219,8 @@ class Edge:
         """Check the request; the body read (None: left for the app, which reads none)."""
         if policy is not None and policy.needs_token:
             hub.authenticate(_bearer(scope))
+        if policy is not None:
+            _check_query(scope, policy)
         content_type = _header(scope, b"content-type")
         if policy is not None and policy.json and not policy.takes(content_type):
             raise _unsupported(policy, content_type)
@@ -225,6 +234,21 @@ class Edge:
         if policy.json and body:
             check_depth(body)
         return body
+
+
+def _check_query(scope: Scope, policy: RoutePolicy) -> None:
+    """Refuse a query parameter the route does not document: a misspelt one (``stat``
+    for ``state``) would otherwise be ignored without a word."""
+    raw = bytes(scope.get("query_string", b""))
+    if not raw:
+        return
+    names = {unquote_plus(p.split(b"=", 1)[0].decode("latin-1")) for p in raw.split(b"&") if p}
+    unknown = sorted(names - policy.query)
+    if unknown:
+        takes = ", ".join(sorted(policy.query)) or "none"
+        raise InvalidInput(
+            f"unknown query parameter {unknown[0][:40]!r}; this route takes: {takes}"
+        )
 
 
 async def _read(receive: Receive, limit: int, setting: str) -> bytes:

@@ -28,6 +28,20 @@ from its own clock. A receiver in Python::
 (:func:`verify_signature` is the same check with plain-language errors.) Verify the raw
 body bytes before parsing them: re-serialised JSON does not keep the bytes.
 
+Where the hub may POST
+----------------------
+A webhook URL is chosen by a party, and the hub POSTs from inside its operator's network:
+a URL naming an internal address would make the hub a scanner of that network. An
+:class:`AddressPolicy` allows public addresses only (:func:`is_public`), plus the hosts and
+networks the operator lists (setting ``webhook_allowed_internal``). The host's name is
+resolved and *every* address it resolves to is checked; a sender given a policy does so at
+each attempt and connects to the address it checked (with the name as ``Host`` and as the
+TLS server name), so that a DNS answer changed between the check and the connection (DNS
+rebinding) cannot redirect it. A refusal reads the same whatever its reason (an internal
+address, or no address at all), and a failed connection is logged as ``connection
+failed``, never with the operating system's words: the party learns nothing of the
+operator's network.
+
 Retries
 -------
 A connection error, a timeout, a 5xx, 408 or 429 is retried, up to ``max_attempts`` in all,
@@ -43,8 +57,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import math
 import random
+import re
+import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -65,6 +82,126 @@ DELIVERY_HEADER = "X-Deconfliction-Delivery"
 ATTEMPT_HEADER = "X-Deconfliction-Attempt"
 SIGNATURE_PREFIX = "sha256="
 RETRY_STATUSES = frozenset({408, 429})
+CONNECTION_FAILED = "connection failed"
+ALLOWED_INTERNAL_SETTING = "webhook_allowed_internal"
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str, int], list[str]]
+_HOST_NAME = re.compile(r"(\*\.)?[a-z0-9]([a-z0-9-]{0,62}\.)*[a-z0-9-]{1,63}")
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (the system's resolver), each once, in order."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _address(text: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0].strip("[]"))
+    except ValueError:
+        return None
+
+
+def is_public(address: str) -> bool:
+    """Whether ``address`` is a public unicast address: not loopback, link-local (the cloud
+    metadata service at 169.254.169.254), private, shared (100.64/10), unique-local,
+    multicast, unspecified, reserved or documentation, nor an IPv6 address that embeds one
+    (IPv4-mapped, 6to4).
+
+    >>> is_public("93.184.216.34"), is_public("169.254.169.254"), is_public("::ffff:10.0.0.1")
+    (True, False, False)
+    """
+    ip = _address(address)
+    if ip is None:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is not None and not is_public(str(embedded)):
+            return False
+    return ip.is_global and not (
+        ip.is_multicast
+        or ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Where webhooks may go: public addresses, and the operator's internal exceptions.
+
+    ``internal_hosts``: names (``hooks.lan``) or domains (``*.corp.example``) allowed to
+    resolve to any address; ``internal_networks``: networks allowed although not public.
+    """
+
+    internal_hosts: tuple[str, ...] = ()
+    internal_networks: tuple[IPNetwork, ...] = ()
+    resolver: Resolver | None = None  # None: the system's (:func:`resolve`)
+
+    @classmethod
+    def parse(cls, text: str, *, resolve: Resolver | None = None) -> AddressPolicy:
+        """A policy from the setting's text: comma-separated host names, ``*.domain``
+        patterns, addresses and networks (``10.20.0.0/16``); raise naming a bad entry."""
+        hosts: list[str] = []
+        networks: list[IPNetwork] = []
+        for raw in text.split(","):
+            entry = raw.strip().lower().rstrip(".")
+            if not entry:
+                continue
+            if _address(entry.split("/", 1)[0]) is not None:
+                try:
+                    networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+                except ValueError:
+                    raise InvalidInput(
+                        f"setting {ALLOWED_INTERNAL_SETTING}: {raw.strip()!r} is not a network"
+                    ) from None
+            elif _HOST_NAME.fullmatch(entry) and "." in entry.removeprefix("*."):
+                hosts.append(entry)
+            elif _HOST_NAME.fullmatch(entry) and not entry.startswith("*"):
+                hosts.append(entry)  # a single-label name (``localhost``, ``hooks``)
+            else:
+                raise InvalidInput(
+                    f"setting {ALLOWED_INTERNAL_SETTING}: {raw.strip()!r} is neither a host "
+                    "name, a *.domain, an address nor a network"
+                )
+        return cls(tuple(hosts), tuple(networks), resolve)
+
+    def _host_allowed(self, host: str) -> bool:
+        return any(
+            host.endswith(pattern[1:]) if pattern.startswith("*.") else host == pattern
+            for pattern in self.internal_hosts
+        )
+
+    def _address_allowed(self, address: str) -> bool:
+        if is_public(address):
+            return True
+        ip = _address(address)
+        return ip is not None and any(ip in network for network in self.internal_networks)
+
+    def check(self, host: str, port: int) -> list[str]:
+        """The addresses to connect to for ``host``: every one it resolves to, each public or
+        allowed; raise ``InvalidInput`` (always the same words) otherwise."""
+        name = host.lower().rstrip(".").strip("[]")
+        literal = _address(name)
+        if literal is not None:
+            addresses = [str(literal)]
+        else:
+            try:
+                addresses = (self.resolver or resolve)(name, port)
+            except (OSError, UnicodeError):
+                addresses = []
+        named = literal is None and self._host_allowed(name)
+        if not addresses or not (named or all(map(self._address_allowed, addresses))):
+            raise InvalidInput(
+                f"webhook: host {host!r} is refused: the hub sends webhooks to public "
+                "addresses only (the hub's operator may allow others: setting "
+                f"{ALLOWED_INTERNAL_SETTING})"
+            )
+        return addresses
 
 
 class Headers(Protocol):
@@ -222,6 +359,17 @@ class _Plan:
             **sign(self.key, self.body, now_s),
         }
 
+    def route(self, policy: AddressPolicy | None) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """Where this attempt connects: the URL (naming the checked address when there is a
+        policy), the extra headers and the transport extensions that keep the name."""
+        if policy is None:
+            return self.url, {}, {}
+        parsed = httpx.URL(self.url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        address = policy.check(parsed.host, port)[0]
+        pinned = parsed.copy_with(host=address)
+        return str(pinned), {"Host": parsed.netloc.decode("ascii")}, {"sni_hostname": parsed.host}
+
     def record(
         self, started_s: float, response: httpx.Response | None, error: Exception | None
     ) -> float | None:
@@ -229,7 +377,8 @@ class _Plan:
         number = len(self.attempts) + 1
         status = response.status_code if response is not None else None
         retry_in_s = None
-        if number < self.sender.max_attempts and _retryable(status):
+        refused = isinstance(error, InvalidInput)  # by the address policy: final
+        if number < self.sender.max_attempts and _retryable(status) and not refused:
             retry_in_s = self.sender.backoff_s(number, response)
         self.attempts.append(
             DeliveryAttempt(
@@ -237,7 +386,7 @@ class _Plan:
                 at_s=started_s,
                 duration_s=max(0.0, self.sender.clock.now() - started_s),
                 status_code=status,
-                error=None if error is None else f"{type(error).__name__}: {error}",
+                error=None if error is None else _described(error),
                 retry_in_s=retry_in_s,
             )
         )
@@ -245,6 +394,15 @@ class _Plan:
 
     def result(self) -> WebhookDelivery:
         return WebhookDelivery(self.delivery_id, self.url, tuple(self.attempts))
+
+
+def _described(error: Exception) -> str:
+    """What the party's delivery log says of a failed attempt: a refusal by the policy in
+    its own words, any connection problem as ``connection failed`` (the operating system's
+    words would tell a party about the hub's network: refused, unreachable, timed out)."""
+    if isinstance(error, InvalidInput):
+        return error.message
+    return CONNECTION_FAILED
 
 
 def _retryable(status: int | None) -> bool:
@@ -261,6 +419,7 @@ class _Base:
         timeout_s: float,
         clock: Clock | None,
         rng: random.Random | None,
+        policy: AddressPolicy | None = None,
     ) -> None:
         if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
             raise InvalidInput(f"webhook: max_attempts must be at least 1, got {max_attempts!r}")
@@ -281,6 +440,7 @@ class _Base:
         self.timeout_s = float(timeout_s)
         self.clock: Clock = clock or SystemClock()
         self.rng = rng or random.Random()
+        self.policy = policy
 
     def backoff_s(self, failures: int, response: httpx.Response | None) -> float:
         """Wait after the ``failures``-th failed attempt: exponential, half of it jitter."""
@@ -296,7 +456,8 @@ class WebhookSender(_Base):
     """Sends signed webhooks and retries them, blocking (run it off the event loop).
 
     ``sleep`` and ``clock`` are injected so tests wait no real time; ``client`` may be
-    given (it is then not closed by :meth:`close`).
+    given (it is then not closed by :meth:`close`). With a ``policy`` each attempt checks
+    the addresses of the URL's host and connects to a checked one (see the module's docs).
     """
 
     def __init__(
@@ -310,6 +471,7 @@ class WebhookSender(_Base):
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         client: httpx.Client | None = None,
+        policy: AddressPolicy | None = None,
     ) -> None:
         super().__init__(
             max_attempts=max_attempts,
@@ -318,6 +480,7 @@ class WebhookSender(_Base):
             timeout_s=timeout_s,
             clock=clock,
             rng=rng,
+            policy=policy,
         )
         self.sleep = sleep
         self._own_client = client is None
@@ -341,12 +504,17 @@ class WebhookSender(_Base):
             response: httpx.Response | None = None
             error: Exception | None = None
             try:
+                target, extra, extensions = plan.route(self.policy)
                 # Streamed and never read: only the status matters, whatever the body's size.
                 with self.client.stream(
-                    "POST", url, content=plan.body, headers=plan.headers(started_s)
+                    "POST",
+                    target,
+                    content=plan.body,
+                    headers={**plan.headers(started_s), **extra},
+                    extensions=extensions,
                 ) as response:
                     pass
-            except httpx.TransportError as failure:
+            except (httpx.TransportError, InvalidInput) as failure:
                 error = failure
             wait_s = plan.record(started_s, response, error)
             if on_attempt is not None:
@@ -380,6 +548,7 @@ class AsyncWebhookSender(_Base):
         sleep: Callable[[float], Awaitable[None]] | None = None,
         rng: random.Random | None = None,
         client: httpx.AsyncClient | None = None,
+        policy: AddressPolicy | None = None,
     ) -> None:
         super().__init__(
             max_attempts=max_attempts,
@@ -388,6 +557,7 @@ class AsyncWebhookSender(_Base):
             timeout_s=timeout_s,
             clock=clock,
             rng=rng,
+            policy=policy,
         )
         self.sleep = sleep or asyncio.sleep
         self._own_client = client is None
@@ -409,11 +579,16 @@ class AsyncWebhookSender(_Base):
             response: httpx.Response | None = None
             error: Exception | None = None
             try:
+                target, extra, extensions = plan.route(self.policy)  # resolves: blocking
                 async with self.client.stream(
-                    "POST", url, content=plan.body, headers=plan.headers(started_s)
+                    "POST",
+                    target,
+                    content=plan.body,
+                    headers={**plan.headers(started_s), **extra},
+                    extensions=extensions,
                 ) as response:
                     pass
-            except httpx.TransportError as failure:
+            except (httpx.TransportError, InvalidInput) as failure:
                 error = failure
             wait_s = plan.record(started_s, response, error)
             if on_attempt is not None:
