@@ -147,7 +147,7 @@ def test_fuzz(fuzz_hub: tuple[Hub, str], tally: list[int]) -> None:
     cases, failures, statuses = fuzz(*fuzz_hub, examples_per_operation=3)
     tally[0] = cases
     assert not failures, "\n\n".join(failures)
-    assert sum(n for status, n in statuses.items() if status < 300) > cases // 10  # not all 4xx
+    assert sum(n for status, n in statuses.items() if status < 300) > cases // 20  # not all 4xx
 
 
 @pytest.mark.slow
@@ -156,7 +156,7 @@ def test_fuzz_at_length(fuzz_hub: tuple[Hub, str], tally: list[int]) -> None:
     cases, failures, statuses = fuzz(*fuzz_hub, examples_per_operation=40)
     tally[0] = cases
     assert not failures, "\n\n".join(failures)
-    assert sum(n for status, n in statuses.items() if status < 300) > cases // 10
+    assert sum(n for status, n in statuses.items() if status < 300) > cases // 20
     assert cases >= SLOW_MINIMUM_CASES
 
 

@@ -45,6 +45,19 @@ from deconfliction.process import tune_gc, tune_malloc
 )
 @setting_option
 @click.option(
+    "--ssl-certfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="DECONFLICTION_SSL_CERTFILE",
+    help="Serve HTTPS (and WSS) with this certificate chain (PEM); needs --ssl-keyfile. "
+    "Env: DECONFLICTION_SSL_CERTFILE. See docs/security.md.",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="DECONFLICTION_SSL_KEYFILE",
+    help="The private key of --ssl-certfile (PEM). Env: DECONFLICTION_SSL_KEYFILE.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=True,
     show_default=True,
@@ -63,10 +76,13 @@ def serve(
     db_path: Path,
     key_path: Path | None,
     setting_pairs: tuple[tuple[str, str], ...],
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
     access_log: bool,
     get_path: str | None,
 ) -> None:
-    """Run the hub: the API on http://HOST:PORT/v1, its documentation at /docs.
+    """Run the hub: the API on http://HOST:PORT/v1 (https:// with --ssl-certfile), its
+    documentation at /docs.
 
     On the first start on a database, an admin token is printed: keep it, it is shown once
     (`deconfliction admin-token` makes a new one). Add parties with `deconfliction party add`.
@@ -76,6 +92,9 @@ def serve(
 
     from deconfliction.api import create_app
 
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
+    scheme = "https" if ssl_certfile is not None else "http"
     with friendly_errors():
         settings = settings_from(setting_pairs)
     tune_malloc()
@@ -93,7 +112,8 @@ def serve(
                 raise SystemExit(1)
             return
         click.echo(
-            f"deconfliction hub on http://{host}:{port} (API /v1, docs /docs), database {db_path}, "
+            f"deconfliction hub on {scheme}://{host}:{port} (API /v1, docs /docs), "
+            f"database {db_path}, "
             f"journal key {hub.journal.key_id}"
         )
         app = create_app(hub)
@@ -106,5 +126,7 @@ def serve(
             ws="auto",
             http="auto",
             access_log=access_log,
+            ssl_certfile=None if ssl_certfile is None else str(ssl_certfile),
+            ssl_keyfile=None if ssl_keyfile is None else str(ssl_keyfile),
         )
         uvicorn.Server(config).run()
