@@ -232,10 +232,12 @@ class AgreementOut(_Model):
 class HealthOut(_Model):
     status: Literal["ok"] = Field(description="`ok` when the hub serves requests.")
     time: str = Field(description="The hub's clock, RFC 3339.")
-    tracks_live: int = Field(description="Tracks in detection now.")
-    schema_version: int = Field(description="Version of the database schema.")
+    tracks_live: int | None = Field(None, description="Tracks in detection now (admin only).")
+    schema_version: int | None = Field(
+        None, description="Version of the database schema (admin only)."
+    )
     cycle: CycleOut | None = Field(
-        None, description="The last detection cycle (null before the first)."
+        None, description="The last detection cycle (admin only; absent before the first)."
     )
 
 
