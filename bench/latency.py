@@ -228,6 +228,7 @@ def main(argv: list[str]) -> int:
         }
         for name in ("trigger-a", "trigger-b"):
             tokens[name] = _run("party", "add", name, "--db", db, env=env)
+        admin = _run("admin-token", "--db", db, env=env)  # health's figures need it
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
@@ -291,7 +292,7 @@ def main(argv: list[str]) -> int:
                 if wait > 0:
                     time.sleep(wait)
             time.sleep(3.0)
-            health = client.get("/v1/health").json()
+            health = client.get("/v1/health", headers={"Authorization": f"Bearer {admin}"}).json()
         finally:
             listener.stop.set()
             server.send_signal(signal.SIGTERM)

@@ -8,7 +8,8 @@ code and WebSocket close code in one place.
     DeconflictionError
     ├── InvalidInput              the client sent something the hub cannot accept (422)
     │   ├── MalformedPayload      the body is not parseable at all (400)
-    │   └── PayloadTooLarge       more items or bytes than a limit allows (413)
+    │   ├── PayloadTooLarge       more items or bytes than a limit allows (413)
+    │   └── UnsupportedMediaType  a body in a format the hub does not read there (415)
     ├── AuthenticationFailed      no credential, or an unknown or revoked one (401)
     ├── PermissionDenied          authenticated, but not allowed to do this (403)
     ├── NotFound                  no such object, or not one the caller may see (404)
@@ -49,6 +50,10 @@ class MalformedPayload(InvalidInput):
 
 class PayloadTooLarge(InvalidInput):
     """A request carries more items or bytes than a limit allows."""
+
+
+class UnsupportedMediaType(InvalidInput):
+    """A body in a format (content type) the hub does not read where it was sent."""
 
 
 class AuthenticationFailed(DeconflictionError):

@@ -19,6 +19,7 @@ from typing import Any
 
 from deconfliction.errors import InvalidInput
 from deconfliction.model.minima import Minima
+from deconfliction.model.report import SpeedLimits
 from deconfliction.units import parse_distance_m, parse_duration_s, parse_size_bytes
 
 ENV_PREFIX = "DECONFLICTION_"
@@ -41,7 +42,15 @@ class Settings:
         10_000, "items", "Most reports in one POST /v1/reports batch; more get 413."
     )
     max_batch_bytes: int = setting(
-        8 * 1024 * 1024, "bytes", "Largest request body the API reads; larger ones get 413."
+        8 * 1024 * 1024,
+        "bytes",
+        "Largest request body of the routes that take batches or geometry (reports, zones, "
+        "operations); larger ones get 413 before they are read.",
+    )
+    max_body_bytes: int = setting(
+        1024 * 1024,
+        "bytes",
+        "Largest request body of every other route; larger ones get 413 before they are read.",
     )
     # Live picture and detection
     cycle_s: float = setting(
@@ -78,6 +87,24 @@ class Settings:
         1852.0, "m", "Horizontal minimum between sea tracks (altitude is ignored)."
     )
     sea_lookahead_s: float = setting(600.0, "s", "How far ahead sea conflicts are predicted.")
+    air_max_gs_mps: float = setting(
+        1500.0, "m/s", "Fastest ground speed an air report may give; faster ones are rejected."
+    )
+    air_max_vs_mps: float = setting(
+        500.0, "m/s", "Fastest climb or descent an air report may give; faster ones are rejected."
+    )
+    ground_max_gs_mps: float = setting(
+        150.0, "m/s", "Fastest ground speed a ground report may give; faster ones are rejected."
+    )
+    ground_max_vs_mps: float = setting(
+        50.0, "m/s", "Fastest vertical speed a ground report may give; faster ones are rejected."
+    )
+    sea_max_gs_mps: float = setting(
+        60.0, "m/s", "Fastest ground speed a sea report may give; faster ones are rejected."
+    )
+    sea_max_vs_mps: float = setting(
+        50.0, "m/s", "Fastest vertical speed a sea report may give; faster ones are rejected."
+    )
     tracks_checkpoint_s: float = setting(
         10.0,
         "s",
@@ -178,6 +205,13 @@ class Settings:
         "Comma-separated host names webhooks may point to ('*.example.org' for a domain); "
         "empty allows any host.",
     )
+    webhook_allowed_internal: str = setting(
+        "",
+        "",
+        "Comma-separated hosts ('hooks.lan', '*.corp.example') and networks ('10.20.0.0/16', "
+        "'127.0.0.1') webhooks may reach although they are not public; by default the hub "
+        "POSTs only to hosts whose every address is public.",
+    )
     webhook_log_keep: int = setting(
         1000, "deliveries", "Webhook deliveries kept in each party's delivery log."
     )
@@ -273,6 +307,13 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    def speed_limits(self) -> SpeedLimits:
+        """The fastest speeds reports may give, by domain (validation refuses faster)."""
+        return SpeedLimits(
+            gs_mps=(self.air_max_gs_mps, self.ground_max_gs_mps, self.sea_max_gs_mps),
+            vs_mps=(self.air_max_vs_mps, self.ground_max_vs_mps, self.sea_max_vs_mps),
+        )
 
     def domain_minima(self) -> dict[str, Minima]:
         """The default minima by domain pair key (pairs absent are not checked)."""

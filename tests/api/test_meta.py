@@ -38,3 +38,21 @@ def test_openapi_describes_every_field_and_endpoint(deploy: Callable[..., Deploy
                 missing.append(f"{method.upper()} {path}")
     assert missing == []
     assert d.app_client.get("/docs").status_code == 200
+
+
+def test_health_figures_need_the_admin_token(deploy: Callable[..., Deployment]) -> None:
+    """A stranger, or a party, learns that the hub lives, not how busy it is: the count of
+    live tracks rose with one party's reports (issue 18)."""
+    from tests.scenarios import report
+
+    d = deploy("blue", "red")
+    d.client("blue").post("/v1/reports", json=[report(f"t{i}") for i in range(37)])
+    d.hub.run_cycle()
+    for client in (d.app_client, d.client("red"), d.client("blue")):
+        assert set(client.get("/v1/health").json()) == {"status", "time"}
+    bad = d.app_client.get("/v1/health", headers={"Authorization": "Bearer dcf_nope"})
+    assert bad.status_code == 200 and set(bad.json()) == {"status", "time"}
+    admin = d.client("admin").get("/v1/health").json()
+    assert admin["tracks_live"] == 37
+    assert admin["cycle"]["tracks"] == 37
+    assert admin["schema_version"] >= 1

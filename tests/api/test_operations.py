@@ -163,7 +163,10 @@ def test_a_signed_write_is_journalled_with_its_signature(d: Deployment) -> None:
     blue = d.client("blue")
     assert blue.put("/v1/me/key", json={"public_key": public_key_b64(key)}).status_code == 200
     body = orjson.dumps({"volumes": [op_volume()]})
-    assert blue.put("/v1/operations/op", content=body).status_code == 401
+    unsigned = blue.put(
+        "/v1/operations/op", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert unsigned.status_code == 401
     signature = sign_submission(key, "blue", "PUT", "/v1/operations/op", body)
     headers = {SIGNATURE_HEADER: signature, "Content-Type": "application/json"}
     answer = blue.put("/v1/operations/op", content=body, headers=headers)

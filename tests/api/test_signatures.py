@@ -119,12 +119,21 @@ def test_reads_other_parties_and_the_key_registration_need_no_signature(keyed) -
 
 def test_the_query_string_is_part_of_what_is_signed(keyed) -> None:
     d, key = keyed
-    path = "/v1/journal/checkpoints?reason=audit"
-    signature = sign_submission(key, "blue", "POST", path, b"")
+    path = "/v1/zones/z1?if_version=0"
+    body = orjson.dumps(
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [2.35, 48.85]},
+            "properties": {"rule": "no_entry", "radius_m": 1000},
+        }
+    )
     client = d.client("blue")
-    assert client.post(path, headers={SIGNATURE_HEADER: signature}).status_code == 200
-    unsigned_query = sign_submission(key, "blue", "POST", "/v1/journal/checkpoints", b"")
-    assert client.post(path, headers={SIGNATURE_HEADER: unsigned_query}).status_code == 401
+    client.headers["content-type"] = "application/json"
+    unsigned_query = sign_submission(key, "blue", "PUT", "/v1/zones/z1", body)
+    refused = client.put(path, content=body, headers={SIGNATURE_HEADER: unsigned_query})
+    assert refused.status_code == 401
+    signature = sign_submission(key, "blue", "PUT", path, body)
+    assert client.put(path, content=body, headers={SIGNATURE_HEADER: signature}).status_code == 201
 
 
 def test_a_signed_incident_carries_the_signature_in_its_entry(keyed) -> None:

@@ -25,6 +25,8 @@ from tests.conftest import Deployment
 from tests.scenarios import report
 
 FLASH = {"to": "red", "channel": "air", "priority": "flash", "text": "Turning north"}
+# The test receivers listen on the loopback address, which the hub refuses unless allowed.
+LOCAL = Settings(webhook_allowed_internal="127.0.0.1")
 
 
 class Receiver:
@@ -79,9 +81,23 @@ class Receiver:
 
 @pytest.fixture
 def d(deploy: Callable[..., Deployment]) -> Deployment:
-    deployment = deploy("blue", "red", red="ru")
+    deployment = deploy("blue", "red", red="ru", settings=LOCAL)
     deployment.hub.set_agreement(Agreement("blue", "red"))
     return deployment
+
+
+@pytest.fixture
+def public_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names under example.org and example.com resolve to a public address (the tests have
+    no DNS)."""
+    import deconfliction.gateways.webhook as webhook_module
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host.endswith((".example.org", ".example.com", ".ngo.org")):
+            return ["93.184.216.34"]
+        raise OSError("no such host")
+
+    monkeypatch.setattr(webhook_module, "resolve", resolve)
 
 
 @pytest.fixture
@@ -151,7 +167,7 @@ def test_only_hotline_and_alert_events_go_to_the_webhook(d: Deployment, receiver
 def test_a_receiver_that_keeps_failing_is_given_up_on(
     deploy: Callable[..., Deployment], clock: ManualClock
 ) -> None:
-    d = deploy("blue", "red", settings=Settings(webhook_max_attempts=3))
+    d = deploy("blue", "red", settings=LOCAL.replace(webhook_max_attempts=3))
     d.hub.set_agreement(Agreement("blue", "red"))
     with Receiver(clock, statuses=[503, 500, 502]) as failing:
         set_webhook(d, "red", failing)
@@ -187,21 +203,23 @@ def test_a_secret_given_by_the_party_is_used_and_never_shown(
         ({"url": "https://hooks.example.org/x", "secret": "short"}, "16 to 256 characters"),
     ],
 )
+@pytest.mark.usefixtures("public_dns")
 def test_bad_webhooks_are_refused(d: Deployment, body: dict[str, str], message: str) -> None:
     answer = d.client("red").put("/v1/me/webhook", json=body)
     assert answer.status_code == 422
     assert message in answer.json()["error"]["message"]
 
 
+@pytest.mark.usefixtures("public_dns")
 def test_only_listed_hosts_when_the_hub_lists_them(deploy: Callable[..., Deployment]) -> None:
     d = deploy("red", settings=Settings(webhook_allowed_hosts="hooks.example.org, *.ngo.org"))
     put = d.client("red").put
     assert put("/v1/me/webhook", json={"url": "https://hooks.example.org/a"}).status_code == 200
     assert put("/v1/me/webhook", json={"url": "https://desk.ngo.org/a"}).status_code == 200
-    refused = put("/v1/me/webhook", json={"url": "http://10.0.0.5/a"})
+    refused = put("/v1/me/webhook", json={"url": "http://hooks.example.com/a"})
     assert refused.status_code == 422
     assert (
-        "'10.0.0.5' is not in this hub's list of allowed webhook hosts"
+        "'hooks.example.com' is not in this hub's list of allowed webhook hosts"
         in (refused.json()["error"]["message"])
     )
 
@@ -226,7 +244,7 @@ def test_pending_deliveries_survive_a_restart(
     receiver: Receiver,
 ) -> None:
     receiver.statuses.clear()
-    hub = Hub(Settings(), make_store(), clock=clock, key=hub_key, webhook_sender=WebhookSender)
+    hub = Hub(LOCAL, make_store(), clock=clock, key=hub_key, webhook_sender=WebhookSender)
     hub.add_party("blue")
     hub.add_party("red")
     hub.set_agreement(Agreement("blue", "red"))
@@ -235,7 +253,7 @@ def test_pending_deliveries_survive_a_restart(
     receiver.secret = secret.encode()
     hub.hotline.send("blue", MessageRequest(**FLASH))
     hub.close()  # the process stops before the worker sent it
-    again = Hub(Settings(), make_store(), clock=clock, key=hub_key, webhook_sender=WebhookSender)
+    again = Hub(LOCAL, make_store(), clock=clock, key=hub_key, webhook_sender=WebhookSender)
     assert again._webhooks.pending() == 1
     assert again._webhooks.drain() == 1
     assert [b["kind"] for b in receiver.bodies()] == ["message.received"]
@@ -247,7 +265,7 @@ def test_the_served_app_delivers_in_a_background_worker(
 ) -> None:
     from fastapi.testclient import TestClient
 
-    settings = Settings(webhook_base_delay_s=0.01, webhook_max_delay_s=0.02)
+    settings = LOCAL.replace(webhook_base_delay_s=0.01, webhook_max_delay_s=0.02)
     hub = Hub(settings, make_store(), clock=clock, webhook_sender=WebhookSender)
     hub.add_party("blue")
     hub.add_party("red")
@@ -260,3 +278,106 @@ def test_the_served_app_delivers_in_a_background_worker(
         assert receiver.got.wait(10), "the worker did not deliver"
     assert [status for _, _, _, status in receiver.requests] == [500, 200]
     hub.close()
+
+
+# -- the hub is no scanner of its operator's network ----------------------------------------
+
+REFUSED = (
+    "is refused: the hub sends webhooks to public addresses only (the hub's operator may "
+    "allow others: setting webhook_allowed_internal)"
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:1/",
+        "http://localhost:8000/v1/health",
+        "http://[::1]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/hook",
+        "http://192.168.1.1/",
+        "http://[fd00::1]/",
+        "http://224.0.0.1/",
+        "http://0.0.0.0:8000/",
+        "http://2130706433/",  # 127.0.0.1 written as one number
+        "http://no-such-host.invalid/",
+    ],
+)
+def test_internal_or_unknown_hosts_are_refused_alike(d_public: Deployment, url: str) -> None:
+    answer = d_public.client("red").put("/v1/me/webhook", json={"url": url})
+    assert answer.status_code == 422, answer.text
+    assert REFUSED in answer.json()["error"]["message"]
+
+
+@pytest.fixture
+def d_public(deploy: Callable[..., Deployment]) -> Deployment:
+    deployment = deploy("blue", "red")
+    deployment.hub.set_agreement(Agreement("blue", "red"))
+    return deployment
+
+
+def test_each_delivery_checks_the_address_again(
+    deploy: Callable[..., Deployment],
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A name that resolved to an allowed address when the webhook was set, and to another
+    one since (DNS rebinding), gets no request."""
+    import deconfliction.gateways.webhook as webhook_module
+
+    answers = {"hooks.test": ["127.0.0.1"]}
+    monkeypatch.setattr(webhook_module, "resolve", lambda host, port: answers[host])
+    d = deploy("blue", "red", settings=Settings(webhook_allowed_internal="127.0.0.1/32"))
+    d.hub.set_agreement(Agreement("blue", "red"))
+    port = receiver.server.server_address[1]
+    url = f"http://hooks.test:{port}/hook"
+    made = d.client("red").put("/v1/me/webhook", json={"url": url})
+    assert made.status_code == 200, made.text
+    answers["hooks.test"] = ["10.0.0.9"]  # now somewhere the operator did not allow
+    d.client("blue").post("/v1/messages", json=FLASH)
+    d.hub.hotline.webhooks.drain()
+    assert receiver.requests == []
+    [log] = d.client("red").get("/v1/me/webhook/deliveries").json()
+    assert log["state"] == "failed"
+
+
+def test_connection_errors_are_logged_without_the_systems_words(d: Deployment) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/hook"
+    assert d.client("red").put("/v1/me/webhook", json={"url": url}).status_code == 200
+    d.client("blue").post("/v1/messages", json=FLASH)
+    d.hub.hotline.webhooks.drain()
+    [log] = d.client("red").get("/v1/me/webhook/deliveries").json()
+    errors = {a["error"] for a in log["attempts"]}
+    assert errors == {"connection failed"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs hub/webhooks.py Webhooks._sender to pass policy=self.configs.policy to "
+    "WebhookSender (a hub file this branch may not edit); then drop this mark",
+)
+def test_deliveries_connect_to_the_address_they_checked(
+    deploy: Callable[..., Deployment],
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Through the hub, the sender resolves with the policy's resolver and connects to the
+    address it checked: a name only the policy's resolver knows is still delivered to."""
+    import deconfliction.gateways.webhook as webhook_module
+
+    monkeypatch.setattr(webhook_module, "resolve", lambda host, port: ["127.0.0.1"])
+    d = deploy("blue", "red", settings=LOCAL)
+    d.hub.set_agreement(Agreement("blue", "red"))
+    receiver.statuses.clear()
+    port = receiver.server.server_address[1]
+    made = d.client("red").put("/v1/me/webhook", json={"url": f"http://hooks.test:{port}/h"})
+    receiver.secret = made.json()["secret"].encode()
+    d.client("blue").post("/v1/messages", json=FLASH)
+    d.hub.hotline.webhooks.drain()
+    assert [status for _, _, _, status in receiver.requests] == [200]

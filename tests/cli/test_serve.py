@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from deconfliction.cli import main
@@ -118,3 +119,80 @@ def test_acknowledged_reports_survive_kill_9(tmp_path: Path) -> None:
     finally:
         hub.send_signal(signal.SIGTERM)
         hub.wait(10)
+
+
+def _test_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and localhost, and its key (PEM files)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "deconfliction test hub")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "tls.crt", directory / "tls.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_path.chmod(0o600)
+    return cert_path, key_path
+
+
+def test_serve_over_tls_with_a_test_certificate(tmp_path: Path) -> None:
+    import ssl
+
+    cert, key = _test_certificate(tmp_path)
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": SRC}
+    command = [sys.executable, "-m", "deconfliction", "serve", "--db", str(tmp_path / "hub.db")]
+    command += ["--port", str(port), "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    try:
+        deadline = time.monotonic() + 60
+        answer = None
+        while time.monotonic() < deadline and answer is None:
+            try:
+                answer = httpx.get(
+                    f"https://127.0.0.1:{port}/v1/version", verify=trusting, timeout=1
+                )
+            except httpx.TransportError:
+                time.sleep(0.1)
+        if answer is None:
+            process.kill()
+            raise AssertionError(f"no TLS: {process.communicate(timeout=10)[0].decode()}")
+        assert answer.status_code == 200
+        with pytest.raises(httpx.TransportError):  # no plain HTTP on the TLS port
+            httpx.get(f"http://127.0.0.1:{port}/v1/version", timeout=2).raise_for_status()
+        with pytest.raises(httpx.ConnectError):  # a client that does not trust it refuses
+            httpx.get(f"https://127.0.0.1:{port}/v1/version", timeout=2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=10)[0].decode()
+    assert f"https://127.0.0.1:{port}" in output

@@ -193,3 +193,32 @@ def test_many_tracks_use_the_grid_and_agree_with_the_reference() -> None:
     reference = all_pairs_conflicts(snap, MinimaTable())
     assert len(reference) > 50
     assert {(c.party_a, c.track_a, c.party_b, c.track_b) for c in found} == set(reference)
+
+
+@pytest.mark.parametrize("gs", [1e4, 1e154, 1e200, 1e308])
+@pytest.mark.parametrize("vs", [0.0, 1e308, -1e308])
+@pytest.mark.parametrize("course", [0.0, 45.0, 90.0])
+@pytest.mark.parametrize("pruned", [True, False])
+def test_an_absurd_speed_never_hides_a_current_loss(
+    gs: float, vs: float, course: float, pruned: bool
+) -> None:
+    """A track 1.1 km from another party's aircraft at its level has lost separation now,
+    however fast it says it moves."""
+    snap = Snapshot.from_columns(
+        0.0,
+        party=["blue", "red"],
+        track=["b1", "r1"],
+        lat=[45.0, 45.00990],  # 1.1 km north
+        lon=[5.0, 5.0],
+        alt_m=[3000.0, 3000.0],
+        gs_mps=[gs, 100.0],
+        course_deg=[course, 180.0],
+        vs_mps=[vs, 0.0],
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        if not pruned:
+            patch.setattr(tracks_module, "_SMALL", 100)
+        with np.errstate(all="raise"):  # no overflow anywhere, not only a right answer
+            [found] = list(detect_conflicts(snap, MinimaTable()))
+    assert found.t_in_s == 0.0
+    assert found.d_cpa_m < 9260.0 or found.t_cpa_s == 0.0

@@ -569,3 +569,15 @@ def test_long_straight_edge_at_high_latitude_is_followed() -> None:
     for i, start in enumerate(starts):
         expected = distance_m(start, (start[0], 55.0)) / 10.0
         assert found[(i, 0)].t_entry_s == pytest.approx(expected, abs=0.6)
+
+
+@pytest.mark.parametrize("gs", [1e4, 1e154, 1e200, 1e308])
+@pytest.mark.parametrize("vs", [0.0, 1e308, -1e308])
+@pytest.mark.parametrize("course", [0.0, 45.0, 90.0])
+def test_an_absurd_speed_never_hides_a_track_inside_now(
+    euphrates: ZoneIndex, gs: float, vs: float, course: float
+) -> None:
+    inside = along(*CIRCLE_CENTRE, 45.0, 1_000.0)
+    with np.errstate(all="raise"):  # no overflow anywhere, not only a right answer
+        found = rows(detect(euphrates, [track(*inside, course=course, gs=gs, vs=vs)]))
+    assert found[(0, CIRCLE)].inside_now

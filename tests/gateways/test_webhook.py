@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -22,12 +21,12 @@ from deconfliction.gateways.webhook import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    AsyncWebhookSender,
     DeliveryAttempt,
     WebhookSender,
     sign,
     verify_signature,
 )
+from deconfliction.hub import AddressPolicy, is_public
 
 SECRET = b"party-red-webhook-secret"
 START_S = 1_714_564_800.0
@@ -256,7 +255,8 @@ def test_connection_errors_are_retried(clock: ManualClock, sleeps: list[float]) 
         delivery = sender.send(f"http://127.0.0.1:{port}/hook", SECRET, EVENT)
     assert not delivery.delivered
     assert [a.status_code for a in delivery.attempts] == [None, None, None]
-    assert all(a.error and "ConnectError" in a.error for a in delivery.attempts)
+    # Nothing from the operating system reaches the party's delivery log.
+    assert [a.error for a in delivery.attempts] == ["connection failed"] * 3
     assert len(sleeps) == 2
 
 
@@ -296,30 +296,6 @@ def test_an_empty_secret_is_refused(sender: WebhookSender) -> None:
         sender.send("http://127.0.0.1:9/hook", b"", EVENT)
 
 
-def test_async_sender_against_the_real_receiver(clock: ManualClock) -> None:
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        clock.advance(seconds)
-
-    async def run(url: str) -> tuple[list[int | None], bool]:
-        sender = AsyncWebhookSender(clock=clock, sleep=sleep, rng=random.Random(3))
-        try:
-            delivery = await sender.send(url, SECRET, EVENT)
-        finally:
-            await sender.aclose()
-        return [a.status_code for a in delivery.attempts], delivery.delivered
-
-    with Receiver(clock, statuses=[500]) as receiver:
-        statuses, delivered = asyncio.run(run(receiver.url))
-    assert statuses == [500, 200]
-    assert delivered
-    assert receiver.seen.verified == [True, True]
-    assert len(waits) == 1
-    assert 0.5 <= waits[0] <= 1.0  # default base delay 1 s
-
-
 def test_each_attempt_is_reported_as_soon_as_it_ends(
     clock: ManualClock, sleeps: list[float], sender: WebhookSender
 ) -> None:
@@ -333,3 +309,134 @@ def test_each_attempt_is_reported_as_soon_as_it_ends(
     # Each attempt is reported before the wait that follows it.
     assert reported == [(1, 503, 0), (2, 500, 1), (3, 200, 2)]
     assert [a.attempt for a in delivery.attempts] == [1, 2, 3]
+
+
+# -- where the hub may POST: public addresses only, unless the operator allows more --------
+
+NOT_PUBLIC = [
+    "127.0.0.1",
+    "127.1.2.3",
+    "::1",
+    "169.254.169.254",  # cloud metadata
+    "fe80::1",
+    "10.0.0.5",
+    "172.16.0.1",
+    "192.168.1.1",
+    "100.64.0.1",  # carrier-grade NAT
+    "fc00::1",
+    "fd12:3456::1",
+    "224.0.0.1",
+    "239.255.255.250",
+    "ff02::1",
+    "0.0.0.0",
+    "::",
+    "240.0.0.1",
+    "255.255.255.255",
+    "::ffff:127.0.0.1",
+    "::ffff:10.0.0.1",
+    "2002:7f00:1::1",  # 6to4 around 127.0.0.1
+    "192.0.2.1",  # documentation
+    "198.18.0.1",  # benchmarking
+]
+PUBLIC = ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "2a00:1450:4007:80f::200e"]
+
+
+@pytest.mark.parametrize("address", NOT_PUBLIC)
+def test_internal_addresses_are_not_public(address: str) -> None:
+    assert not is_public(address)
+
+
+@pytest.mark.parametrize("address", PUBLIC)
+def test_public_addresses_are(address: str) -> None:
+    assert is_public(address)
+
+
+def resolver(answers: dict[str, list[str]], calls: list[str] | None = None):  # type: ignore[no-untyped-def]
+    def resolve(host: str, port: int) -> list[str]:
+        if calls is not None:
+            calls.append(host)
+        if host not in answers:
+            raise OSError("no such host")
+        return answers[host]
+
+    return resolve
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        ["127.0.0.1"],
+        ["93.184.216.34", "10.0.0.5"],  # every address is checked, not only the first
+        [],
+    ],
+)
+def test_a_host_is_refused_unless_every_address_is_public(answers: list[str]) -> None:
+    policy = AddressPolicy(resolver=resolver({"hooks.example": answers}))
+    with pytest.raises(InvalidInput) as refused:
+        policy.check("hooks.example", 443)
+    # The same words whatever the reason: the party learns nothing of the hub's network.
+    assert refused.value.message == (
+        "webhook: host 'hooks.example' is refused: the hub sends webhooks to public "
+        "addresses only (the hub's operator may allow others: setting webhook_allowed_internal)"
+    )
+
+
+def test_an_unknown_host_reads_the_same_as_an_internal_one() -> None:
+    policy = AddressPolicy(resolver=resolver({"db.internal": ["10.1.2.3"]}))
+    with pytest.raises(InvalidInput) as internal:
+        policy.check("db.internal", 443)
+    with pytest.raises(InvalidInput) as unknown:
+        policy.check("nothing.internal", 443)
+    assert internal.value.message.replace("db", "nothing") == unknown.value.message
+
+
+def test_the_operator_allows_internal_hosts_and_networks() -> None:
+    answers = {"hooks.lan": ["10.0.0.7"], "desk.corp.example": ["192.168.3.4"], "x": ["10.9.0.1"]}
+    policy = AddressPolicy.parse(
+        "hooks.lan, *.corp.example, 10.9.0.0/16, ::1", resolve=resolver(answers)
+    )
+    assert policy.check("hooks.lan", 80) == ["10.0.0.7"]
+    assert policy.check("desk.corp.example", 80) == ["192.168.3.4"]
+    assert policy.check("x", 80) == ["10.9.0.1"]
+    assert policy.check("::1", 80) == ["::1"]
+    with pytest.raises(InvalidInput):
+        policy.check("127.0.0.1", 80)
+
+
+@pytest.mark.parametrize("entry", ["10.0.0.0/33", "not a host!", "*", "*.com/8"])
+def test_a_bad_allow_list_is_refused(entry: str) -> None:
+    with pytest.raises(InvalidInput, match="webhook_allowed_internal"):
+        AddressPolicy.parse(entry)
+
+
+def test_the_sender_connects_to_the_address_it_checked(
+    clock: ManualClock, sleeps: list[float]
+) -> None:
+    """The name is resolved once per attempt, checked, and the connection goes to that very
+    address (with the name as Host and TLS server name): a DNS answer that changes between
+    the check and the connection (rebinding) cannot redirect it."""
+    with Receiver(clock, statuses=[]) as receiver:
+        port = receiver.server.server_address[1]
+        calls: list[str] = []
+        policy = AddressPolicy.parse(
+            "127.0.0.1", resolve=resolver({"hooks.test": ["127.0.0.1"]}, calls)
+        )
+        with sender_for(clock, sleeps, policy=policy) as sender:
+            delivery = sender.send(f"http://hooks.test:{port}/hook", SECRET, EVENT)
+    assert delivery.delivered  # the OS's resolver does not know hooks.test: ours was used
+    assert calls == ["hooks.test"]
+    assert receiver.seen.headers[0]["Host"] == f"hooks.test:{port}"
+
+
+def test_the_sender_refuses_an_address_that_is_not_allowed_and_does_not_retry(
+    clock: ManualClock, sleeps: list[float]
+) -> None:
+    with Receiver(clock, statuses=[]) as receiver:
+        port = receiver.server.server_address[1]
+        policy = AddressPolicy(resolver=resolver({"hooks.test": ["127.0.0.1"]}))
+        with sender_for(clock, sleeps, policy=policy) as sender:
+            delivery = sender.send(f"http://hooks.test:{port}/hook", SECRET, EVENT)
+    assert receiver.seen.bodies == []
+    [attempt] = delivery.attempts
+    assert attempt.status_code is None and attempt.retry_in_s is None
+    assert attempt.error is not None and "public addresses only" in attempt.error

@@ -106,3 +106,38 @@ def test_an_agreement_widens_the_minima_of_its_two_parties(hub: Hub, clock: Manu
         "vertical_m": 600.0,
         "lookahead_s": 600.0,
     }
+
+
+def test_the_largest_accepted_speeds_still_raise_a_current_loss(
+    hub: Hub, clock: ManualClock
+) -> None:
+    """Every speed validation accepts, at its extreme, keeps a loss 1.1 km away a loss."""
+    from deconfliction.model.report import DEFAULT_SPEED_LIMITS
+
+    hub.add_party("blue")
+    hub.add_party("red")
+    gs_max, vs_max = DEFAULT_SPEED_LIMITS.of("air")
+    assert (gs_max, vs_max) == (hub.settings.air_max_gs_mps, hub.settings.air_max_vs_mps)
+    lat, lon = at(45.0, 5.0, 0.0, 1100.0)
+    hub.submit_reports("red", [report("R1", lat, lon, 180.0, clock.now(), alt_m=3000.0)])
+    for n, (course, vs) in enumerate([(0.0, vs_max), (90.0, -vs_max), (225.0, 0.0)]):
+        fast = report(f"B{n}", 45.0, 5.0, course, clock.now(), alt_m=3000.0, gs_mps=gs_max)
+        fast["vs_mps"] = vs
+        assert hub.submit_reports("blue", [fast]).accepted == 1
+    hub.run_cycle()
+    severities = sorted(a.view["own"]["track"] for a in hub.alerts_for("blue"))
+    assert severities == ["B0", "B1", "B2"]
+    assert {a.severity for a in hub.alerts_for("blue")} == {Severity.LOSS}
+
+
+def test_speeds_above_the_limits_are_rejected_with_the_setting(
+    hub: Hub, clock: ManualClock
+) -> None:
+    hub.add_party("blue")
+    fast = report("B1", 45.0, 5.0, 90.0, clock.now(), gs_mps=1e308)
+    climbing = {**report("B2", 45.0, 5.0, 90.0, clock.now()), "vs_mps": -1e308}
+    result = hub.submit_reports("blue", [fast, climbing])
+    assert result.accepted == 0
+    reasons = [r.reason for r in result.rejected]
+    assert "air_max_gs_mps" in reasons[0] and "1500" in reasons[0]
+    assert "air_max_vs_mps" in reasons[1]

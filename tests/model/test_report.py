@@ -105,3 +105,42 @@ def test_reports_round_trip_their_selected_altitude_through_from_reports() -> No
 )
 def test_a_bad_selected_altitude_is_rejected(value: Any, reason: str) -> None:
     assert one(report(selected_alt_m=value)) == reason
+
+
+@pytest.mark.parametrize(
+    ("domain", "changes", "setting"),
+    [
+        ("air", {"gs_mps": 1500.5}, "air_max_gs_mps"),
+        ("air", {"vs_mps": -500.5}, "air_max_vs_mps"),
+        ("sea", {"gs_mps": 60.5, "vs_mps": 0.0}, "sea_max_gs_mps"),
+        ("ground", {"gs_mps": 150.5}, "ground_max_gs_mps"),
+        ("sea", {"gs_mps": 10.0, "vs_mps": -50.5}, "sea_max_vs_mps"),
+        ("ground", {"vs_mps": 1e308}, "ground_max_vs_mps"),
+    ],
+)
+def test_speeds_are_bounded_per_domain(domain: str, changes: dict[str, Any], setting: str) -> None:
+    assert setting in one(report(domain=domain, **changes))
+    at_limit = {
+        k: math.copysign(abs(v) - 0.5, v) if abs(v) > 50 else v
+        for k, v in changes.items()
+        if abs(v) < 1e6
+    }
+    if at_limit:
+        batch, rejected = validate_reports(
+            "blue", [report(domain=domain, **at_limit)], now_s=T0, future_tolerance_s=60.0
+        )
+        assert (len(batch), rejected) == (1, [])
+
+
+def test_speed_limits_come_from_the_caller() -> None:
+    from deconfliction.model.report import SpeedLimits
+    from deconfliction.settings import Settings
+
+    limits = Settings(air_max_gs_mps=100.0).speed_limits()
+    assert limits == SpeedLimits(gs_mps=(100.0, 150.0, 60.0), vs_mps=(500.0, 50.0, 50.0))
+    items = [report("slow", gs_mps=99.0), report("fast", gs_mps=120.0)]
+    batch, rejected = validate_reports(
+        "blue", items, now_s=T0, future_tolerance_s=60.0, speed_limits=limits
+    )
+    assert batch.track == ["slow"]
+    assert "faster than the 100 m/s accepted for air tracks" in rejected[0].reason

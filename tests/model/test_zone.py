@@ -12,6 +12,7 @@ import pytest
 from deconfliction.errors import InvalidInput
 from deconfliction.geo import GeometryLimits, RegionKind
 from deconfliction.model import Zone, ZoneRule
+from deconfliction.model.ids import ID_RULE
 from deconfliction.model.zone import to_collection, zones_from_collection
 from deconfliction.units import parse_time
 from tests.scenarios import EUPHRATES_ZONES, ZONES_OWNER
@@ -105,7 +106,7 @@ def test_id_that_does_not_match() -> None:
 def test_id_that_is_not_text() -> None:
     item = feature()
     item["id"] = 17
-    assert refusal(item) == "zone id 17 is not allowed: use text of 1 to 64 characters"
+    assert refusal(item) == f"zone id 17 is not allowed: use {ID_RULE}"
 
 
 def test_missing_properties() -> None:

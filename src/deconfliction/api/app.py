@@ -9,7 +9,8 @@ from typing import Protocol
 from fastapi import FastAPI
 
 from deconfliction import __version__
-from deconfliction.api import errors, web
+from deconfliction.api import docs, errors, openapi, web
+from deconfliction.api.edge import Edge
 from deconfliction.api.routes import (
     alerts,
     incidents,
@@ -77,11 +78,13 @@ def create_app(hub: Hub, *, run_cycle: bool = True, services: Sequence[Service] 
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by api.docs with its files from the package
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.hub = hub
     errors.install(app)
+    docs.install(app, "deconfliction hub")
     routers = (
         meta,
         parties,
@@ -100,6 +103,8 @@ def create_app(hub: Hub, *, run_cycle: bool = True, services: Sequence[Service] 
     )
     for module in routers:
         app.include_router(module.router, prefix="/v1")
+    openapi.install(app)
     web.install(app, hub)  # the console at `/`: after the API, whose routes come first
     app.add_middleware(PartySignatures)
+    app.add_middleware(Edge)  # added last: runs first, before any body is read
     return app

@@ -201,8 +201,9 @@ class PresenceOut(_Model):
 
 class WebhookIn(_Model):
     url: str = Field(
+        json_schema_extra={"minLength": 1, "format": "uri"},
         description="An `http://` or `https://` URL the hub POSTs events to (no credentials "
-        "in it; the hub may only allow listed hosts)."
+        "in it; the hub may only allow listed hosts).",
     )
     secret: str | None = Field(
         None,

@@ -47,7 +47,8 @@ class OperationIn(_Model):
     """A plan to file (no `version`) or to replace (the current `version`)."""
 
     volumes: list[VolumeIn] = Field(
-        description="The volumes (at least one; at most `operation_max_volumes`, 20 by default)."
+        json_schema_extra={"minItems": 1},
+        description="The volumes (at least one; at most `operation_max_volumes`, 20 by default).",
     )
     priority: int = Field(
         0,

@@ -242,10 +242,12 @@ class AgreementOut(_Model):
 class HealthOut(_Model):
     status: Literal["ok"] = Field(description="`ok` when the hub serves requests.")
     time: str = Field(description="The hub's clock, RFC 3339.")
-    tracks_live: int = Field(description="Tracks in detection now.")
-    schema_version: int = Field(description="Version of the database schema.")
+    tracks_live: int | None = Field(None, description="Tracks in detection now (admin only).")
+    schema_version: int | None = Field(
+        None, description="Version of the database schema (admin only)."
+    )
     cycle: CycleOut | None = Field(
-        None, description="The last detection cycle (null before the first)."
+        None, description="The last detection cycle (admin only; absent before the first)."
     )
 
 
@@ -312,7 +314,9 @@ class IncidentIn(_Model):
     )
     lat: float = Field(description="Where it happened: latitude, degrees.")
     lon: float = Field(description="Where it happened: longitude, degrees.")
-    narrative: str = Field(description="What happened, in the reporter's words.")
+    narrative: str = Field(
+        json_schema_extra={"minLength": 1}, description="What happened, in the reporter's words."
+    )
     tracks: list[str | TrackRefIn] = Field(
         default_factory=list,
         description="Tracks involved (at most 20): your own by id, another party's as "
@@ -321,7 +325,9 @@ class IncidentIn(_Model):
 
 
 class AccountIn(_Model):
-    narrative: str = Field(description="Your own account of the incident.")
+    narrative: str = Field(
+        json_schema_extra={"minLength": 1}, description="Your own account of the incident."
+    )
 
 
 class IncidentStateIn(_Model):

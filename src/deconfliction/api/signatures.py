@@ -18,9 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-import orjson
-
-from deconfliction.api.errors import error_body, status_of
+from deconfliction.api.errors import send_error
 from deconfliction.errors import AuthenticationFailed, DeconflictionError, PayloadTooLarge
 from deconfliction.hub import Hub, PartyKey, SignedRequest, signed_request
 from deconfliction.journal.entries import signed_write
@@ -92,7 +90,7 @@ class PartySignatures:
             body = await _read(receive, hub.settings.max_batch_bytes)
             signed = _verify(scope, key, body)
         except DeconflictionError as error:
-            await _refuse(send, error)
+            await send_error(send, error)
             return
         with signed_request(signed):
             await self.app(scope, _replay(body, receive), send)
@@ -143,15 +141,3 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
-
-
-async def _refuse(send: Send, error: DeconflictionError) -> None:
-    content = orjson.dumps(error_body(error))
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(content)).encode()),
-    ]
-    if isinstance(error, AuthenticationFailed):
-        headers.append((b"www-authenticate", b"Bearer"))
-    await send({"type": "http.response.start", "status": status_of(error), "headers": headers})
-    await send({"type": "http.response.body", "body": content})

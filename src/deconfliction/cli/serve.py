@@ -55,6 +55,19 @@ class _WithSettings(click.Command):
 )
 @setting_option
 @click.option(
+    "--ssl-certfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="DECONFLICTION_SSL_CERTFILE",
+    help="Serve HTTPS (and WSS) with this certificate chain (PEM); needs --ssl-keyfile. "
+    "Env: DECONFLICTION_SSL_CERTFILE. See docs/security.md.",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="DECONFLICTION_SSL_KEYFILE",
+    help="The private key of --ssl-certfile (PEM). Env: DECONFLICTION_SSL_KEYFILE.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=True,
     show_default=True,
@@ -73,12 +86,15 @@ def serve(
     db_path: Database,
     key_path: Path | None,
     setting_pairs: tuple[tuple[str, str], ...],
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
     access_log: bool,
     get_path: str | None,
 ) -> None:
-    """Run the hub: the API on http://HOST:PORT/v1, its documentation at /docs, and the
-    gateways the settings turn on on HOST: the CoT gateway for TAK clients (TLS, port
-    tak_port, 8089; see `deconfliction tak package`) and an SBS-1 ADS-B feed (adsb_sbs).
+    """Run the hub: the API on http://HOST:PORT/v1 (https:// with --ssl-certfile), its
+    documentation at /docs, the console at /, and the gateways the settings turn on on
+    HOST: the CoT gateway for TAK clients (TLS, port tak_port, 8089; see `deconfliction tak
+    package`) and an SBS-1 ADS-B feed (adsb_sbs).
 
     On the first start on a database, an admin token is printed: keep it, it is shown once
     (`deconfliction admin-token` makes a new one). Add parties with `deconfliction party add`.
@@ -92,6 +108,9 @@ def serve(
     from deconfliction.process import tune_gc, tune_malloc
     from deconfliction.store.urls import redact_url
 
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
+    scheme = "https" if ssl_certfile is not None else "http"
     with friendly_errors():
         settings = settings_from(setting_pairs)
     tune_malloc()
@@ -110,7 +129,7 @@ def serve(
                 raise SystemExit(1)
             return
         click.echo(
-            f"deconfliction hub on http://{host}:{port} (API /v1, docs /docs), "
+            f"deconfliction hub on {scheme}://{host}:{port} (API /v1, docs /docs), "
             f"database {redact_url(str(db_path))}, "
             f"journal key {hub.journal.key_id}"
         )
@@ -128,5 +147,7 @@ def serve(
             ws="auto",
             http="auto",
             access_log=access_log,
+            ssl_certfile=None if ssl_certfile is None else str(ssl_certfile),
+            ssl_keyfile=None if ssl_keyfile is None else str(ssl_keyfile),
         )
         uvicorn.Server(config).run()

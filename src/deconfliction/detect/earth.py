@@ -63,6 +63,30 @@ MIN_CURVATURE_RADIUS_M = WGS84_A_M * (1.0 - WGS84_E2)
 # and turn its velocity by as little (measured: 8e-7 of the distance travelled).
 COARSE_ERROR_M = 8.0
 COARSE_TURN = 2e-6
+# The fastest ground or vertical speed the motion model takes at face value (Mach 30): a
+# faster one is taken as this fast. Validation refuses far lower speeds (settings
+# ``*_max_gs_mps``, ``*_max_vs_mps``); this bound is what keeps every product and square
+# of the detectors finite whatever a caller passes, so that an absurd speed can at worst
+# misplace a track's future, never its present (a current loss is always found).
+MAX_SPEED_MPS = 10_000.0
+
+
+def bounded_speeds(gs_mps: npt.ArrayLike, vs_mps: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Ground speeds in ``[0, MAX_SPEED_MPS]`` and vertical speeds in ``±MAX_SPEED_MPS``
+    (NaN as 0); the arrays themselves when they already are.
+
+    >>> gs, vs = bounded_speeds(np.array([1e308, 5.0]), np.array([-np.inf, 1.0]))
+    >>> gs.tolist(), vs.tolist()
+    ([10000.0, 5.0], [-10000.0, 1.0])
+    """
+    gs = np.asarray(gs_mps, dtype=np.float64)
+    vs = np.asarray(vs_mps, dtype=np.float64)
+    if not ((gs >= 0.0) & (gs <= MAX_SPEED_MPS)).all():
+        gs = np.clip(np.nan_to_num(gs, nan=0.0, posinf=MAX_SPEED_MPS), 0.0, MAX_SPEED_MPS)
+    if not (np.abs(vs) <= MAX_SPEED_MPS).all():
+        vs = np.nan_to_num(vs, nan=0.0, posinf=MAX_SPEED_MPS, neginf=-MAX_SPEED_MPS)
+        vs = np.clip(vs, -MAX_SPEED_MPS, MAX_SPEED_MPS)
+    return gs, vs
 
 
 def _trig(lat_deg: FloatArray, lon_deg: FloatArray) -> tuple[FloatArray, ...]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from deconfliction.detect.earth import Motion, level_off_s, surface_point_and_course
+from deconfliction.detect.earth import Motion, bounded_speeds, level_off_s, surface_point_and_course
 from deconfliction.errors import InvalidInput
 from deconfliction.model.party import DOMAINS, Domain
 
@@ -62,6 +62,10 @@ class Snapshot:
                     f"snapshot: column {name} has shape {getattr(self, name).shape}, "
                     f"expected ({n},) like track"
                 )
+        # Every detector reads speeds from here: bounded once, no product overflows.
+        gs, vs = bounded_speeds(self.gs_mps, self.vs_mps)
+        object.__setattr__(self, "gs_mps", gs)
+        object.__setattr__(self, "vs_mps", vs)
 
     def __len__(self) -> int:
         return int(self.track.shape[0])

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from deconfliction.detect.earth import bounded_speeds
 from deconfliction.detect.zone_broad import candidate_pairs
 from deconfliction.detect.zone_exact import part_intervals
 from deconfliction.detect.zone_index import ZoneIndex
@@ -231,8 +232,13 @@ def find_incursions(
     def column(values: npt.ArrayLike) -> FloatArray:
         return np.ascontiguousarray(np.broadcast_to(np.asarray(values, dtype=np.float64), n))
 
-    lon_a, alt_a, gs_a = column(lon), column(alt_m), column(gs_mps)
-    course_a, vs_a, horizon = column(course_deg), column(vs_mps), column(lookahead_s)
+    lon_a, alt_a, course_a, horizon = (
+        column(lon),
+        column(alt_m),
+        column(course_deg),
+        column(lookahead_s),
+    )
+    gs_a, vs_a = bounded_speeds(column(gs_mps), column(vs_mps))
     party_a = np.ascontiguousarray(np.broadcast_to(np.asarray(party, dtype=np.intp), n))
     if n == 0 or len(index.prims) == 0:
         return Incursions.empty()

@@ -28,6 +28,20 @@ from its own clock. A receiver in Python::
 (:func:`verify_signature` is the same check with plain-language errors.) Verify the raw
 body bytes before parsing them: re-serialised JSON does not keep the bytes.
 
+Where the hub may POST
+----------------------
+A webhook URL is chosen by a party, and the hub POSTs from inside its operator's network:
+a URL naming an internal address would make the hub a scanner of that network. An
+:class:`AddressPolicy` allows public addresses only (:func:`is_public`), plus the hosts and
+networks the operator lists (setting ``webhook_allowed_internal``). The host's name is
+resolved and *every* address it resolves to is checked; a sender given a policy does so at
+each attempt and connects to the address it checked (with the name as ``Host`` and as the
+TLS server name), so that a DNS answer changed between the check and the connection (DNS
+rebinding) cannot redirect it. A refusal reads the same whatever its reason (an internal
+address, or no address at all), and a failed connection is logged as ``connection
+failed``, never with the operating system's words: the party learns nothing of the
+operator's network.
+
 Retries
 -------
 A connection error, a timeout, a 5xx, 408 or 429 is retried, up to ``max_attempts`` in all,
@@ -40,14 +54,13 @@ party said). Every attempt is recorded as a :class:`DeliveryAttempt` and returne
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import math
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -57,6 +70,7 @@ import orjson
 from deconfliction import __version__
 from deconfliction.clock import Clock, SystemClock
 from deconfliction.errors import AuthenticationFailed, InvalidInput
+from deconfliction.hub import AddressPolicy
 from deconfliction.units import format_time
 
 TIMESTAMP_HEADER = "X-Deconfliction-Timestamp"
@@ -65,6 +79,7 @@ DELIVERY_HEADER = "X-Deconfliction-Delivery"
 ATTEMPT_HEADER = "X-Deconfliction-Attempt"
 SIGNATURE_PREFIX = "sha256="
 RETRY_STATUSES = frozenset({408, 429})
+CONNECTION_FAILED = "connection failed"
 
 
 class Headers(Protocol):
@@ -222,6 +237,17 @@ class _Plan:
             **sign(self.key, self.body, now_s),
         }
 
+    def route(self, policy: AddressPolicy | None) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """Where this attempt connects: the URL (naming the checked address when there is a
+        policy), the extra headers and the transport extensions that keep the name."""
+        if policy is None:
+            return self.url, {}, {}
+        parsed = httpx.URL(self.url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        address = policy.check(parsed.host, port)[0]
+        pinned = parsed.copy_with(host=address)
+        return str(pinned), {"Host": parsed.netloc.decode("ascii")}, {"sni_hostname": parsed.host}
+
     def record(
         self, started_s: float, response: httpx.Response | None, error: Exception | None
     ) -> float | None:
@@ -229,7 +255,8 @@ class _Plan:
         number = len(self.attempts) + 1
         status = response.status_code if response is not None else None
         retry_in_s = None
-        if number < self.sender.max_attempts and _retryable(status):
+        refused = isinstance(error, InvalidInput)  # by the address policy: final
+        if number < self.sender.max_attempts and _retryable(status) and not refused:
             retry_in_s = self.sender.backoff_s(number, response)
         self.attempts.append(
             DeliveryAttempt(
@@ -237,7 +264,7 @@ class _Plan:
                 at_s=started_s,
                 duration_s=max(0.0, self.sender.clock.now() - started_s),
                 status_code=status,
-                error=None if error is None else f"{type(error).__name__}: {error}",
+                error=None if error is None else _described(error),
                 retry_in_s=retry_in_s,
             )
         )
@@ -245,6 +272,15 @@ class _Plan:
 
     def result(self) -> WebhookDelivery:
         return WebhookDelivery(self.delivery_id, self.url, tuple(self.attempts))
+
+
+def _described(error: Exception) -> str:
+    """What the party's delivery log says of a failed attempt: a refusal by the policy in
+    its own words, any connection problem as ``connection failed`` (the operating system's
+    words would tell a party about the hub's network: refused, unreachable, timed out)."""
+    if isinstance(error, InvalidInput):
+        return error.message
+    return CONNECTION_FAILED
 
 
 def _retryable(status: int | None) -> bool:
@@ -261,6 +297,7 @@ class _Base:
         timeout_s: float,
         clock: Clock | None,
         rng: random.Random | None,
+        policy: AddressPolicy | None = None,
     ) -> None:
         if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
             raise InvalidInput(f"webhook: max_attempts must be at least 1, got {max_attempts!r}")
@@ -281,6 +318,7 @@ class _Base:
         self.timeout_s = float(timeout_s)
         self.clock: Clock = clock or SystemClock()
         self.rng = rng or random.Random()
+        self.policy = policy
 
     def backoff_s(self, failures: int, response: httpx.Response | None) -> float:
         """Wait after the ``failures``-th failed attempt: exponential, half of it jitter."""
@@ -296,7 +334,8 @@ class WebhookSender(_Base):
     """Sends signed webhooks and retries them, blocking (run it off the event loop).
 
     ``sleep`` and ``clock`` are injected so tests wait no real time; ``client`` may be
-    given (it is then not closed by :meth:`close`).
+    given (it is then not closed by :meth:`close`). With a ``policy`` each attempt checks
+    the addresses of the URL's host and connects to a checked one (see the module's docs).
     """
 
     def __init__(
@@ -310,6 +349,7 @@ class WebhookSender(_Base):
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         client: httpx.Client | None = None,
+        policy: AddressPolicy | None = None,
     ) -> None:
         super().__init__(
             max_attempts=max_attempts,
@@ -318,6 +358,7 @@ class WebhookSender(_Base):
             timeout_s=timeout_s,
             clock=clock,
             rng=rng,
+            policy=policy,
         )
         self.sleep = sleep
         self._own_client = client is None
@@ -341,12 +382,17 @@ class WebhookSender(_Base):
             response: httpx.Response | None = None
             error: Exception | None = None
             try:
+                target, extra, extensions = plan.route(self.policy)
                 # Streamed and never read: only the status matters, whatever the body's size.
                 with self.client.stream(
-                    "POST", url, content=plan.body, headers=plan.headers(started_s)
+                    "POST",
+                    target,
+                    content=plan.body,
+                    headers={**plan.headers(started_s), **extra},
+                    extensions=extensions,
                 ) as response:
                     pass
-            except httpx.TransportError as failure:
+            except (httpx.TransportError, InvalidInput) as failure:
                 error = failure
             wait_s = plan.record(started_s, response, error)
             if on_attempt is not None:
@@ -364,64 +410,3 @@ class WebhookSender(_Base):
 
     def __exit__(self, *_: object) -> None:
         self.close()
-
-
-class AsyncWebhookSender(_Base):
-    """:class:`WebhookSender` for an event loop: the same log, ``await``-ed sleeps."""
-
-    def __init__(
-        self,
-        *,
-        max_attempts: int = 5,
-        base_delay_s: float = 1.0,
-        max_delay_s: float = 60.0,
-        timeout_s: float = 10.0,
-        clock: Clock | None = None,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        rng: random.Random | None = None,
-        client: httpx.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            max_attempts=max_attempts,
-            base_delay_s=base_delay_s,
-            max_delay_s=max_delay_s,
-            timeout_s=timeout_s,
-            clock=clock,
-            rng=rng,
-        )
-        self.sleep = sleep or asyncio.sleep
-        self._own_client = client is None
-        self.client = client or httpx.AsyncClient(timeout=self.timeout_s, follow_redirects=False)
-
-    async def send(
-        self,
-        url: str,
-        secret: bytes | str,
-        payload: Any,
-        *,
-        delivery_id: str | None = None,
-        on_attempt: Callable[[DeliveryAttempt], None] | None = None,
-    ) -> WebhookDelivery:
-        """As :meth:`WebhookSender.send`."""
-        plan = _Plan(self, url, secret, payload, delivery_id)
-        while True:
-            started_s = self.clock.now()
-            response: httpx.Response | None = None
-            error: Exception | None = None
-            try:
-                async with self.client.stream(
-                    "POST", url, content=plan.body, headers=plan.headers(started_s)
-                ) as response:
-                    pass
-            except httpx.TransportError as failure:
-                error = failure
-            wait_s = plan.record(started_s, response, error)
-            if on_attempt is not None:
-                on_attempt(plan.attempts[-1])
-            if wait_s is None:
-                return plan.result()
-            await self.sleep(wait_s)
-
-    async def aclose(self) -> None:
-        if self._own_client:
-            await self.client.aclose()

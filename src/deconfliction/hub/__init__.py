@@ -31,6 +31,7 @@ from deconfliction.hub.parties.keys import PartyKey
 from deconfliction.hub.parties.registry import Principal
 from deconfliction.hub.runner import Runner
 from deconfliction.hub.unit import Recorded, SignedRequest, recording, signed_request
+from deconfliction.hub.webhooks.addresses import AddressPolicy, is_public
 from deconfliction.hub.webhooks.config import WebhookConfig
 from deconfliction.hub.webhooks.service import WEBHOOK_KINDS, SenderFactory
 from deconfliction.hub.zones.declarations import ZoneWrite
@@ -42,6 +43,7 @@ __all__ = [
     "HUB_MEMBER",
     "IDEMPOTENCY_HEADER",
     "WEBHOOK_KINDS",
+    "AddressPolicy",
     "Answer",
     "Check",
     "CycleStats",
@@ -71,6 +73,7 @@ __all__ = [
     "Zones",
     "genesis_key",
     "hub_key_for",
+    "is_public",
     "key_path_for",
     "recording",
     "signed_request",

@@ -301,6 +301,7 @@ class Hub:
             items,
             now_s=self.clock.now(),
             future_tolerance_s=self.settings.future_tolerance_s,
+            speed_limits=self.settings.speed_limits(),
         )
         if not len(batch):
             return IngestResult(0, 0, rejected, None)

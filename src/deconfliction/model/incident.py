@@ -17,6 +17,7 @@ from typing import Any
 
 from deconfliction.errors import Conflict, InvalidInput
 from deconfliction.model.codec import dump
+from deconfliction.model.ids import check_id
 from deconfliction.model.party import check_party_name
 from deconfliction.model.states import IncidentState
 from deconfliction.units import format_time, parse_time
@@ -137,10 +138,7 @@ def _track_ref(reporter: str, value: Any, index: int) -> TrackRef:
             f"incident: tracks[{index}] must be a track id of yours or "
             '{"party": ..., "track": ...}'
         )
-    if not isinstance(track, str) or not track.strip() or len(track) > MAX_ID_LENGTH:
-        raise InvalidInput(
-            f"incident: tracks[{index}].track must be 1 to {MAX_ID_LENGTH} characters"
-        )
+    check_id(track, f"incident: tracks[{index}].track")
     if not isinstance(party, str):
         raise InvalidInput(f"incident: tracks[{index}].party must be a party name")
     return TrackRef(check_party_name(party), track)

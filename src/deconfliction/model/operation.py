@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,11 +33,11 @@ from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
 from deconfliction.errors import IllegalTransition, InvalidInput, PayloadTooLarge
+from deconfliction.model.ids import check_id
 from deconfliction.model.party import Domain, check_party_name
 from deconfliction.model.states import OperationState
 from deconfliction.units import format_time
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 # A constant ellipsoid, not state: building it reads nothing from disk.
 _WGS84 = Geod(ellps="WGS84")
 _AREAL = frozenset({"Polygon", "MultiPolygon"})
@@ -52,12 +51,7 @@ LIVE_STATES = frozenset(
 
 def check_object_id(value: object, what: str = "operation id") -> str:
     """The id itself if it can name an operation or zone; raise with the rule otherwise."""
-    if not isinstance(value, str) or not _ID.match(value):
-        raise InvalidInput(
-            f"{what} {value!r} is not allowed: use 1 to 64 letters, digits, '_', '.', ':' or "
-            "'-', starting with a letter or digit"
-        )
-    return value
+    return check_id(value, what)
 
 
 def _altitude(value: float) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 from deconfliction.errors import InvalidInput
 from deconfliction.model.minima import Minima
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"  # as JSON Schema writes it
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 LANGUAGES = ("en", "ru", "ar", "fr")  # those the hotline has catalogues for (a test checks)
 
 
@@ -32,7 +33,7 @@ DOMAINS: tuple[Domain, ...] = tuple(Domain)
 
 def check_party_name(name: str) -> str:
     """The name itself if it can name a party; raise with the rule otherwise."""
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidInput(
             f"party name {name!r} is not allowed: use 1 to 64 letters, digits, '_', '.' or '-', "
             "starting with a letter or digit"

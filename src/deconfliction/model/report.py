@@ -49,6 +49,28 @@ _DOMAIN_BY_NAME = {d.value: d for d in DOMAINS}
 
 
 @dataclass(frozen=True)
+class SpeedLimits:
+    """The fastest ground speed and the fastest vertical speed (up or down) a report may
+    give, in m/s, per domain in :data:`~deconfliction.model.party.DOMAINS` order; from the
+    settings ``<domain>_max_gs_mps`` and ``<domain>_max_vs_mps``.
+
+    >>> DEFAULT_SPEED_LIMITS.of("sea")
+    (60.0, 50.0)
+    """
+
+    gs_mps: tuple[float, ...]
+    vs_mps: tuple[float, ...]
+
+    def of(self, domain: Domain | str) -> tuple[float, float]:
+        code = _DOMAIN_BY_NAME[str(domain)].code
+        return self.gs_mps[code], self.vs_mps[code]
+
+
+# Air: Mach 4 and 500 m/s climbs cover every aircraft; ground: 540 km/h; sea: 117 knots.
+DEFAULT_SPEED_LIMITS = SpeedLimits(gs_mps=(1500.0, 150.0, 60.0), vs_mps=(500.0, 50.0, 50.0))
+
+
+@dataclass(frozen=True)
 class Report:
     """One position/velocity observation of a track."""
 

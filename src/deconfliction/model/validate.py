@@ -10,19 +10,23 @@ batches, so the fast path can never accept what the rule book refuses.
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from deconfliction.errors import InvalidInput
+from deconfliction.model.ids import ID_RULE, is_id
 from deconfliction.model.party import DOMAINS, Domain
 from deconfliction.model.report import (
-    MAX_ID_LENGTH,
+    DEFAULT_SPEED_LIMITS,
     REPORT_FIELDS,
     Rejection,
     ReportBatch,
+    SpeedLimits,
     empty_batch,
 )
 from deconfliction.units import MAX_UNIX_S, format_time, parse_time
@@ -39,6 +43,21 @@ class _Reject(Exception):
     pass
 
 
+def _short_repr() -> reprlib.Repr:
+    short = reprlib.Repr()  # keyword arguments only from Python 3.12
+    short.maxstring = short.maxother = 60
+    short.maxlevel, short.maxlist, short.maxdict = 2, 4, 4
+    return short
+
+
+_SHORT = _short_repr()
+
+
+def _show(value: Any) -> str:
+    """``repr(value)``, cut short: a rejection quotes what was sent, not all of it."""
+    return _SHORT.repr(value)
+
+
 # -- the rule book, item by item ------------------------------------------------------------
 
 
@@ -49,13 +68,13 @@ def _number(item: dict[str, Any], name: str, default: float | None = None) -> fl
             raise _Reject(f"{name} is missing")
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Reject(f"{name} must be a number, got {value!r}")
+        raise _Reject(f"{name} must be a number, got {_show(value)}")
     try:
         number = float(value)
     except OverflowError:
         number = math.inf
     if not math.isfinite(number):
-        raise _Reject(f"{name} must be a finite number, got {value!r}")
+        raise _Reject(f"{name} must be a finite number, got {_show(value)}")
     return number
 
 
@@ -65,24 +84,43 @@ def _identifier(item: dict[str, Any], name: str, required: bool) -> str | None:
         if required:
             raise _Reject(f"{name} is missing")
         return None
-    if not isinstance(value, str) or not value.strip():
-        raise _Reject(f"{name} must be a non-empty string, got {value!r}")
-    if len(value) > MAX_ID_LENGTH:
-        raise _Reject(f"{name} is longer than {MAX_ID_LENGTH} characters")
+    if not isinstance(value, str) or not value:
+        raise _Reject(f"{name} must be a non-empty string, got {_show(value)}")
+    if not is_id(value):
+        raise _Reject(f"{name} {_show(value)} is not allowed: use {ID_RULE}")
     return value
 
 
-def check_report(item: Any, now_s: float, future_tolerance_s: float) -> Row:
+def check_report(
+    item: Any,
+    now_s: float,
+    future_tolerance_s: float,
+    speed_limits: SpeedLimits = DEFAULT_SPEED_LIMITS,
+) -> Row:
     """One item as a row of :data:`~deconfliction.model.report.REPORT_COLUMNS` followed by
     its selected altitude (None if absent), or raise ``InvalidInput`` with the reason it is
     rejected."""
     try:
-        return _check(item, now_s, future_tolerance_s)
+        return _check(item, now_s, future_tolerance_s, speed_limits)
     except _Reject as reason:
         raise InvalidInput(str(reason)) from None
 
 
-def _check(item: Any, now_s: float, future_tolerance_s: float) -> Row:
+def _check_speeds(gs_mps: float, vs_mps: float, code: int, limits: SpeedLimits) -> None:
+    domain = DOMAINS[code].value
+    if gs_mps > limits.gs_mps[code]:
+        raise _Reject(
+            f"gs_mps {gs_mps:g} is faster than the {limits.gs_mps[code]:g} m/s accepted for "
+            f"{domain} tracks (setting {domain}_max_gs_mps)"
+        )
+    if abs(vs_mps) > limits.vs_mps[code]:
+        raise _Reject(
+            f"vs_mps {vs_mps:g} is faster than the ±{limits.vs_mps[code]:g} m/s accepted for "
+            f"{domain} tracks (setting {domain}_max_vs_mps)"
+        )
+
+
+def _check(item: Any, now_s: float, future_tolerance_s: float, limits: SpeedLimits) -> Row:
     if not isinstance(item, dict):
         raise _Reject(f"a report must be a JSON object, got {type(item).__name__}")
     unknown = item.keys() - _FIELD_SET
@@ -102,21 +140,23 @@ def _check(item: Any, now_s: float, future_tolerance_s: float) -> Row:
     lat = _number(item, "lat")
     lon = _number(item, "lon")
     if not -90.0 <= lat <= 90.0:
-        raise _Reject(f"lat {item['lat']!r} is out of range [-90, 90]")
+        raise _Reject(f"lat {_show(item['lat'])} is out of range [-90, 90]")
     if not -180.0 <= lon <= 180.0:
-        raise _Reject(f"lon {item['lon']!r} is out of range [-180, 180]")
+        raise _Reject(f"lon {_show(item['lon'])} is out of range [-180, 180]")
     domain_name = item.get("domain", "air")
     code = _DOMAIN_CODE.get(domain_name) if isinstance(domain_name, str) else None
     if code is None:
         raise _Reject(
-            f"unknown domain {domain_name!r}; use one of " + ", ".join(d.value for d in DOMAINS)
+            f"unknown domain {_show(domain_name)}; use one of "
+            + ", ".join(d.value for d in DOMAINS)
         )
     alt_m = _number(item, "alt_m", None if code == _AIR else 0.0)
     gs_mps = _number(item, "gs_mps", 0.0)
     if gs_mps < 0:
-        raise _Reject(f"gs_mps must not be negative, got {item['gs_mps']!r}")
+        raise _Reject(f"gs_mps must not be negative, got {_show(item['gs_mps'])}")
     course_deg = _number(item, "course_deg", 0.0) % 360.0
     vs_mps = _number(item, "vs_mps", 0.0)
+    _check_speeds(gs_mps, vs_mps, code, limits)
     if time_s > now_s + future_tolerance_s:
         raise _Reject(
             f"time {format_time(time_s)} is {time_s - now_s:.0f} s in the future; "
@@ -149,7 +189,7 @@ def _domain_code(value: Any) -> int:
 
 
 def _plain_id(value: Any) -> bool:
-    return type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and not value.isspace()
+    return is_id(value)
 
 
 def _times(values: list[Any]) -> npt.NDArray[np.float64]:
@@ -168,7 +208,12 @@ def _times(values: list[Any]) -> npt.NDArray[np.float64]:
 
 
 def validate_reports(
-    party: str, items: Sequence[Any], *, now_s: float, future_tolerance_s: float
+    party: str,
+    items: Sequence[Any],
+    *,
+    now_s: float,
+    future_tolerance_s: float,
+    speed_limits: SpeedLimits = DEFAULT_SPEED_LIMITS,
 ) -> tuple[ReportBatch, list[Rejection]]:
     """Split raw report items (parsed JSON) into accepted columns and rejections.
 
@@ -182,15 +227,24 @@ def validate_reports(
     """
     if not items:
         return empty_batch(party), []
+    rules = _Rules(now_s, future_tolerance_s, speed_limits)
     try:
-        return _validate_columns(party, items, now_s, future_tolerance_s)
+        return _validate_columns(party, items, rules)
     except OverflowError:  # an integer too large for a float somewhere: item by item
-        return _validate_items(party, items, range(len(items)), now_s, future_tolerance_s)
+        return _validate_items(party, items, range(len(items)), rules)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    now_s: float
+    future_tolerance_s: float
+    speed_limits: SpeedLimits
 
 
 def _validate_columns(
-    party: str, items: Sequence[Any], now_s: float, future_tolerance_s: float
+    party: str, items: Sequence[Any], rules: _Rules
 ) -> tuple[ReportBatch, list[Rejection]]:
+    now_s, future_tolerance_s = rules.now_s, rules.future_tolerance_s
     plain = [type(it) is dict and it.keys() <= _FIELD_SET for it in items]
     rows: list[dict[str, Any]] = [it if ok else _EMPTY for it, ok in zip(items, plain, strict=True)]
     flagged = ~np.array(plain, dtype=bool)
@@ -224,6 +278,9 @@ def _validate_columns(
     if any(v is not None for v in levels):
         selected, bad = _numbers(levels, math.nan)
         flagged |= bad & np.array([v is not None for v in levels], dtype=bool)
+    known = np.maximum(domain, 0)
+    flagged |= gs_mps > np.asarray(rules.speed_limits.gs_mps)[known]
+    flagged |= np.abs(vs_mps) > np.asarray(rules.speed_limits.vs_mps)[known]
 
     good = np.flatnonzero(~flagged)
     batch = ReportBatch(
@@ -244,13 +301,11 @@ def _validate_columns(
     )
     if not flagged.any():
         return batch, []
-    checked, rejections = _validate_items(
-        party, items, np.flatnonzero(flagged).tolist(), now_s, future_tolerance_s
-    )
+    checked, rejections = _validate_items(party, items, np.flatnonzero(flagged).tolist(), rules)
     if len(checked):
         # The rule book accepted an item the fast path flagged; its word is final, so it
         # decides the whole batch (never seen: a test holds the two paths together).
-        return _validate_items(party, items, range(len(items)), now_s, future_tolerance_s)
+        return _validate_items(party, items, range(len(items)), rules)
     return batch, rejections
 
 
@@ -258,15 +313,16 @@ def _validate_items(
     party: str,
     items: Sequence[Any],
     indices: Sequence[int],
-    now_s: float,
-    future_tolerance_s: float,
+    rules: _Rules,
 ) -> tuple[ReportBatch, list[Rejection]]:
     """The rule book applied item by item to ``items[indices]``."""
     rows: list[Row] = []
     rejections: list[Rejection] = []
     for index in indices:
         try:
-            rows.append(_check(items[index], now_s, future_tolerance_s))
+            rows.append(
+                _check(items[index], rules.now_s, rules.future_tolerance_s, rules.speed_limits)
+            )
         except _Reject as reason:
             rejections.append(Rejection(index, str(reason)))
     return ReportBatch.from_rows(party, rows), rejections

@@ -48,6 +48,7 @@ from shapely.geometry.base import BaseGeometry
 
 from deconfliction.errors import InvalidInput
 from deconfliction.geo import GeometryLimits, Region, RegionKind, parse_geometry
+from deconfliction.model.ids import check_id
 from deconfliction.model.party import check_party_name
 from deconfliction.units import format_time, parse_time
 
@@ -274,11 +275,7 @@ def _zone_id(feature: dict[str, Any], given: str | None) -> str:
     if fid is not None and given is not None and fid != given:
         raise InvalidInput(f"zone {given!r}: the feature's id is {fid!r}; they must be the same")
     zid = given if given is not None else fid
-    if not isinstance(zid, str) or not zid.strip() or len(zid) > MAX_ZONE_ID_LENGTH:
-        raise InvalidInput(
-            f"zone id {zid!r} is not allowed: use text of 1 to {MAX_ZONE_ID_LENGTH} characters"
-        )
-    return zid
+    return check_id(zid, "zone id")
 
 
 def _check_property_names(props: dict[str, Any], label: str) -> None:

@@ -7,6 +7,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from deconfliction.api.deps import CallerDep, HubDep
+from deconfliction.api.params import MAX_SEQ
 from deconfliction.api.schemas import CheckpointOut, ErrorOut, HubKeyOut
 from deconfliction.journal.signing import public_key_pem
 from deconfliction.model.codec import dump
@@ -44,7 +45,9 @@ def hub_key(hub: HubDep) -> HubKeyOut:
 async def journal_page(
     hub: HubDep,
     caller: CallerDep,
-    after: int = Query(0, ge=0, description="Return entries after this seq (0: from the start)."),
+    after: int = Query(
+        0, ge=0, le=MAX_SEQ, description="Return entries after this seq (0: from the start)."
+    ),
     limit: int = Query(
         10_000, ge=1, le=100_000, description="Most entries returned; page on with `after`."
     ),

@@ -15,6 +15,7 @@ from deconfliction.api.hotline_schemas import (
     MessagePageOut,
     SentOut,
 )
+from deconfliction.api.params import MAX_SEQ
 from deconfliction.api.receipts import with_receipt
 from deconfliction.api.schemas import ErrorOut
 from deconfliction.hub import MessageRequest
@@ -64,7 +65,10 @@ def list_messages(
     hub: HubDep,
     caller: PartyDep,
     after: int = Query(
-        0, ge=0, description="A sequence number of your stream: messages changed after it."
+        0,
+        ge=0,
+        le=MAX_SEQ,
+        description="A sequence number of your stream: messages changed after it.",
     ),
     limit: int = Query(500, ge=1, le=10_000, description="Most message events read."),
 ) -> dict[str, Any]:
@@ -107,7 +111,9 @@ def hotline_stats(
     hub: HubDep,
     caller: CallerDep,
     since: str | None = Query(
-        None, description="Count only messages sent from then on (RFC 3339 or unix seconds)."
+        None,
+        min_length=1,
+        description="Count only messages sent from then on (RFC 3339 or unix seconds).",
     ),
 ) -> list[dict[str, Any]]:
     """How fast parties acknowledge, per receiving party and channel: messages, median and

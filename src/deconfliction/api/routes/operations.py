@@ -27,6 +27,9 @@ router = APIRouter(
 _IDEMPOTENCY = Header(
     None,
     alias=HEADER,
+    min_length=1,
+    max_length=255,
+    pattern=r"^[\x21-\x7e]+$",
     description="Any unique text (a UUID): a repeat of this request with the same key returns "
     "the first answer and applies nothing (kept 24 h). The same key with another request is "
     "refused (422).",

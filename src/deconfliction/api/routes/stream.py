@@ -11,6 +11,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from deconfliction.api.errors import close_code_of
+from deconfliction.api.params import parse_seq
 from deconfliction.errors import DeconflictionError, PermissionDenied
 from deconfliction.hub import Hub
 from deconfliction.store import Event
@@ -73,12 +74,13 @@ class _Feed:
 
 
 @router.websocket("/stream")
-async def stream(websocket: WebSocket, after: int | None = None, token: str | None = None) -> None:
+async def stream(websocket: WebSocket, after: str | None = None, token: str | None = None) -> None:
     """Events of the calling party, each `{"seq", "time", "kind", "data"}` with `seq`
     counting from 1 per party. Connect with `?after=SEQ` to receive every stored event
     after SEQ first (so a client that reconnects misses nothing), without it to receive only
-    new ones. Authenticate with `Authorization: Bearer <token>`; a browser, which cannot set
-    headers on a WebSocket, offers the subprotocols `deconfliction.v1` and `bearer.<token>`
+    new ones (`after` is 0 to 2**53 - 1; anything else closes with 4422). Authenticate
+    with `Authorization: Bearer <token>`; a browser, which cannot set headers on a
+    WebSocket, offers the subprotocols `deconfliction.v1` and `bearer.<token>`
     (`new WebSocket(url, ["deconfliction.v1", "bearer." + token])`) and the server accepts
     with `deconfliction.v1`, so the token stays out of URLs and access logs. `?token=`
     still works for older clients. Errors close the socket with code 4000 + the HTTP
@@ -93,6 +95,7 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
         principal = hub.authenticate(_bearer(websocket, token))
         if principal.admin:
             raise PermissionDenied("the stream is a party's; the admin token has none")
+        resume = parse_seq(after, "after")
     except DeconflictionError as error:
         await websocket.close(code=close_code_of(error), reason=error.message[:120])
         return
@@ -102,7 +105,7 @@ async def stream(websocket: WebSocket, after: int | None = None, token: str | No
     desk = hub.desks.connected(party)
     receiver = asyncio.ensure_future(websocket.receive())
     try:
-        last = after if after is not None else await run_in_threadpool(hub.last_event_seq, party)
+        last = resume if resume is not None else await run_in_threadpool(hub.last_event_seq, party)
         last = await _catch_up(websocket, hub, party, last)
         while True:
             getter = asyncio.ensure_future(feed.queue.get())

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from deconfliction.api.body import parse_json, read_body
 from deconfliction.api.deps import CallerDep, HubDep, PartyDep
+from deconfliction.api.params import MAX_SEQ
 from deconfliction.api.schemas import ErrorOut
 from deconfliction.api.zone_schemas import FEATURE_BODY, ZoneCollectionOut, ZoneOut
 from deconfliction.hub import HUB_MEMBER, Hub, Recorded, ZoneWrite, recording
@@ -88,6 +89,7 @@ async def put_zone(
     if_version: int | None = Query(
         None,
         ge=0,
+        le=MAX_SEQ,
         description="Only if the zone is at this version now (0: only if the id is new); "
         "otherwise 409.",
     ),

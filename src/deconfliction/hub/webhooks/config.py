@@ -1,11 +1,14 @@
 """Parties' webhooks: where to POST their events and the secret to sign them with.
 
 The URL is the party's choice, and the hub POSTs to it from inside its own network: a URL
-naming an internal address (``http://10.0.0.5/``, ``http://localhost:5432``) would make the
-hub send requests there. Deployments that can name the receivers should list their hosts
-in the setting ``webhook_allowed_hosts``; URLs with credentials are refused and redirects are
-never followed. The secret is stored as it is (the hub needs it to sign): protect the
-database.
+naming an internal address (``http://10.0.0.5/``, ``http://localhost:5432``,
+``http://169.254.169.254/``) would make the hub send requests there. So the URL's host must
+resolve to public addresses only, every one of them, when the webhook is set and again at
+each delivery (:class:`~deconfliction.hub.webhooks.addresses.AddressPolicy`); the operator may
+allow internal hosts and networks (setting ``webhook_allowed_internal``). Deployments that
+can name the receivers should also list their hosts in ``webhook_allowed_hosts``. URLs with
+credentials are refused and redirects are never followed. The secret is stored as it is
+(the hub needs it to sign): protect the database.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import httpx
 
 from deconfliction.errors import InvalidInput, NotFound
 from deconfliction.hub.unit import WriteUnit
+from deconfliction.hub.webhooks.addresses import AddressPolicy
 from deconfliction.model.text import check_text
 from deconfliction.settings import Settings
 from deconfliction.store import Store, StoredObject
@@ -24,6 +28,10 @@ from deconfliction.store import Store, StoredObject
 MIN_SECRET_LENGTH = 16
 MAX_SECRET_LENGTH = 256
 MAX_URL_LENGTH = 2000
+
+
+def _port(url: httpx.URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,9 @@ class WebhookConfigs:
         self._store = store
         self.settings = settings
         self._configs: dict[str, WebhookConfig] = {}
+        # Where webhooks may go; the sender should be given it too, to connect to the
+        # addresses it checked (WebhookSender(policy=...)).
+        self.policy = AddressPolicy.parse(settings.webhook_allowed_internal)
 
     def __bool__(self) -> bool:
         return bool(self._configs)
@@ -76,14 +87,27 @@ class WebhookConfigs:
                 "webhook: put no user name or password in the url; receivers authenticate "
                 "the hub by the signature"
             )
-        if not self.host_allowed(parsed.host):
+        if not self.host_listed(parsed.host):
             raise InvalidInput(
                 f"webhook: host {parsed.host!r} is not in this hub's list of allowed webhook "
                 "hosts (setting webhook_allowed_hosts); ask the hub's operator"
             )
+        self.policy.check(parsed.host, _port(parsed))
         return url
 
     def host_allowed(self, host: str) -> bool:
+        """Whether the hub may POST to ``host`` now: listed in ``webhook_allowed_hosts`` (if
+        the hub lists hosts), and every address it resolves to public or allowed (checked
+        again at each delivery: the name may resolve elsewhere since it was set)."""
+        if not self.host_listed(host):
+            return False
+        try:
+            self.policy.check(host, 443)
+        except InvalidInput:
+            return False
+        return True
+
+    def host_listed(self, host: str) -> bool:
         """Whether ``host`` is in ``webhook_allowed_hosts`` (any host when it is empty)."""
         patterns = [
             p.strip().lower().rstrip(".")

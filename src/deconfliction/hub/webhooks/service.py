@@ -33,6 +33,7 @@ import httpx
 from deconfliction.clock import Clock
 from deconfliction.errors import InvalidInput
 from deconfliction.hub.unit import WriteUnit
+from deconfliction.hub.webhooks.addresses import AddressPolicy
 from deconfliction.hub.webhooks.config import WebhookConfig, WebhookConfigs
 from deconfliction.model.ids import new_id
 from deconfliction.settings import Settings
@@ -94,7 +95,8 @@ class Sender(Protocol):
 
 
 class SenderFactory(Protocol):
-    """Makes a sender: how many attempts, the backoff, the timeout, time and randomness."""
+    """Makes a sender: how many attempts, the backoff, the timeout, time and randomness, and
+    the addresses it may connect to (checked again at each delivery)."""
 
     def __call__(
         self,
@@ -106,6 +108,7 @@ class SenderFactory(Protocol):
         clock: Clock,
         sleep: Callable[[float], None],
         rng: random.Random,
+        policy: AddressPolicy | None,
     ) -> Sender: ...
 
 
@@ -336,6 +339,7 @@ class Webhooks:
             clock=self.clock,
             sleep=wait,
             rng=random.Random(),
+            policy=self.configs.policy,
         )
 
     def _deliver(self, item: _Pending, sender: Sender) -> None:
