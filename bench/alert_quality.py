@@ -48,8 +48,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from deconfliction.gateways.snapshots import SnapshotReader
-
 from bench._alert_figures import (
     AlertSpan,
     Figures,
@@ -63,6 +61,7 @@ from bench._hub_replay import replay_alerts
 from bench._lifecycle import HUB, PROPOSED, escalations, simulate
 from deconfliction.detect import MinimaTable
 from deconfliction.detect.snapshot import Snapshot
+from deconfliction.gateways.snapshots import SnapshotReader
 from deconfliction.settings import Settings
 
 

@@ -38,9 +38,8 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from deconfliction.gateways.conflict_files import open_output
-
 from deconfliction.detect.snapshot import Snapshot
+from deconfliction.gateways.conflict_files import open_output
 
 FloatArray = npt.NDArray[np.float64]
 FT_M = 0.3048

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from bench.traffic_synth import FT_M, SynthSpec, _profile, synthesise, write_csv
+
 from deconfliction.gateways.snapshots import SnapshotReader
 
 
