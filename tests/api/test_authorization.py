@@ -68,7 +68,7 @@ FEATURE = {
 
 @pytest.fixture
 def world(deploy: Callable[..., Deployment], monkeypatch: pytest.MonkeyPatch) -> World:
-    import deconfliction.gateways.webhook as webhook_module
+    import deconfliction.hub.webhooks.addresses as webhook_module
 
     monkeypatch.setattr(webhook_module, "resolve", lambda host, port: ["93.184.216.34"])
     d = deploy("blue", "green", "red")
@@ -167,7 +167,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/messages/{message_id}/ack"): Row(PARTY, red=(404,), hidden=True),
     ("GET", "/v1/hotline/stats"): Row(BOTH, red=(200,)),
     ("GET", "/v1/hotline/crossings"): Row(PARTY, red=(200,)),
-    ("GET", "/v1/presence"): Row(PARTY, red=(200,)),
+    ("GET", "/v1/presence"): Row(BOTH, red=(200,)),
     ("GET", "/v1/me/webhook"): Row(PARTY, red=(404,)),
     ("PUT", "/v1/me/webhook"): Row(PARTY, {"url": "https://hooks.example.org/red"}, red=(200,)),
     ("DELETE", "/v1/me/webhook"): Row(PARTY, red=(204, 404)),

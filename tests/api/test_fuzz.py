@@ -59,7 +59,7 @@ def _error_shape(ctx: Any, response: Any, case: Any) -> bool | None:
 
 @pytest.fixture
 def fuzz_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Hub, str]]:
-    import deconfliction.gateways.webhook as webhook_module
+    import deconfliction.hub.webhooks.addresses as webhook_module
 
     # Webhook URLs are resolved: keep the run off the network (every name is public).
     monkeypatch.setattr(webhook_module, "resolve", lambda host, port: ["93.184.216.34"])

@@ -81,4 +81,4 @@ def test_a_stream_resumed_after_the_largest_sequence_stays_open(
     d = deploy("blue")
     with d.client("blue").websocket_connect(f"/v1/stream?after={MAX_SEQ}") as ws:
         ws.send_json({"type": "ping"})
-    assert d.hub.hotline.presence.of("blue").desks == 0
+    assert d.hub.desks.presence("blue").desks == 0

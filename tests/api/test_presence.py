@@ -81,7 +81,7 @@ def test_a_frame_on_the_stream_is_a_heartbeat(d: Deployment) -> None:
 
 
 def test_a_webhook_shows_in_presence(d: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
-    import deconfliction.gateways.webhook as webhook_module
+    import deconfliction.hub.webhooks.addresses as webhook_module
 
     # The hub resolves a webhook's host (public addresses only); the tests have no DNS.
     monkeypatch.setattr(webhook_module, "resolve", lambda host, port: ["93.184.216.34"])

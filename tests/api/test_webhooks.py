@@ -90,7 +90,7 @@ def d(deploy: Callable[..., Deployment]) -> Deployment:
 def public_dns(monkeypatch: pytest.MonkeyPatch) -> None:
     """Names under example.org and example.com resolve to a public address (the tests have
     no DNS)."""
-    import deconfliction.gateways.webhook as webhook_module
+    import deconfliction.hub.webhooks.addresses as webhook_module
 
     def resolve(host: str, port: int) -> list[str]:
         if host.endswith((".example.org", ".example.com", ".ngo.org")):
@@ -324,7 +324,7 @@ def test_each_delivery_checks_the_address_again(
 ) -> None:
     """A name that resolved to an allowed address when the webhook was set, and to another
     one since (DNS rebinding), gets no request."""
-    import deconfliction.gateways.webhook as webhook_module
+    import deconfliction.hub.webhooks.addresses as webhook_module
 
     answers = {"hooks.test": ["127.0.0.1"]}
     monkeypatch.setattr(webhook_module, "resolve", lambda host, port: answers[host])
@@ -336,7 +336,7 @@ def test_each_delivery_checks_the_address_again(
     assert made.status_code == 200, made.text
     answers["hooks.test"] = ["10.0.0.9"]  # now somewhere the operator did not allow
     d.client("blue").post("/v1/messages", json=FLASH)
-    d.hub.hotline.webhooks.drain()
+    d.hub._webhooks.drain()
     assert receiver.requests == []
     [log] = d.client("red").get("/v1/me/webhook/deliveries").json()
     assert log["state"] == "failed"
@@ -351,17 +351,12 @@ def test_connection_errors_are_logged_without_the_systems_words(d: Deployment) -
     url = f"http://127.0.0.1:{port}/hook"
     assert d.client("red").put("/v1/me/webhook", json={"url": url}).status_code == 200
     d.client("blue").post("/v1/messages", json=FLASH)
-    d.hub.hotline.webhooks.drain()
+    d.hub._webhooks.drain()
     [log] = d.client("red").get("/v1/me/webhook/deliveries").json()
     errors = {a["error"] for a in log["attempts"]}
     assert errors == {"connection failed"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs hub/webhooks.py Webhooks._sender to pass policy=self.configs.policy to "
-    "WebhookSender (a hub file this branch may not edit); then drop this mark",
-)
 def test_deliveries_connect_to_the_address_they_checked(
     deploy: Callable[..., Deployment],
     receiver: Receiver,
@@ -369,7 +364,7 @@ def test_deliveries_connect_to_the_address_they_checked(
 ) -> None:
     """Through the hub, the sender resolves with the policy's resolver and connects to the
     address it checked: a name only the policy's resolver knows is still delivered to."""
-    import deconfliction.gateways.webhook as webhook_module
+    import deconfliction.hub.webhooks.addresses as webhook_module
 
     monkeypatch.setattr(webhook_module, "resolve", lambda host, port: ["127.0.0.1"])
     d = deploy("blue", "red", settings=LOCAL)
@@ -379,5 +374,5 @@ def test_deliveries_connect_to_the_address_they_checked(
     made = d.client("red").put("/v1/me/webhook", json={"url": f"http://hooks.test:{port}/h"})
     receiver.secret = made.json()["secret"].encode()
     d.client("blue").post("/v1/messages", json=FLASH)
-    d.hub.hotline.webhooks.drain()
+    d.hub._webhooks.drain()
     assert [status for _, _, _, status in receiver.requests] == [200]

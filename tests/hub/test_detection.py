@@ -125,8 +125,8 @@ def test_the_largest_accepted_speeds_still_raise_a_current_loss(
         fast["vs_mps"] = vs
         assert hub.submit_reports("blue", [fast]).accepted == 1
     hub.run_cycle()
-    severities = sorted(a.view["own"]["track"] for a in hub.alerts_for("blue"))
-    assert severities == ["B0", "B1", "B2"]
+    tracks = sorted(a.view.own.track for a in hub.alerts_for("blue"))
+    assert tracks == ["B0", "B1", "B2"]
     assert {a.severity for a in hub.alerts_for("blue")} == {Severity.LOSS}
 
 
