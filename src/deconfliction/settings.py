@@ -15,12 +15,14 @@ import math
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deconfliction.errors import InvalidInput
 from deconfliction.model.minima import Minima
-from deconfliction.model.report import SpeedLimits
 from deconfliction.units import parse_distance_m, parse_duration_s, parse_size_bytes
+
+if TYPE_CHECKING:  # model.report needs numpy, which `--help` must not load
+    from deconfliction.model.report import SpeedLimits
 
 ENV_PREFIX = "DECONFLICTION_"
 
@@ -310,6 +312,8 @@ class Settings:
 
     def speed_limits(self) -> SpeedLimits:
         """The fastest speeds reports may give, by domain (validation refuses faster)."""
+        from deconfliction.model.report import SpeedLimits
+
         return SpeedLimits(
             gs_mps=(self.air_max_gs_mps, self.ground_max_gs_mps, self.sea_max_gs_mps),
             vs_mps=(self.air_max_vs_mps, self.ground_max_vs_mps, self.sea_max_vs_mps),

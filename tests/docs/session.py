@@ -31,7 +31,9 @@ class Hub:
 
 @contextmanager
 def running_hub(folder: Path) -> Iterator[Hub]:
-    """``deconfliction serve --db ./deconfliction.db`` in ``folder``, in this process."""
+    """``deconfliction serve --db ./deconfliction.db --setting webhook_allowed_internal
+    127.0.0.1`` in ``folder``, in this process (the pages' webhooks point to this machine;
+    docs/api.md says so where it sets one)."""
     import uvicorn
 
     from deconfliction.api import create_app
@@ -42,7 +44,11 @@ def running_hub(folder: Path) -> Iterator[Hub]:
 
     db = folder / "deconfliction.db"
     store = SQLiteStore(db)
-    hub = HubObject(Settings(), store, key=hub_key_for(store, key_path_for(db)))
+    hub = HubObject(
+        Settings(webhook_allowed_internal="127.0.0.1"),
+        store,
+        key=hub_key_for(store, key_path_for(db)),
+    )
     admin = hub.issue_admin_token(only_first=True) or ""
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
