@@ -157,7 +157,7 @@ def test_a_selected_altitude_is_accepted_and_journalled(
     items = [report("a", selected_alt_m=3600.0), report("b")]
     body = post(d, "blue", items).json()
     assert (body["accepted"], body["rejected"]) == (2, [])
-    history = d.hub.tracks.history(T0, T0, party="blue")
+    history = d.hub.tracks_at("blue", T0)
     assert [(r.track, r.selected_alt_m) for r in history] == [("a", 3600.0), ("b", None)]
     bad = post(d, "blue", [report("c", selected_alt_m="FL120")]).json()
     assert bad["rejected"] == [
