@@ -19,6 +19,7 @@ credential and which bodies they take: the documentation and the enforcement are
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -98,19 +99,45 @@ def _parameter(parameter: dict[str, Any]) -> None:
         schema["pattern"] = NAME_PATTERN
 
 
+# The schema depends only on the code: made once per process for the same routes (it takes
+# most of a second, and the edge reads it on an app's first request).
+_MADE: dict[tuple[object, ...], dict[str, Any]] = {}
+
+
+def _identity(route: object) -> tuple[object, ...]:
+    """What makes a route's part of the schema: its path, methods and handler's name (a
+    handler made per app, as the console's, counts as the same)."""
+    endpoint = getattr(route, "endpoint", None)
+    return (
+        getattr(route, "path", None),
+        tuple(sorted(getattr(route, "methods", None) or ())),
+        getattr(endpoint, "__module__", None),
+        getattr(endpoint, "__qualname__", None),
+        getattr(route, "include_in_schema", None),
+    )
+
+
 def install(app: FastAPI) -> None:
     """Serve :func:`truthful` of the app's schema at ``app.openapi_url``."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = truthful(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    description=app.description,
-                    routes=app.routes,
-                )
+            key = (
+                app.title,
+                app.version,
+                app.description,
+                *(_identity(route) for route in app.routes),
             )
+            if key not in _MADE:
+                _MADE[key] = truthful(
+                    get_openapi(
+                        title=app.title,
+                        version=app.version,
+                        description=app.description,
+                        routes=app.routes,
+                    )
+                )
+            app.openapi_schema = copy.deepcopy(_MADE[key])
         return app.openapi_schema
 
     replace: Callable[[], dict[str, Any]] = openapi
