@@ -56,7 +56,11 @@ def error_body(error: errors.DeconflictionError) -> dict[str, Any]:
 
 
 def _headers(error: errors.DeconflictionError) -> dict[str, str]:
-    return {"WWW-Authenticate": "Bearer"} if isinstance(error, errors.AuthenticationFailed) else {}
+    if isinstance(error, errors.AuthenticationFailed):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, errors.StoreUnavailable):  # the store fails over: try again soon
+        return {"Retry-After": "1"}
+    return {}
 
 
 async def send_error(
