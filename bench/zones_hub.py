@@ -36,7 +36,7 @@ from bench.zones import NOW_S, PARTIES, Tracks, make_tracks, make_zones
 from deconfliction.clock import ManualClock
 from deconfliction.hub import Hub
 from deconfliction.hub.cycle import DetectionCycle
-from deconfliction.hub.live.snapshot import live_tracks
+from deconfliction.hub.live.snapshot import LiveRules, live_tracks
 from deconfliction.journal.signing import generate_hub_key
 from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
@@ -112,7 +112,7 @@ def main(argv: list[str]) -> int:
         hub._alerts, hub.write, open_at_most=SETTINGS.alerts_opened_per_cycle
     )
     zones_cycle.register(hub.zones.check)
-    live = live_tracks(hub._picture, clock.now(), SETTINGS.stale_after_s)
+    live = live_tracks(hub._picture, clock.now(), LiveRules.of(SETTINGS))
     started = time.perf_counter()
     found = zones_cycle.run(live).conflicts
     first_s = time.perf_counter() - started
@@ -130,7 +130,7 @@ def main(argv: list[str]) -> int:
         moving = moving.moved(1.0)
         clock.advance(1.0)
         _report(hub, moving, clock.now())
-        zones_cycle.run(live_tracks(hub._picture, clock.now(), SETTINGS.stale_after_s))
+        zones_cycle.run(live_tracks(hub._picture, clock.now(), LiveRules.of(SETTINGS)))
         drained += 1
         if len(hub._alerts) <= before:
             break
@@ -142,7 +142,7 @@ def main(argv: list[str]) -> int:
         moving = moving.moved(1.0)
         clock.advance(1.0)
         _report(hub, moving, clock.now())
-        live = live_tracks(hub._picture, clock.now(), SETTINGS.stale_after_s)
+        live = live_tracks(hub._picture, clock.now(), LiveRules.of(SETTINGS))
         started = time.perf_counter()
         zones_cycle.run(live)
         ours.append(time.perf_counter() - started)

@@ -65,12 +65,82 @@ class Settings:
         "sooner than this after the previous one (so alerts follow reports quickly).",
     )
     stale_after_s: float = setting(
-        30.0, "s", "A track not updated for this long drops out of detection."
+        30.0,
+        "s",
+        "A track not updated for this long drops out of detection (unless it is still "
+        "within stale_after_intervals of its own usual report interval).",
+    )
+    stale_after_intervals: float = setting(
+        3.0,
+        "intervals",
+        "A track stays in detection until it is this many of its own usual report intervals "
+        "late, never less than stale_after_s nor more than stale_after_max_s (a feed reporting "
+        "every 40 s is not dropped at 30 s; 0: stale_after_s for every track).",
+    )
+    stale_after_max_s: float = setting(
+        180.0, "s", "The longest a sparse track stays in detection without a report."
+    )
+    level_window_s: float = setting(
+        20.0,
+        "s",
+        "A track whose altitude stayed within level_band_m this long (two reports or more) "
+        "is level: its predicted vertical rate is 0, whatever one report's rate says.",
+    )
+    level_band_m: float = setting(
+        15.24,
+        "m",
+        "How far a level track's reported altitude may wander (it is never less than the "
+        "track's altitude step, 25 or 100 ft).",
+    )
+    vertical_lookahead_s: float = setting(
+        120.0,
+        "s",
+        "A climb or descent without a selected altitude ahead is predicted to level off after "
+        "this long (0: never; a report's selected_alt_m stops it at that level).",
+    )
+    altitude_glitch_m: float = setting(
+        300.0,
+        "m",
+        "A reported altitude further than this (plus max_vertical_rate_mps since the track's "
+        "previous report) from the track's prediction is rejected as a glitch and counted; "
+        "three rejected altitudes that agree with each other are believed.",
+    )
+    max_vertical_rate_mps: float = setting(
+        60.0, "m/s", "The fastest climb or descent the glitch test allows between reports."
     )
     alert_hysteresis_s: float = setting(
-        10.0,
+        30.0,
         "s",
-        "A conflict must stay absent this long before its alert is resolved (no flicker).",
+        "A conflict must stay absent this long (and alert_resolve_reports fresh reports of "
+        "its tracks) before its alert is resolved (no flicker).",
+    )
+    alert_resolve_reports: int = setting(
+        3,
+        "reports",
+        "A track conflict absent from the cycles resolves only after this many fresh reports "
+        "of each of its tracks since it was last found (and alert_hysteresis_s).",
+    )
+    alert_confirm_beyond_s: float = setting(
+        60.0,
+        "s",
+        "A new track conflict whose loss is further ahead than this opens only if it is still "
+        "found after a fresh report of either track; a nearer or current loss opens at once.",
+    )
+    alert_warning_horizon_s: float = setting(
+        120.0,
+        "s",
+        "A track conflict is advisory while its loss is further ahead than this, predicted "
+        "within it, and loss once separation is lost (it escalates, never de-escalates).",
+    )
+    alert_release_factor: float = setting(
+        1.5,
+        "times",
+        "An open track conflict still counts as found while the pair conflicts under minima "
+        "this many times larger (1: no margin): it opens at the minima and is released only "
+        "clearly outside them.",
+    )
+    alert_release_lookahead_s: float = setting(
+        60.0, "s", "How much longer the lookahead of that release test is than the minima's."
     )
     alerts_opened_per_cycle: int = setting(
         100,

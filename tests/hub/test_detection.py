@@ -41,22 +41,51 @@ def report(
 
 
 def head_on(hub: Hub, clock: ManualClock, gap_m: float = 60_000.0) -> None:
-    """Blue flies east, red west, on the same parallel, ``gap_m`` apart, at T0."""
-    hub.submit_reports("blue", [report("BLUE-JET-1", 45.0, 5.0, 90.0, clock.now())])
-    lat, lon = at(45.0, 5.0, 90.0, gap_m)
+    """Blue flies east, red west at 200 m/s, on the same parallel, ``gap_m`` apart at T0;
+    each reports where it is at the clock's time."""
+    flown_m = 200.0 * (clock.now() - T0)
+    lat, lon = at(45.0, 5.0, 90.0, flown_m)
+    hub.submit_reports("blue", [report("BLUE-JET-1", lat, lon, 90.0, clock.now())])
+    lat, lon = at(45.0, 5.0, 90.0, gap_m - flown_m)
     hub.submit_reports("red", [report("RED-JET-1", lat, lon, 270.0, clock.now())])
 
 
-def test_a_predicted_conflict_opens_with_the_time_to_loss(hub: Hub, clock: ManualClock) -> None:
+def confirmed_head_on(hub: Hub, clock: ManualClock, gap_m: float = 60_000.0) -> None:
+    """``head_on``, found by a cycle, then confirmed by the next reports 1 s later (a loss
+    further ahead than ``alert_confirm_beyond_s`` opens only then)."""
+    head_on(hub, clock, gap_m)
+    hub.run_cycle()
+    clock.advance(1)
+    head_on(hub, clock, gap_m)
+    hub.run_cycle()
+
+
+def test_a_conflict_far_ahead_opens_once_a_fresh_report_confirms_it(
+    hub: Hub, clock: ManualClock
+) -> None:
     hub.add_party("blue")
     hub.add_party("red")
     head_on(hub, clock)
     stats = hub.run_cycle()
     assert (stats.tracks, stats.conflicts) == (2, 1)
+    assert hub.alerts_for("blue") == []  # 127 s ahead: beyond alert_confirm_beyond_s (60 s)
+    clock.advance(1)
+    assert hub.run_cycle().conflicts == 1  # found again, but from the same reports
+    assert hub.alerts_for("blue") == []
+    head_on(hub, clock)
+    hub.run_cycle()
+    assert len(hub.alerts_for("blue")) == len(hub.alerts_for("red")) == 1
+
+
+def test_a_predicted_conflict_opens_with_the_time_to_loss(hub: Hub, clock: ManualClock) -> None:
+    hub.add_party("blue")
+    hub.add_party("red")
+    confirmed_head_on(hub, clock)
     [blue] = hub.alerts_for("blue")
-    assert blue.severity is Severity.PREDICTED
-    # 60 km apart, closing at 400 m/s, 9,260 m minimum: loss in (60000 - 9260) / 400 s
-    assert abs(dump(blue.view)["geometry"]["t_in_s"] - 126.85) < 1.0
+    assert blue.severity is Severity.ADVISORY  # beyond alert_warning_horizon_s (120 s)
+    # 60 km apart at T0, closing at 400 m/s, 9,260 m minimum: loss in (60000 - 9260) / 400 s
+    # after T0, and the alert opens 1 s later
+    assert abs(dump(blue.view)["geometry"]["t_in_s"] - 125.85) < 1.0
     assert dump(blue.view)["own"]["track"] == "BLUE-JET-1"
     assert dump(blue.view)["other"]["party"] == "red"
     assert "RED-JET-1" not in json.dumps(blue.to_json())
@@ -65,11 +94,11 @@ def test_a_predicted_conflict_opens_with_the_time_to_loss(hub: Hub, clock: Manua
 def test_tracks_are_extrapolated_to_the_cycle_time(hub: Hub, clock: ManualClock) -> None:
     hub.add_party("blue")
     hub.add_party("red")
-    head_on(hub, clock)
+    confirmed_head_on(hub, clock)
     clock.advance(20)  # no new reports: the cycle moves both 20 s along their courses
     hub.run_cycle()
     [alert] = hub.alerts_for("red")
-    assert abs(dump(alert.view)["geometry"]["t_in_s"] - 106.85) < 1.0
+    assert abs(alert.now.t_in_s - 105.85) < 1.0
 
 
 def test_same_party_pairs_are_not_conflicts(hub: Hub, clock: ManualClock) -> None:
@@ -84,10 +113,9 @@ def test_same_party_pairs_are_not_conflicts(hub: Hub, clock: ManualClock) -> Non
 def test_stale_tracks_drop_out_and_their_alert_expires(hub: Hub, clock: ManualClock) -> None:
     hub.add_party("blue")
     hub.add_party("red")
-    head_on(hub, clock)
-    hub.run_cycle()
+    confirmed_head_on(hub, clock)
     assert len(hub.alerts_for("blue")) == 1
-    clock.advance(31)  # past stale_after_s without a report
+    clock.advance(31)  # past stale_after_s (and 3 of its 1 s intervals) without a report
     assert hub.run_cycle().tracks == 0
     assert hub.alerts_for("blue") == []
     assert hub.closed_alerts_for("blue")[0].state.value == "expired"
@@ -99,6 +127,9 @@ def test_an_agreement_widens_the_minima_of_its_two_parties(hub: Hub, clock: Manu
     head_on(hub, clock, gap_m=200_000)  # loss at 5 NM in 477 s: beyond 300 s
     assert hub.run_cycle().conflicts == 0
     hub.set_agreement(Agreement("blue", "red", minima={"air": Minima(20_000, 600, 600)}))
+    hub.run_cycle()
+    clock.advance(1)
+    head_on(hub, clock, gap_m=200_000)
     hub.run_cycle()
     [alert] = hub.alerts_for("blue")
     assert dump(alert.view)["geometry"]["minima"] == {

@@ -279,12 +279,13 @@ def test_inside_now_is_a_loss_and_the_alert_resolves_after_hysteresis(
     [alert] = zone_alerts(zhub, "west")
     assert alert.severity is Severity.LOSS
     assert dump(alert.view)["geometry"]["inside_now"] is True
-    for step_s in (5, 4):  # it turns back, out of reach: absent, but not for long enough
-        clock.advance(step_s)
+    hysteresis_s = zhub.settings.alert_hysteresis_s
+    for _ in range(int(hysteresis_s) // 5 - 1):  # it turns back, out of reach: absent,
+        clock.advance(5)  # but not for long enough
         convoy(zhub, offset_m=40_000.0, course_deg=225.0)
         zhub.tick()
         assert len(zone_alerts(zhub, "west")) == 1
-    clock.advance(1)  # absent for the hysteresis period (10 s)
+    clock.advance(5)  # absent for the hysteresis period
     convoy(zhub, offset_m=40_000.0, course_deg=225.0)
     zhub.tick()
     assert zone_alerts(zhub, "west") == []

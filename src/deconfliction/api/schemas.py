@@ -256,6 +256,10 @@ class CycleOut(_Model):
     tracks: int = Field(description="Live tracks it checked.")
     conflicts: int = Field(description="Track–track conflicts it found.")
     duration_ms: float = Field(description="How long it took, milliseconds.")
+    altitudes_rejected: int = Field(
+        description="Reported altitudes the track filter rejected as glitches since the hub "
+        "started (every party's)."
+    )
 
 
 class VersionOut(_Model):

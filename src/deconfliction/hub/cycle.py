@@ -5,8 +5,11 @@ A :class:`Check` owns some kinds of conflict (track–track, track–zone, nonco
 track from a CoT client or an ADS-B feed is just a track). Each cycle it *scans* the live
 tracks outside the hub's lock — the costly, pure part — and the cycle then, in one write,
 asks each scan for its findings and reconciles the open alerts of the check's kinds: new
-conflicts open, those found again are refreshed, those gone are resolved after the
-hysteresis (or expired at once when an object left the picture: ``still_live``).
+conflicts open (far ahead of the loss, once confirmed by a fresh report), those found again
+are refreshed (and escalated), those gone are resolved after the hysteresis and enough fresh
+reports of their tracks (or expired at once when an object left the picture:
+``still_live``). Each check is registered with its :class:`~deconfliction.hub.alerts.book.
+Lifecycle`.
 
 A new kind of conflict found from the live picture is one more check registered with
 :class:`DetectionCycle`; conflicts found on a write instead (plans, zones) open and close
@@ -16,12 +19,12 @@ their alerts in that write through the alert book.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from deconfliction.hub.alerts.book import AlertBook, Finding
+from deconfliction.hub.alerts.book import AlertBook, Finding, Lifecycle
 from deconfliction.hub.alerts.keys import ConflictKey
 from deconfliction.hub.live.snapshot import LiveTracks
 from deconfliction.hub.unit import WriteUnit
@@ -47,6 +50,16 @@ class Scan(Protocol):
         (else it expires at once)."""
         ...
 
+    def reports(self, key: ConflictKey) -> tuple[int, ...] | None:
+        """How many reports each track of an open conflict has had by this cycle (as
+        :attr:`Finding.reports`; None: the check does not count them)."""
+        ...
+
+    def held(self, keys: Sequence[ConflictKey]) -> Collection[ConflictKey]:
+        """Of open conflicts not found now (their objects live), those that still count as
+        found (a check with a release margin; most hold none)."""
+        ...
+
 
 class Check(Protocol):
     """One kind of conflict the cycle looks for in the live tracks."""
@@ -69,6 +82,7 @@ class CycleStats:
     tracks: int
     conflicts: int  # found by every check
     duration_s: float
+    altitudes_rejected: int = 0  # by the track filter since the hub started
 
 
 class DetectionCycle:
@@ -85,16 +99,27 @@ class DetectionCycle:
         self._write = write
         self._open_at_most = open_at_most
         self.checks: list[Check] = []
+        self._lifecycles: list[Lifecycle | None] = []
 
-    def register(self, check: Check) -> None:
+    def register(self, check: Check, lifecycle: Lifecycle | None = None) -> None:
+        """Add a check; its conflicts live by ``lifecycle`` (default: the book's
+        hysteresis alone)."""
         self.checks.append(check)
+        self._lifecycles.append(lifecycle)
 
     def run(self, live: LiveTracks) -> CycleStats:
         """Scan with every check (outside the lock), then reconcile in one write."""
         started = time.perf_counter()
-        scans = [(check, check.scan(live)) for check in self.checks]
+        scans = [
+            (check, check.scan(live), lifecycle)
+            for check, lifecycle in zip(self.checks, self._lifecycles, strict=True)
+        ]
         alerts = self._alerts
-        due = [(c, s) for c, s in scans if s.found != 0 or alerts.any_open(c.kinds)]
+        due = [
+            (c, s, lc)
+            for c, s, lc in scans
+            if s.found != 0 or alerts.any_open(c.kinds) or alerts.any_pending(c.kinds)
+        ]
         found = 0
 
         def counted(findings: Iterable[Finding]) -> Iterator[Finding]:
@@ -105,12 +130,21 @@ class DetectionCycle:
 
         if due:
             with self._write() as unit:
-                for check, scan in due:
+                for check, scan, lifecycle in due:
                     alerts.reconcile(
                         unit,
                         check.kinds,
                         counted(scan.findings(alerts.is_open)),
                         scan.still_live,
+                        lifecycle=lifecycle,
+                        reports=scan.reports,
+                        held=scan.held,
                         open_at_most=self._open_at_most,
                     )
-        return CycleStats(live.time_s, len(live), found, time.perf_counter() - started)
+        return CycleStats(
+            live.time_s,
+            len(live),
+            found,
+            time.perf_counter() - started,
+            live.altitudes_rejected,
+        )

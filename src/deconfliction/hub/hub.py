@@ -34,7 +34,7 @@ from deconfliction.hub.incidents.service import Incidents
 from deconfliction.hub.journal import HubJournal
 from deconfliction.hub.live.check import TrackPairCheck
 from deconfliction.hub.live.picture import LivePicture
-from deconfliction.hub.live.snapshot import live_tracks
+from deconfliction.hub.live.snapshot import LiveRules, live_tracks
 from deconfliction.hub.live.tracks import IngestResult, Tracks
 from deconfliction.hub.operations.service import Operations
 from deconfliction.hub.parties.keys import PartyKey, PartyKeys
@@ -97,7 +97,8 @@ class Hub:
         self._webhooks = Webhooks(store, settings, self.clock, self.write, webhook_sender)
         self.hotline = Hotline(store, self._parties, settings, self.write, self.clock)
         self.desks = Desks(self._parties, self._webhooks, self.clock, self.write)
-        self._picture = LivePicture()
+        self._live_rules = LiveRules.of(settings)
+        self._picture = LivePicture(params=self._live_rules.params)
         self._tracks = Tracks(store, self._parties, self._picture)
         self._tracks.restore()
         self._forget_revoked()
@@ -106,6 +107,7 @@ class Hub:
         self.last_cycle: CycleStats | None = None
         self._alerts = AlertBook(store, hysteresis_s=settings.alert_hysteresis_s)
         self._alerts.opened_listeners.append(self.hotline.alert_opened)
+        self._alerts.escalated_listeners.append(self.hotline.alert_escalated)
         self._alerts.closed_listeners.append(self.hotline.alert_closed)
         self._alerts.load(self.clock.now())
         self.hotline.load(self.clock.now())
@@ -146,7 +148,9 @@ class Hub:
         self._cycle = DetectionCycle(
             self._alerts, self.write, open_at_most=settings.alerts_opened_per_cycle
         )
-        self._cycle.register(TrackPairCheck(self._parties, settings))
+        self._cycle.register(
+            TrackPairCheck(self._parties, settings), TrackPairCheck.lifecycle(settings)
+        )
         self._cycle.register(self.zones.check)
         self._cycle.register(self.operations.check)
 
@@ -317,9 +321,10 @@ class Hub:
             return self._tracks.visible_to(party)
 
     def live_track_count(self) -> int:
-        """How many tracks reported within ``stale_after_s`` (every party's)."""
+        """How many tracks are in detection (every party's): reported within
+        ``stale_after_s``, or within their own usual interval (``stale_after_intervals``)."""
         with self._lock:
-            return len(self._picture.live_rows(self.clock.now(), self.settings.stale_after_s))
+            return len(self._live_rules.live_rows(self._picture, self.clock.now()))
 
     # -- alerts ------------------------------------------------------------------------
 
@@ -394,7 +399,7 @@ class Hub:
         """One detection cycle: every check over the live tracks at ``now_s``, then alerts."""
         now = self.clock.now() if now_s is None else now_s
         with self._lock:
-            live = live_tracks(self._picture, now, self.settings.stale_after_s)
+            live = live_tracks(self._picture, now, self._live_rules)
         self.last_cycle = self._cycle.run(live)
         return self.last_cycle
 

@@ -156,7 +156,12 @@ async def tak_world(tmp_path: Path, **settings: Any) -> AsyncIterator[TakWorld]:
     values: dict[str, Any] = {
         "tak_port": free_port(),
         "tak_picture_s": 0.3,
+        # The gateway's tests turn aircraft away and expect the alert to end at the next
+        # cycle: no hysteresis, no fresh reports to wait for, no release margin.
         "alert_hysteresis_s": 0.0,
+        "alert_resolve_reports": 0,
+        "alert_release_factor": 1.0,
+        "alert_release_lookahead_s": 0.0,
         **settings,
     }
     hub = Hub(Settings(**values), SQLiteStore(db_path), key=key)

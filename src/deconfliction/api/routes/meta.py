@@ -45,6 +45,7 @@ def health(hub: HubDep, request: Request) -> HealthOut:
             tracks=last.tracks,
             conflicts=last.conflicts,
             duration_ms=round(last.duration_s * 1000, 1),
+            altitudes_rejected=last.altitudes_rejected,
         )
     )
     return HealthOut(

@@ -1,11 +1,13 @@
 """The alert book: conflicts found become alerts, with a lifecycle per party.
 
-A conflict is known by its key (:mod:`~deconfliction.hub.alerts.keys`). The first time it is
-found, each involved party gets an alert (``alert.opened`` on its stream) with the view the
-visibility rule gives it; while the conflict persists its live figures are refreshed in
-memory and a change of severity is announced (``alert.updated``); once it has been absent
-for the hysteresis period it is resolved, or expired at once if an object it involves left
-the picture (a stale track, a deleted zone). Every delivery is journalled.
+A conflict is known by its key (:mod:`~deconfliction.hub.alerts.keys`). When it is found
+(and, far ahead of the loss, confirmed: :class:`Lifecycle`), each involved party gets an
+alert (``alert.opened`` on its stream) with the view the visibility rule gives it; while the
+conflict persists its live figures are refreshed in memory and a rise in severity is
+announced (``alert.updated``: advisory, then predicted, then loss; an open alert never
+steps down); once it has been absent for the hysteresis period and enough fresh reports of
+its tracks it is resolved, or expired at once if an object it involves left the picture (a
+stale track, a deleted zone). Every delivery is journalled.
 
 Listeners hear each conflict opened and closed inside the write that does it: the hotline
 opens and clears its threads, operations follow their nonconformance alerts.
@@ -13,7 +15,8 @@ opens and clears its threads, operations follow their nonconformance alerts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import math
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar, cast
 
@@ -62,7 +65,9 @@ class Finding:
     ``views`` holds, per involved party, what it may see (built when the conflict opens and
     kept: the other side's state *at alert time*); ``figures`` the live figures every
     involved party may see, which move while the conflict persists; ``t_in_s`` the seconds
-    to the loss (None: not a track conflict), which orders new conflicts by urgency.
+    to the loss (None: not a track conflict), which orders new conflicts by urgency;
+    ``reports`` how many reports each track of the conflict had when it was found (None:
+    not counted), against which fresh reports are counted (:class:`Lifecycle`).
     """
 
     key: ConflictKey
@@ -70,6 +75,7 @@ class Finding:
     views: Lazy[Mapping[str, AlertView]]
     figures: Lazy[LiveFigures] | None = None
     t_in_s: float | None = None
+    reports: tuple[int, ...] | None = None
 
     @property
     def kind(self) -> AlertKind:
@@ -84,6 +90,7 @@ class OpenConflict:
     alerts: dict[str, Alert]
     last_seen_s: float
     figures: Lazy[LiveFigures] | None = field(default=None)
+    reports: tuple[int, ...] | None = None  # its tracks' reports when last found
 
     @property
     def kind(self) -> AlertKind:
@@ -91,6 +98,32 @@ class OpenConflict:
 
     def live(self) -> LiveFigures | None:
         return None if self.figures is None else self.figures.get()
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """How the conflicts a check finds live in data time (docs/detection.md).
+
+    - A conflict absent from the cycles resolves only once it has been absent for
+      ``hysteresis_s`` *and* each of its tracks has sent ``resolve_reports`` fresh reports
+      since it was last found: a track reporting every 10 s is not judged on one report.
+    - A new conflict whose loss is further ahead than ``confirm_beyond_s`` opens only when
+      a cycle after a fresh report of one of its tracks still finds it; a nearer or current
+      loss opens at once.
+    """
+
+    hysteresis_s: float
+    resolve_reports: int = 0
+    confirm_beyond_s: float = math.inf
+
+
+# What the book asks of a cycle about the open conflicts it did not find.
+StillLive = Callable[[ConflictKey], bool]  # every object still in the picture (else: expire)
+ReportsNow = Callable[[ConflictKey], tuple[int, ...] | None]  # its tracks' reports now
+Held = Callable[[Sequence[ConflictKey]], Collection[ConflictKey]]  # those still held
+
+# Severities in rising order: an open alert moves up only.
+RANK = {Severity.ADVISORY: 0, Severity.PREDICTED: 1, Severity.LOSS: 2}
 
 
 def _urgency(finding: Finding) -> tuple[bool, float]:
@@ -101,6 +134,7 @@ def _urgency(finding: Finding) -> tuple[bool, float]:
 
 OpenedListener = Callable[[WriteUnit, OpenConflict], None]
 ClosedListener = Callable[[WriteUnit, OpenConflict, AlertState], None]
+EscalatedListener = Callable[[WriteUnit, OpenConflict, Severity], None]  # (…, before)
 
 
 class AlertBook:
@@ -111,19 +145,25 @@ class AlertBook:
         self.hysteresis_s = hysteresis_s
         self._open: dict[ConflictKey, OpenConflict] = {}
         self._by_alert: dict[str, ConflictKey] = {}
-        # Called inside the write that opens / closes a conflict; a listener that raises
-        # fails that write.
+        # New conflicts found far ahead, waiting for a fresh report: their tracks' reports
+        # when first found.
+        self._pending: dict[ConflictKey, tuple[int, ...]] = {}
+        # Called inside the write that opens / escalates / closes a conflict; a listener
+        # that raises fails that write.
         self.opened_listeners: list[OpenedListener] = []
+        self.escalated_listeners: list[EscalatedListener] = []
         self.closed_listeners: list[ClosedListener] = []
 
     def _reload(self, now_s: float) -> None:
         """After a failed write, memory is rebuilt from what the store really holds."""
         self._open.clear()
         self._by_alert.clear()
+        self._pending.clear()
         self.load(now_s)
 
     def load(self, now_s: float) -> None:
-        """Rebuild open conflicts from the store (after a restart they count as seen now)."""
+        """Rebuild open conflicts from the store (after a restart they count as seen now,
+        and fresh reports are counted from the first cycle that misses them)."""
         states = [AlertState.OPEN.value, AlertState.ACKNOWLEDGED.value]
         for stored in self._store.list_objects("alert", states=states):
             alert = Alert.from_doc(stored.doc)
@@ -161,6 +201,11 @@ class AlertBook:
     def any_open(self, kinds: Iterable[AlertKind]) -> bool:
         wanted = set(kinds)
         return any(key.kind in wanted for key in self._open)
+
+    def any_pending(self, kinds: Iterable[AlertKind]) -> bool:
+        """Whether a new conflict of ``kinds`` waits for confirmation."""
+        wanted = set(kinds)
+        return any(key.kind in wanted for key in self._pending)
 
     def views(self, key: ConflictKey) -> dict[str, AlertView] | None:
         """The views an open conflict was opened with, by party (None if it is not open)."""
@@ -207,11 +252,20 @@ class AlertBook:
         unit: WriteUnit,
         kinds: Iterable[AlertKind],
         findings: Iterable[Finding],
-        still_live: Callable[[ConflictKey], bool],
+        still_live: StillLive,
         *,
+        lifecycle: Lifecycle | None = None,
+        reports: ReportsNow | None = None,
+        held: Held | None = None,
         open_at_most: int | None = None,
     ) -> int:
-        """Bring the open conflicts of ``kinds`` in line with what was found this cycle.
+        """Bring the open conflicts of ``kinds`` in line with what was found this cycle,
+        following ``lifecycle`` (default: the book's hysteresis alone).
+
+        An open conflict not found is expired if an object left the picture
+        (``still_live``); else it counts as found if ``held`` keeps it (track pairs still
+        in conflict under the release margins); else it resolves once the lifecycle allows
+        (``reports``: how many reports its tracks have had by now).
 
         At most ``open_at_most`` new conflicts are opened, the most urgent first (a lost
         separation, then the soonest loss); the others are found again by the next cycle.
@@ -220,6 +274,7 @@ class AlertBook:
         conflicts are left for later cycles.
         """
         now = unit.now_s
+        rules = lifecycle or Lifecycle(self.hysteresis_s)
         unit.on_rollback(self._reload)
         seen: set[ConflictKey] = set()
         new: list[Finding] = []
@@ -230,26 +285,76 @@ class AlertBook:
                 new.append(finding)
                 continue
             conflict.last_seen_s = now
+            conflict.reports = finding.reports
             conflict.figures = finding.figures
-            if finding.severity is not conflict.severity:
-                conflict.severity = finding.severity
-                for party, alert in list(conflict.alerts.items()):
-                    changed = replace(alert, severity=finding.severity, updated_s=now)
-                    conflict.alerts[party] = changed
-                    self._save(unit, changed, conflict)
-                    _deliver(unit, "alert.updated", _with_live(changed, conflict))
+            if RANK[finding.severity] > RANK[conflict.severity]:
+                self._escalate(unit, conflict, finding.severity)
         wanted = set(kinds)
-        for key in [k for k in self._open if k.kind in wanted and k not in seen]:
+        absent = [k for k in self._open if k.kind in wanted and k not in seen]
+        live = [k for k in absent if still_live(k)]
+        kept = held(live) if held is not None and live else ()
+        alive = set(live)
+        for key in absent:
             conflict = self._open[key]
-            if not still_live(key):
+            if key not in alive:
                 self.close(unit, key, AlertState.EXPIRED)
-            elif now - conflict.last_seen_s >= self.hysteresis_s:
+            elif key in kept:
+                conflict.last_seen_s = now
+                conflict.reports = None if reports is None else reports(key)
+            elif self._settled(conflict, now, rules, reports):
                 self.close(unit, key, AlertState.RESOLVED)
-        if open_at_most is not None and len(new) > open_at_most:
-            new.sort(key=_urgency)
-        for finding in new[:open_at_most]:
+        ready = [f for f in new if self._confirmed(f, rules)]
+        for key in [k for k in self._pending if k.kind in wanted and k not in seen]:
+            del self._pending[key]
+        if open_at_most is not None and len(ready) > open_at_most:
+            ready.sort(key=_urgency)
+        for finding in ready[:open_at_most]:
+            self._pending.pop(finding.key, None)
             self.open(unit, finding)
-        return len(new) - len(new[:open_at_most])
+        return len(ready) - len(ready[:open_at_most])
+
+    def _settled(
+        self, conflict: OpenConflict, now_s: float, rules: Lifecycle, reports: ReportsNow | None
+    ) -> bool:
+        """Whether an open conflict not found now may resolve: absent for the hysteresis
+        and for ``resolve_reports`` fresh reports of each of its tracks."""
+        if now_s - conflict.last_seen_s < rules.hysteresis_s:
+            return False
+        if rules.resolve_reports <= 0 or reports is None:
+            return True
+        current = reports(conflict.key)
+        if current is None:
+            return True
+        if conflict.reports is None:  # (loaded at a restart) counting starts now
+            conflict.reports = current
+            return False
+        fresh = min(c - s for c, s in zip(current, conflict.reports, strict=True))
+        return fresh >= rules.resolve_reports
+
+    def _confirmed(self, finding: Finding, rules: Lifecycle) -> bool:
+        """Whether a new conflict may open now: its loss is near (or now), or it was found
+        before and one of its tracks has reported since (else it waits, remembered)."""
+        t_in = finding.t_in_s
+        if t_in is None or t_in <= rules.confirm_beyond_s or finding.reports is None:
+            return True
+        before = self._pending.get(finding.key)
+        if before is None:
+            self._pending[finding.key] = finding.reports
+            return False
+        return any(now > then for now, then in zip(finding.reports, before, strict=True))
+
+    def _escalate(self, unit: WriteUnit, conflict: OpenConflict, severity: Severity) -> None:
+        """Raise an open conflict's severity: every party's alert says so (``alert.updated``)."""
+        now = unit.now_s
+        before = conflict.severity
+        conflict.severity = severity
+        for party, alert in list(conflict.alerts.items()):
+            changed = replace(alert, severity=severity, updated_s=now)
+            conflict.alerts[party] = changed
+            self._save(unit, changed, conflict)
+            _deliver(unit, "alert.updated", _with_live(changed, conflict))
+        for listener in self.escalated_listeners:
+            listener(unit, conflict, before)
 
     def open(self, unit: WriteUnit, finding: Finding) -> OpenConflict:
         """Open alerts for a new conflict, one per involved party."""
@@ -259,7 +364,7 @@ class AlertBook:
         conflict_id = new_id("cf", now)
         parties = tuple(views)
         conflict = OpenConflict(
-            conflict_id, finding.key, finding.severity, {}, now, finding.figures
+            conflict_id, finding.key, finding.severity, {}, now, finding.figures, finding.reports
         )
         for party, view in views.items():
             alert = Alert(

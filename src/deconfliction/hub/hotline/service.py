@@ -38,6 +38,7 @@ from deconfliction.hub.hotline.threads import PRIORITY, channel_for, deadline_s,
 from deconfliction.hub.hotline.views import escalation_notice, message_view
 from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
+from deconfliction.model.alert import Severity
 from deconfliction.model.codec import load
 from deconfliction.model.ids import new_id
 from deconfliction.model.message import (
@@ -400,23 +401,34 @@ class Hotline:
             self._tell(unit, party, "message.received", message, message.history[-1])
             self._track(message)
 
+    def alert_escalated(self, unit: WriteUnit, conflict: OpenConflict, before: Severity) -> None:
+        """An open conflict's severity rose (advisory, predicted, loss): each party gets a
+        new hub message in the thread, with the priority and deadline of the new severity;
+        the earlier one, if still chased, no longer is (``message.cleared``)."""
+        if len(conflict.alerts) < 2:
+            return
+        for alert in conflict.alerts.values():
+            self._clear_thread(
+                unit, alert.id, alert_state=alert.state.value, escalated_to=conflict.severity.value
+            )
+        self.alert_opened(unit, conflict)
+
     def alert_closed(self, unit: WriteUnit, conflict: OpenConflict, state: AlertState) -> None:
         """The conflict ended: its thread messages are no longer chased (their deadlines
         are lifted; they may still be acknowledged)."""
         for alert in conflict.alerts.values():
-            message_id = self._message_of_alert.pop(alert.id, None)
-            message = self._open.get(message_id) if message_id is not None else None
-            if message is None or message.acknowledged or message.ack_due_s is None:
-                continue
-            unit.on_rollback(self._reload)
-            cleared = clear_deadline(message, unit.now_s)
-            self._save(unit, cleared)
-            self._tell(
-                unit,
-                cleared.recipient,
-                "message.cleared",
-                cleared,
-                cleared.history[-1],
-                alert_state=state.value,
-            )
-            self._track(cleared)
+            self._clear_thread(unit, alert.id, alert_state=state.value)
+
+    def _clear_thread(self, unit: WriteUnit, alert_id: str, **extra: Any) -> None:
+        """The hub's thread message about an alert is no longer chased."""
+        message_id = self._message_of_alert.pop(alert_id, None)
+        message = self._open.get(message_id) if message_id is not None else None
+        if message is None or message.acknowledged or message.ack_due_s is None:
+            return
+        unit.on_rollback(self._reload)
+        cleared = clear_deadline(message, unit.now_s)
+        self._save(unit, cleared)
+        self._tell(
+            unit, cleared.recipient, "message.cleared", cleared, cleared.history[-1], **extra
+        )
+        self._track(cleared)

@@ -5,17 +5,27 @@ minima of the current agreements, and each conflict becomes a finding keyed by i
 tracks (:class:`~deconfliction.hub.alerts.keys.TrackPair`); the views each party is told are
 built by :func:`deconfliction.hub.alerts.visibility.track_pair`, only for conflicts not yet
 open, and only when opened.
+
+Its severity is graded by the time to the loss: ``advisory`` beyond the warning horizon
+(``alert_warning_horizon_s``), ``predicted`` within it, ``loss`` once separation is lost.
+A finding carries both tracks' report counts, against which the alert book counts fresh
+reports (:class:`~deconfliction.hub.alerts.book.Lifecycle`). An open conflict no longer
+found at the minima is *held* (still counts as found) while the pair conflicts under the
+minima times ``alert_release_factor`` with a lookahead ``alert_release_lookahead_s``
+longer: it opens at the minima and is released only clearly outside them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from deconfliction.detect import Conflicts, MinimaTable, detect_conflicts
+import numpy as np
+
+from deconfliction.detect import Conflicts, MinimaTable, detect_conflicts, exact_conflicts
 from deconfliction.hub.alerts import visibility
-from deconfliction.hub.alerts.book import Finding, Lazy
+from deconfliction.hub.alerts.book import Finding, Lazy, Lifecycle
 from deconfliction.hub.alerts.keys import ConflictKey, TrackPair
 from deconfliction.hub.live.snapshot import LiveTracks
 from deconfliction.hub.parties.registry import Parties
@@ -36,6 +46,18 @@ class TrackPairCheck:
         self._parties = parties
         self._settings = settings
         self._minima: tuple[str | None, MinimaTable] | None = None
+        self._release = Release(
+            max(settings.alert_release_factor, 1.0), settings.alert_release_lookahead_s
+        )
+
+    @staticmethod
+    def lifecycle(settings: Settings) -> Lifecycle:
+        """How track–track conflicts live (registered with the cycle)."""
+        return Lifecycle(
+            hysteresis_s=settings.alert_hysteresis_s,
+            resolve_reports=settings.alert_resolve_reports,
+            confirm_beyond_s=settings.alert_confirm_beyond_s,
+        )
 
     def minima(self) -> MinimaTable:
         """The minima table for the current agreements (rebuilt when they change)."""
@@ -50,7 +72,32 @@ class TrackPairCheck:
     def scan(self, live: LiveTracks) -> TrackPairScan:
         """Detect (pure, no lock needed): the costly part of the check."""
         minima = self.minima()
-        return TrackPairScan(live, detect_conflicts(live.snapshot, minima), minima)
+        return TrackPairScan(
+            live,
+            detect_conflicts(live.snapshot, minima),
+            minima,
+            self._settings.alert_warning_horizon_s,
+            self._release,
+        )
+
+
+@dataclass(frozen=True)
+class Release:
+    """The margins an open conflict is held within (see the module)."""
+
+    factor: float
+    lookahead_s: float
+
+    @property
+    def wider(self) -> bool:
+        return self.factor > 1.0 or self.lookahead_s > 0.0
+
+
+def severity(t_in_s: float, warning_horizon_s: float) -> Severity:
+    """A track conflict's severity by its time to the loss of separation."""
+    if t_in_s <= 0.0:
+        return Severity.LOSS
+    return Severity.PREDICTED if t_in_s <= warning_horizon_s else Severity.ADVISORY
 
 
 @dataclass(frozen=True)
@@ -58,6 +105,8 @@ class TrackPairScan:
     live: LiveTracks
     conflicts: Conflicts
     minima: MinimaTable
+    warning_horizon_s: float
+    release: Release
 
     @property
     def found(self) -> int:
@@ -70,6 +119,8 @@ class TrackPairScan:
         snap = live.snapshot
         parties, party_codes, tracks = snap.parties, snap.party.tolist(), snap.track
         t_in = conflicts.t_in_s.tolist()
+        counts = live.reports
+        horizon = self.warning_horizon_s
         pairs = zip(conflicts.index_a.tolist(), conflicts.index_b.tolist(), strict=True)
         for k, (i, j) in enumerate(pairs):
             end_i = (parties[party_codes[i]], tracks[i], i)
@@ -77,17 +128,65 @@ class TrackPairScan:
             (party_a, track_a, i), (party_b, track_b, j) = sorted((end_i, end_j))
             key = TrackPair(party_a, track_a, party_b, track_b)
             figures = Lazy(partial(_figures, conflicts, k, live.time_s))
-            severity = Severity.LOSS if t_in[k] <= 0.0 else Severity.PREDICTED
             views: Lazy[Mapping[str, AlertView]] = (
                 _NONE if is_open(key) else Lazy(partial(self._views, k, i, j, key))
             )
-            yield Finding(key, severity, views, figures, round(t_in[k], 1))
+            reports = (int(counts[i]), int(counts[j]))
+            yield Finding(
+                key, severity(t_in[k], horizon), views, figures, round(t_in[k], 1), reports
+            )
+
+    def _ends(self, key: ConflictKey) -> tuple[int, int] | None:
+        """Where both tracks of a track–track conflict are in this cycle (None: not both
+        live)."""
+        assert isinstance(key, TrackPair)
+        i = self.live.index(key.party_a, key.track_a)
+        j = self.live.index(key.party_b, key.track_b)
+        return None if i is None or j is None else (i, j)
 
     def still_live(self, key: ConflictKey) -> bool:
         """Whether both tracks of a track–track conflict are live in this cycle."""
-        assert isinstance(key, TrackPair)
-        keys = self.live.track_ids()
-        return (key.party_a, key.track_a) in keys and (key.party_b, key.track_b) in keys
+        return self._ends(key) is not None
+
+    def reports(self, key: ConflictKey) -> tuple[int, int] | None:
+        """Both tracks' report counts (as a finding gives them)."""
+        ends = self._ends(key)
+        counts = self.live.reports
+        return None if ends is None else (int(counts[ends[0]]), int(counts[ends[1]]))
+
+    def held(self, keys: Sequence[ConflictKey]) -> set[ConflictKey]:
+        """Open conflicts not found at the minima whose pairs still conflict within the
+        release margins (a few pairs: the exact phase alone, on them only)."""
+        if not self.release.wider:
+            return set()
+        picked = [(key, ends) for key in keys if (ends := self._ends(key)) is not None]
+        if not picked:
+            return set()
+        index = np.array([ends for _, ends in picked], dtype=np.intp)
+        used, where = np.unique(index, return_inverse=True)
+        where = where.reshape(index.shape)
+        snap = self.live.snapshot.take(used)
+        pairs = self.minima.resolve(
+            snap.parties,
+            snap.party[where[:, 0]],
+            snap.party[where[:, 1]],
+            snap.domain[where[:, 0]],
+            snap.domain[where[:, 1]],
+        )
+        factor = self.release.factor
+        found = exact_conflicts(
+            snap.motion(),
+            snap.alt_m,
+            snap.vs_mps,
+            where[:, 0],
+            where[:, 1],
+            pairs.horizontal_m * factor,
+            pairs.vertical_m * factor,
+            pairs.lookahead_s + self.release.lookahead_s,
+            level_alt_m=snap.level_alt_m,
+        )
+        checked = pairs.checked
+        return {picked[k][0] for k in found.pair.tolist() if checked[k]}
 
     def _views(self, k: int, i: int, j: int, key: TrackPair) -> dict[str, AlertView]:
         live, conflicts = self.live, self.conflicts

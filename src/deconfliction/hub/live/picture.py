@@ -1,8 +1,12 @@
-"""The live picture: the latest report of every track, held as columns.
+"""The live picture: the latest report of every track, held as columns, and beside it the
+track filter (:mod:`deconfliction.detect.filter`) that smooths the reports into the motion
+detection predicts from.
 
 Rows are never moved: a track keeps its row for the life of the process, so indices stay
-valid between cycles, and arrays grow by doubling. A report updates a row only if it is
-newer than what the row holds (late reports are stored but do not move the track back).
+valid between cycles, and arrays grow by doubling (the filter's columns with them). A report
+updates a row only if it is newer than what the row holds (late reports are stored but do
+not move the track back); every newer report is folded into the filter, in time order, and
+counted (``reports``: the alert lifecycle counts fresh reports of a track).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 import numpy.typing as npt
 
+from deconfliction.detect.filter import FilterParams, FilterState, Reports
+from deconfliction.detect.filter import update as filter_update
 from deconfliction.model import DOMAINS, Report, ReportBatch
 
 _FLOAT_COLUMNS = ("time_s", "lat", "lon", "alt_m", "gs_mps", "course_deg", "vs_mps")
@@ -20,7 +26,9 @@ _FLOAT_COLUMNS = ("time_s", "lat", "lon", "alt_m", "gs_mps", "course_deg", "vs_m
 class LivePicture:
     """Latest state per (party, track), columnar."""
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, params: FilterParams | None = None) -> None:
+        self.params = params or FilterParams()
+        self.motion = FilterState(capacity)  # the filter, aligned with the rows
         self._rows: dict[tuple[str, str], int] = {}
         self._party_codes: dict[str, int] = {}
         self.parties: list[str] = []
@@ -36,6 +44,7 @@ class LivePicture:
         self.course_deg = np.zeros(capacity)
         self.vs_mps = np.zeros(capacity)
         self.dirty = np.zeros(capacity, dtype=bool)  # changed since the last checkpoint
+        self.reports = np.zeros(capacity, dtype=np.int64)  # newer reports folded in, ever
 
     def __len__(self) -> int:
         return len(self.track)
@@ -61,7 +70,8 @@ class LivePicture:
         )
 
     def update(self, batch: ReportBatch) -> int:
-        """Apply ``batch``; returns how many rows moved (newer reports only)."""
+        """Apply ``batch``; returns how many rows moved (newer reports only). Every newer
+        report is folded into the filter, in time order."""
         if not len(batch):
             return 0
         code = self.party_code(batch.party)
@@ -82,6 +92,23 @@ class LivePicture:
         self.dirty[rows] = True
         for row, i in zip(rows.tolist(), index.tolist(), strict=True):
             self.operation[row] = batch.operation[i]
+        np.add.at(self.reports, rows, 1)
+        selected = batch.selected_alt_m
+        filter_update(
+            self.motion,
+            rows,
+            Reports(
+                batch.time_s[index],
+                batch.lat[index],
+                batch.lon[index],
+                batch.alt_m[index],
+                batch.gs_mps[index],
+                batch.course_deg[index],
+                batch.vs_mps[index],
+                np.full(index.size, np.nan) if selected is None else selected[index],
+            ),
+            self.params,
+        )
         return len(np.unique(rows))
 
     def _append(self, party_code: int, track: str) -> int:
@@ -97,23 +124,42 @@ class LivePicture:
 
     def _grow(self) -> None:
         size = 2 * len(self.time_s)
-        for name in ("party", "domain", "dirty", *_FLOAT_COLUMNS):
+        for name in ("party", "domain", "dirty", "reports", *_FLOAT_COLUMNS):
             old = getattr(self, name)
             new = np.full(size, -np.inf) if name == "time_s" else np.zeros(size, dtype=old.dtype)
             new[: len(old)] = old
             setattr(self, name, new)
 
     def forget_party(self, party: str) -> None:
-        """Drop a party's tracks from the picture (its rows stay, never live again)."""
+        """Drop a party's tracks from the picture (its rows stay, never live again unless
+        reported again, when their filter starts afresh)."""
         code = self._party_codes.get(party)
         if code is not None:
             n = len(self.track)
-            self.time_s[:n][self.party[:n] == code] = -np.inf
+            rows = np.flatnonzero(self.party[:n] == code)
+            self.time_s[rows] = -np.inf
+            self.motion.grow(n)
+            self.motion.forget(rows)
 
-    def live_rows(self, now_s: float, stale_after_s: float) -> npt.NDArray[np.intp]:
-        """Rows updated within ``stale_after_s`` of ``now_s``."""
+    def live_rows(
+        self,
+        now_s: float,
+        stale_after_s: float,
+        *,
+        intervals: float = 0.0,
+        longest_s: float = np.inf,
+    ) -> npt.NDArray[np.intp]:
+        """Rows updated within ``stale_after_s`` of ``now_s``, or within ``intervals`` of
+        their own usual report interval (but never more than ``longest_s``): a track that
+        reports every 40 s is not late at 30 s."""
         n = len(self.track)
-        return np.flatnonzero(self.time_s[:n] >= now_s - stale_after_s)
+        age = now_s - self.time_s[:n]
+        if intervals <= 0.0:
+            return np.flatnonzero(age <= stale_after_s)
+        self.motion.grow(n)
+        usual = np.nan_to_num(self.motion.interval_s[:n], nan=0.0)
+        limit = np.maximum(stale_after_s, np.minimum(intervals * usual, longest_s))
+        return np.flatnonzero(age <= limit)
 
     def report(self, row: int) -> Report:
         return Report(

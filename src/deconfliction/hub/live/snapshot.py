@@ -1,20 +1,68 @@
-"""The live tracks of one detection cycle: every track reported within ``stale_after_s``,
-extrapolated from its own report time to the cycle's time. Every check of the cycle reads
-the same :class:`LiveTracks`."""
+"""The live tracks of one detection cycle: every track still live (reported within
+``stale_after_s``, or within ``stale_after_intervals`` of its own usual report interval),
+predicted from the track filter at its own report time and extrapolated to the cycle's
+time. Every check of the cycle reads the same :class:`LiveTracks`.
+
+What the filter gives each track (:mod:`deconfliction.detect.filter`): a smoothed position,
+velocity and vertical rate (altitude glitches rejected), a vertical rate of 0 once its
+altitude has been steady for ``level_window_s``, and where its vertical motion stops: the
+report's ``selected_alt_m`` when it lies ahead, else ``vertical_lookahead_s`` of climb or
+descent from now (an implied level-off: a climb is not extrapolated through every level of
+a five-minute lookahead).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
 from deconfliction.detect import Snapshot, extrapolate
+from deconfliction.detect.filter import FilterParams, predict
 from deconfliction.hub.live.picture import LivePicture
 from deconfliction.model import DOMAINS
 from deconfliction.model.alert_views import TrackState
+from deconfliction.settings import Settings
 from deconfliction.units import format_time
+
+
+@dataclass(frozen=True)
+class LiveRules:
+    """Which tracks are live, and how they are predicted (from the settings)."""
+
+    stale_after_s: float = 30.0
+    stale_after_intervals: float = 3.0
+    stale_after_max_s: float = 180.0
+    vertical_lookahead_s: float = 120.0  # inf: no implied level-off
+    params: FilterParams = field(default_factory=FilterParams)
+
+    @classmethod
+    def of(cls, settings: Settings) -> LiveRules:
+        vertical = settings.vertical_lookahead_s
+        return cls(
+            stale_after_s=settings.stale_after_s,
+            stale_after_intervals=settings.stale_after_intervals,
+            stale_after_max_s=settings.stale_after_max_s,
+            vertical_lookahead_s=vertical if vertical > 0 else math.inf,
+            params=FilterParams(
+                level_window_s=settings.level_window_s,
+                level_band_m=settings.level_band_m,
+                glitch_gate_m=settings.altitude_glitch_m,
+                max_vertical_rate_mps=settings.max_vertical_rate_mps,
+            ),
+        )
+
+    def live_rows(self, picture: LivePicture, now_s: float) -> npt.NDArray[np.intp]:
+        """The rows of ``picture`` live at ``now_s``."""
+        return picture.live_rows(
+            now_s,
+            self.stale_after_s,
+            intervals=self.stale_after_intervals,
+            longest_s=self.stale_after_max_s,
+        )
 
 
 @dataclass(frozen=True)
@@ -25,6 +73,8 @@ class LiveTracks:
     snapshot: Snapshot  # at ``time_s``
     rows: npt.NDArray[np.intp]  # rows of the live picture
     reported_s: npt.NDArray[np.float64]  # each track's latest report time
+    reports: npt.NDArray[np.int64]  # each track's reports so far (to count fresh ones)
+    altitudes_rejected: int  # by the filter since the hub started, every track
 
     def __len__(self) -> int:
         return len(self.snapshot)
@@ -34,13 +84,18 @@ class LiveTracks:
 
     def track_ids(self) -> set[tuple[str, str]]:
         """The (party, track) of every live track (made once, on first use)."""
-        return self._keys
+        return set(self._index)
+
+    def index(self, party: str, track: str) -> int | None:
+        """Where the track is in this cycle's snapshot (None: not live)."""
+        return self._index.get((party, track))
 
     @cached_property
-    def _keys(self) -> set[tuple[str, str]]:
+    def _index(self) -> dict[tuple[str, str], int]:
         parties = self.snapshot.parties
         names = (parties[c] for c in self.snapshot.party.tolist())
-        return set(zip(names, self.snapshot.track.tolist(), strict=True))
+        keys = zip(names, self.snapshot.track.tolist(), strict=True)
+        return {key: i for i, key in enumerate(keys)}
 
     def state(self, i: int) -> TrackState:
         """A track's state at the cycle time, as alerts carry it (no party, no id)."""
@@ -58,23 +113,40 @@ class LiveTracks:
         )
 
 
-def live_tracks(picture: LivePicture, now_s: float, stale_after_s: float) -> LiveTracks:
-    """The live tracks of ``picture`` extrapolated to ``now_s`` (call under the hub lock)."""
-    rows = picture.live_rows(now_s, stale_after_s)
-    reported = picture.time_s[rows].copy()
+def live_tracks(picture: LivePicture, now_s: float, rules: LiveRules) -> LiveTracks:
+    """The live tracks of ``picture``, predicted by its filter and extrapolated to ``now_s``
+    (call under the hub lock)."""
+    rows = rules.live_rows(picture, now_s)
+    p = predict(picture.motion, rows, picture.params)
+    # Where the vertical motion stops: the selected altitude if it lies ahead, else the
+    # implied level-off (for a level track, its altitude: no motion either way).
+    selected_ahead = np.isfinite(p.level_alt_m) & ((p.level_alt_m - p.alt_m) * p.vs_mps >= 0.0)
+    if math.isinf(rules.vertical_lookahead_s):
+        reach = np.full(rows.size, np.nan)
+    else:
+        reach = p.alt_m + p.vs_mps * (now_s - p.time_s + rules.vertical_lookahead_s)
+    level = np.where(selected_ahead, p.level_alt_m, reach)
     snapshot = Snapshot(
         time_s=now_s,
         track=np.array([picture.track[r] for r in rows.tolist()], dtype=object),
         party=picture.party[rows].astype(np.int32),
         parties=tuple(picture.parties),
-        lat=picture.lat[rows].copy(),
-        lon=picture.lon[rows].copy(),
-        alt_m=picture.alt_m[rows].copy(),
-        gs_mps=picture.gs_mps[rows].copy(),
-        course_deg=picture.course_deg[rows].copy(),
-        vs_mps=picture.vs_mps[rows].copy(),
+        lat=p.lat,
+        lon=p.lon,
+        alt_m=p.alt_m,
+        gs_mps=p.gs_mps,
+        course_deg=p.course_deg,
+        vs_mps=p.vs_mps,
         domain=picture.domain[rows].copy(),
+        level_alt_m=level,
     )
     # Reports may be up to future_tolerance_s ahead of the clock: those move back.
-    moved = extrapolate(snapshot, now_s - reported, time_s=now_s)
-    return LiveTracks(now_s, moved, rows, reported)
+    moved = extrapolate(snapshot, now_s - p.time_s, time_s=now_s)
+    return LiveTracks(
+        now_s,
+        moved,
+        rows,
+        picture.time_s[rows].copy(),
+        picture.reports[rows].copy(),
+        picture.motion.rejected_total,
+    )

@@ -19,7 +19,7 @@ Nothing runs when no track names an activated operation and no such alert is ope
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,6 +130,14 @@ class ConformanceScan:
             views = _views(key, is_open, side, operation_id, other.side(()))
             found.append(Finding(key, Severity.PREDICTED, views))
         return found
+
+    def reports(self, key: ConflictKey) -> None:
+        """Fresh reports are not counted for these conflicts (the hysteresis alone)."""
+        return None
+
+    def held(self, keys: Sequence[ConflictKey]) -> tuple[()]:
+        """No release margin: none is held."""
+        return ()
 
     def still_live(self, key: ConflictKey) -> bool:
         assert isinstance(key, Nonconforming | Intruding)

@@ -197,6 +197,14 @@ class ZoneScan:
             )
             yield Finding(key, severity, views, Lazy.of(figures), round(t_entry, 1))
 
+    def reports(self, key: ConflictKey) -> None:
+        """Fresh reports are not counted for these conflicts (the hysteresis alone)."""
+        return None
+
+    def held(self, keys: Sequence[ConflictKey]) -> tuple[()]:
+        """No release margin: none is held."""
+        return ()
+
     def still_live(self, key: ConflictKey) -> bool:
         """Whether the track is still live and the zone's version still the active one."""
         assert isinstance(key, TrackInZone)
