@@ -228,6 +228,19 @@ class Settings:
     stream_backlog_limit: int = setting(
         10_000, "events", "Most stored events a reconnecting stream replays in one go."
     )
+    stream_recheck_s: float = setting(
+        0.5,
+        "s",
+        "How often an open stream checks its credential again: a revoked party's or a "
+        "replaced token's streams close (code 4401) within this long.",
+    )
+    stream_send_timeout_s: float = setting(
+        10.0,
+        "s",
+        "A stream whose client has not taken an event for this long is closed (code 4408, "
+        "the reason tells the sequence number to resume after): a consumer that stops "
+        "reading holds no memory and does not count as a connected desk.",
+    )
     # Hotline
     hotline_ack_flash_s: float = setting(
         60.0, "s", "Default acknowledgement deadline of a flash message (0: none)."

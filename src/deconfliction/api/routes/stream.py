@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 import orjson
@@ -12,13 +13,14 @@ from starlette.concurrency import run_in_threadpool
 
 from deconfliction.api.errors import close_code_of
 from deconfliction.api.params import parse_seq
-from deconfliction.errors import DeconflictionError, PermissionDenied
+from deconfliction.errors import AuthenticationFailed, DeconflictionError, PermissionDenied
 from deconfliction.hub import Hub
 from deconfliction.store import Event
 from deconfliction.units import format_time
 
 router = APIRouter(tags=["stream"])
 QUEUE_LIMIT = 10_000  # past this many undelivered live events, fall back to the store
+CLOSE_TOO_SLOW = 4408  # the client stopped taking events (4000 + 408 Request Timeout)
 
 
 def event_json(event: Event) -> dict[str, Any]:
@@ -100,16 +102,33 @@ async def stream(websocket: WebSocket, after: str | None = None, token: str | No
         await websocket.close(code=close_code_of(error), reason=error.message[:120])
         return
     party = principal.name
+    credential = _bearer(websocket, token)
     feed = _Feed(asyncio.get_running_loop())
     unsubscribe = hub.subscribe(party, feed)
     desk = hub.desks.connected(party)
     receiver = asyncio.ensure_future(websocket.receive())
+    recheck_s = hub.settings.stream_recheck_s
     try:
         last = resume if resume is not None else await run_in_threadpool(hub.last_event_seq, party)
         last = await _catch_up(websocket, hub, party, last)
+        checked_s = time.monotonic()
         while True:
             getter = asyncio.ensure_future(feed.queue.get())
-            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {getter, receiver}, timeout=recheck_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            if time.monotonic() - checked_s >= recheck_s:
+                if not await run_in_threadpool(_still_valid, hub, credential, party):
+                    getter.cancel()
+                    reason = f"the credential was revoked or replaced; resume after={last}"
+                    await websocket.close(
+                        code=close_code_of(AuthenticationFailed("")), reason=reason
+                    )
+                    return
+                checked_s = time.monotonic()
+            if not done:
+                getter.cancel()
+                continue
             if receiver in done:
                 if receiver.result()["type"] == "websocket.disconnect":
                     getter.cancel()
@@ -127,6 +146,17 @@ async def stream(websocket: WebSocket, after: str | None = None, token: str | No
             elif event.seq == last + 1:
                 await _send(websocket, hub, party, event)
                 last = event.seq
+    except _TooSlow as slow:
+        # Gone at once from the party's desks and from the hub's listeners; the close frame
+        # (with where to resume) waits behind what the client has not read, for as long
+        # again, then the connection is dropped.
+        unsubscribe()
+        hub.desks.disconnected(party, desk)
+        timeout_s = hub.settings.stream_send_timeout_s
+        reason = f"no event taken for {timeout_s:g} s; resume after={slow.last_seq}"
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(websocket.close(code=CLOSE_TOO_SLOW, reason=reason), timeout_s)
+        return
     except (WebSocketDisconnect, RuntimeError):
         return
     finally:
@@ -134,12 +164,33 @@ async def stream(websocket: WebSocket, after: str | None = None, token: str | No
         hub.desks.disconnected(party, desk)
         receiver.cancel()
         with contextlib.suppress(Exception):
-            await websocket.close()
+            await asyncio.wait_for(websocket.close(), 1.0)
+
+
+class _TooSlow(Exception):
+    """The client took no event within ``stream_send_timeout_s``; ``last_seq``: the last
+    one it was sent before (where it resumes)."""
+
+    def __init__(self, last_seq: int) -> None:
+        super().__init__(last_seq)
+        self.last_seq = last_seq
+
+
+def _still_valid(hub: Hub, credential: str | None, party: str) -> bool:
+    """Whether the stream's credential still stands for ``party`` (not revoked, not replaced)."""
+    try:
+        return hub.authenticate(credential).name == party
+    except AuthenticationFailed:
+        return False
 
 
 async def _send(websocket: WebSocket, hub: Hub, party: str, event: Event) -> None:
     """Send one event; a hotline message it carries has now reached a desk of the party."""
-    await websocket.send_text(orjson.dumps(event_json(event)).decode())
+    text = orjson.dumps(event_json(event)).decode()
+    try:
+        await asyncio.wait_for(websocket.send_text(text), hub.settings.stream_send_timeout_s)
+    except TimeoutError:
+        raise _TooSlow(event.seq - 1) from None
     if hub.hotline.receipt_wanted(party, event) is not None:
         await run_in_threadpool(hub.hotline.reached_desk, party, event)
 
