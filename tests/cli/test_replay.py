@@ -31,7 +31,9 @@ def test_head_on_pair_is_alerted_to_both_and_resolved(tmp_path: Path) -> None:
     assert [line.split()[1:3] for line in lines] == [
         ["blue", "opened"],
         ["red", "opened"],
-        ["blue", "updated"],
+        ["blue", "updated"],  # advisory → predicted (120 s ahead)
+        ["red", "updated"],
+        ["blue", "updated"],  # predicted → loss
         ["red", "updated"],
         ["blue", "resolved"],
         ["red", "resolved"],
