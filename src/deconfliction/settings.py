@@ -218,6 +218,12 @@ class Settings:
     operation_max_vertices: int = setting(
         10_000, "vertices", "Most positions in one operation volume's geometry (422 beyond)."
     )
+    operation_max_total_vertices: int = setting(
+        20_000,
+        "vertices",
+        "Most positions over all the volumes of one operation (413 beyond): bounds the "
+        "geometry work one request may ask of the hub.",
+    )
     idempotency_retention_s: float = setting(
         86_400.0,
         "s",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -100,3 +101,31 @@ def test_volumes_must_be_given() -> None:
         read_filing("blue", "op-1", {"priority": 3}, now_s=T0, limits=LIMITS)
     with pytest.raises(InvalidInput, match="is not allowed"):
         read_filing("blue", "no spaces", {"volumes": [op_volume()]}, now_s=T0, limits=LIMITS)
+
+
+def _ring(n: int) -> dict[str, Any]:
+    """A small polygon of ``n`` positions (a circle of 1 km around Paris, closed)."""
+    points = [
+        [
+            2.35 + 0.013 * math.cos(2 * math.pi * k / (n - 1)),
+            48.85 + 0.009 * math.sin(2 * math.pi * k / (n - 1)),
+        ]
+        for k in range(n - 1)
+    ]
+    return {"type": "Polygon", "coordinates": [[*points, points[0]]]}
+
+
+def test_more_positions_in_all_than_the_limit_are_refused_as_the_volumes_are_read() -> None:
+    limits = OperationLimits(max_volumes=3, max_volume_area_m2=50e6, max_total_vertices=1_000)
+    geometry = GeometryLimits(max_vertices=600, max_area_m2=50e6)
+
+    def read_with(*volumes: dict[str, Any]) -> Any:
+        request = {"volumes": list(volumes)}
+        return read_filing(
+            "blue", "op-1", request, now_s=T0, limits=limits, geometry_limits=geometry
+        )
+
+    assert len(read_with(op_volume(_ring(500)), op_volume(_ring(500))).operation.volumes) == 2
+    broken = {"type": "Circle"}  # never read: the limit is passed at the second volume
+    with pytest.raises(PayloadTooLarge, match="more than 1,000 positions in all"):
+        read_with(op_volume(_ring(500)), op_volume(_ring(501)), op_volume(broken))

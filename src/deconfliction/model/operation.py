@@ -141,6 +141,7 @@ class OperationLimits:
 
     max_volumes: int = 20
     max_volume_area_m2: float = 1.0e11  # 100,000 km², a square of about 316 km
+    max_total_vertices: int = 20_000  # positions over all the volumes of one operation
 
     def __post_init__(self) -> None:
         if self.max_volumes < 1:

@@ -54,13 +54,15 @@ def read_volumes(
     label: str,
     max_volumes: int,
     limits: GeometryLimits | None = None,
+    max_total_vertices: int | None = None,
 ) -> FiledVolumes:
     """Read the ``volumes`` of a request, or raise naming the volume and the problem.
 
     Raises :class:`~deconfliction.errors.InvalidInput` (an empty list, a missing or unknown
     field, an unknown geometry type, an inverted band, an end before the start, ...) and
     :class:`~deconfliction.errors.PayloadTooLarge` (more than ``max_volumes``: checked
-    before any geometry is read). Checks that depend on the moment of filing are
+    before any geometry is read; more than ``max_total_vertices`` positions in all: checked
+    as each volume is read, so the work of one request stays bounded). Checks that depend on the moment of filing are
     :func:`deconfliction.model.operation.check_volumes`'s.
     """
     if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
@@ -75,8 +77,15 @@ def read_volumes(
     volumes: list[Volume] = []
     accepted: list[dict[str, Any]] = []
     areas: list[float] = []
+    vertices = 0
     for index, item in enumerate(raw):
-        volume, shown, area_m2 = _read_volume(item, f"{label} volumes[{index}]", limits)
+        volume, shown, area_m2, count = _read_volume(item, f"{label} volumes[{index}]", limits)
+        vertices += count
+        if max_total_vertices is not None and vertices > max_total_vertices:
+            raise PayloadTooLarge(
+                f"{label}: its volumes hold more than {max_total_vertices:,} positions in all "
+                "(setting operation_max_total_vertices): simplify them or split the operation"
+            )
         volumes.append(volume)
         accepted.append(shown)
         areas.append(area_m2)
@@ -85,7 +94,7 @@ def read_volumes(
 
 def _read_volume(
     item: Any, where: str, limits: GeometryLimits | None
-) -> tuple[Volume, dict[str, Any], float]:
+) -> tuple[Volume, dict[str, Any], float, int]:
     if not isinstance(item, Mapping):
         raise InvalidInput(f"{where}: a volume must be an object, got {type(item).__name__}")
     unknown = sorted(set(item) - set(VOLUME_FIELDS))
@@ -118,7 +127,7 @@ def _read_volume(
         "start": format_time(start_s),
         "end": format_time(end_s),
     }
-    return volume, shown, region.area_m2
+    return volume, shown, region.area_m2, region.vertex_count
 
 
 def _altitude(value: Any, name: str, where: str) -> float:
@@ -185,7 +194,11 @@ def read_filing(
     if request.get("volumes") is None:
         raise InvalidInput(f"{label}: volumes is required (a list of at least one volume)")
     filed = read_volumes(
-        request["volumes"], label=label, max_volumes=limits.max_volumes, limits=geometry_limits
+        request["volumes"],
+        label=label,
+        max_volumes=limits.max_volumes,
+        limits=geometry_limits,
+        max_total_vertices=limits.max_total_vertices,
     )
     try:
         volumes = check_volumes(filed.volumes, now_s=now_s, limits=limits, areas_m2=filed.areas_m2)

@@ -97,6 +97,7 @@ class Operations:
         self._limits = OperationLimits(
             max_volumes=settings.operation_max_volumes,
             max_volume_area_m2=settings.operation_max_volume_area_m2,
+            max_total_vertices=settings.operation_max_total_vertices,
         )
         self._geometry_limits = GeometryLimits(
             max_vertices=settings.operation_max_vertices,
