@@ -62,8 +62,8 @@ def read_volumes(
     field, an unknown geometry type, an inverted band, an end before the start, ...) and
     :class:`~deconfliction.errors.PayloadTooLarge` (more than ``max_volumes``: checked
     before any geometry is read; more than ``max_total_vertices`` positions in all: checked
-    as each volume is read, so the work of one request stays bounded). Checks that depend on the moment of filing are
-    :func:`deconfliction.model.operation.check_volumes`'s.
+    as each volume is read, so the work of one request stays bounded). Checks that depend
+    on the moment of filing are :func:`deconfliction.model.operation.check_volumes`'s.
     """
     if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
         raise InvalidInput(f"{label}: volumes must be a list of volumes")
