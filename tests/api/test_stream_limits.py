@@ -7,7 +7,6 @@ import base64
 import os
 import socket
 import struct
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from deconfliction.settings import Settings
 from deconfliction.store import SQLiteStore
 from tests.conftest import Deployment
 from tests.scenarios import report
+from tests.served import serving
 
 
 def _closed_within(ws: object, seconds: float) -> WebSocketDisconnect:
@@ -79,20 +79,10 @@ SMALL_BUFFER = 4096  # bytes: the kernel's buffers fill after a few events
 @contextmanager
 def served(hub: Hub) -> Iterator[int]:
     """The hub's API on a loopback port whose connections have small send buffers."""
-    import uvicorn
-
     listener = socket.create_server(("127.0.0.1", 0))
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_BUFFER)  # inherited
-    server = uvicorn.Server(uvicorn.Config(create_app(hub), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    while not server.started and thread.is_alive():
-        thread.join(0.02)
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serving(create_app(hub), listener) as port:
+        yield port
 
 
 def _open_stream(port: int, token: str) -> socket.socket:

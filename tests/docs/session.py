@@ -9,13 +9,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.docs.blocks import Block, unmatched
+from tests.served import serving
 
 REPO = Path(__file__).resolve().parents[2]
 MARK = "@@docs-block@@"
@@ -34,8 +34,6 @@ def running_hub(folder: Path) -> Iterator[Hub]:
     """``deconfliction serve --db ./deconfliction.db --setting webhook_allowed_internal
     127.0.0.1`` in ``folder``, in this process (the pages' webhooks point to this machine;
     docs/api.md says so where it sets one)."""
-    import uvicorn
-
     from deconfliction.api import create_app
     from deconfliction.hub import Hub as HubObject
     from deconfliction.hub import hub_key_for, key_path_for
@@ -51,17 +49,10 @@ def running_hub(folder: Path) -> Iterator[Hub]:
     )
     admin = hub.issue_admin_token(only_first=True) or ""
     listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(hub), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    while not server.started and thread.is_alive():
-        thread.join(0.02)
     try:
-        yield Hub(f"http://127.0.0.1:{port}", port, admin)
+        with serving(create_app(hub), listener) as port:
+            yield Hub(f"http://127.0.0.1:{port}", port, admin)
     finally:
-        server.should_exit = True
-        thread.join(10)
         hub.close()
 
 

@@ -8,7 +8,7 @@ would and runs a detection cycle every second, as the hub does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pyproj import Geod
 
@@ -157,16 +157,7 @@ def test_a_level_off_at_the_selected_altitude_1000_ft_below_raises_no_alert(
     hub.add_party("blue")
     hub.add_party("red")
     blue, red = head_on(80_000.0, blue_alt_m=30_000 * FT)
-    climbing = Flight(
-        "red",
-        "R1",
-        red.lat,
-        red.lon,
-        270.0,
-        alt_m=26_000 * FT,
-        vs_mps=10.0,
-        level_at_m=29_000 * FT,
-    )
+    climbing = replace(red, alt_m=26_000 * FT, vs_mps=10.0, level_at_m=29_000 * FT)
 
     def with_selected(flight: Flight, t_s: float) -> dict[str, object]:
         return flight.report(t_s, selected_alt_m=29_000 * FT)
@@ -184,16 +175,7 @@ def test_without_a_selected_altitude_the_climb_is_a_conflict_until_it_levels_off
     hub.add_party("blue")
     hub.add_party("red")
     blue, red = head_on(40_000.0, blue_alt_m=30_000 * FT)  # within 5 NM from +77 s
-    climbing = Flight(
-        "red",
-        "R1",
-        red.lat,
-        red.lon,
-        270.0,
-        alt_m=28_000 * FT,
-        vs_mps=10.0,
-        level_at_m=29_000 * FT,
-    )
+    climbing = replace(red, alt_m=28_000 * FT, vs_mps=10.0, level_at_m=29_000 * FT)
     found = fly(hub, clock, [blue, climbing], 25)  # levels off after 30.5 s
     assert max(found[:20]) == 1  # climbing through FL300 within the implied level-off
     after_level = fly(hub, clock, [blue, climbing], 40)

@@ -35,13 +35,21 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
+from deconfliction.api.asgi import (
+    ASGIApp,
+    Receive,
+    Scope,
+    Send,
+    header,
+    read_body,
+    replay,
+    too_large,
+)
 from deconfliction.api.body import MAX_JSON_DEPTH, check_depth
 from deconfliction.api.errors import send_error
-from deconfliction.api.signatures import ASGIApp, Message, Receive, Scope, Send
 from deconfliction.errors import (
     DeconflictionError,
     InvalidInput,
-    PayloadTooLarge,
     UnsupportedMediaType,
 )
 from deconfliction.hub import Hub
@@ -139,25 +147,11 @@ def _route_path(scope: Scope) -> str:
     return path[len(root) :] if root and path.startswith(root) else path
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
-
-
 def _bearer(scope: Scope) -> str | None:
-    authorization = _header(scope, b"authorization") or ""
+    authorization = header(scope, b"authorization") or ""
     if authorization[:7].lower() == "bearer ":
         return authorization[7:].strip() or None
     return None
-
-
-def _too_large(limit: int, setting: str) -> PayloadTooLarge:
-    return PayloadTooLarge(
-        f"the request body is larger than the limit of {limit} bytes "
-        f"({limit / 1024 / 1024:g} MiB, setting {setting}): split it or send less"
-    )
 
 
 def _unsupported(policy: RoutePolicy, content_type: str | None) -> UnsupportedMediaType:
@@ -206,7 +200,7 @@ class Edge:
         if body is None:
             await self.app(scope, receive, send)
         else:
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay(body, receive), send)
 
     async def _admit(
         self,
@@ -221,16 +215,16 @@ class Edge:
             hub.authenticate(_bearer(scope))
         if policy is not None:
             _check_query(scope, policy)
-        content_type = _header(scope, b"content-type")
+        content_type = header(scope, b"content-type")
         if policy is not None and policy.json and not policy.takes(content_type):
             raise _unsupported(policy, content_type)
         limit, setting = limits.of(policy)
-        declared = _header(scope, b"content-length")
+        declared = header(scope, b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-            raise _too_large(limit, setting)
+            raise too_large(limit, setting)
         if policy is None or scope["method"] not in BODY_METHODS:
             return None
-        body = await _read(receive, limit, setting)
+        body = await read_body(receive, limit, setting)
         if policy.json and body:
             check_depth(body)
         return body
@@ -249,36 +243,3 @@ def _check_query(scope: Scope, policy: RoutePolicy) -> None:
         raise InvalidInput(
             f"unknown query parameter {unknown[0][:40]!r}; this route takes: {takes}"
         )
-
-
-async def _read(receive: Receive, limit: int, setting: str) -> bytes:
-    """The whole body, reading no further than ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = bytes(message.get("body", b""))
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit, setting)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """``receive`` for the app: the body read, then whatever the client sends next (a
-    disconnect)."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay

@@ -15,31 +15,16 @@ journal entry the request writes for the party carries it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
-
+from deconfliction.api.asgi import ASGIApp, Receive, Scope, Send, header, read_body, replay
 from deconfliction.api.errors import send_error
-from deconfliction.errors import AuthenticationFailed, DeconflictionError, PayloadTooLarge
+from deconfliction.errors import AuthenticationFailed, DeconflictionError
 from deconfliction.hub import Hub, PartyKey, SignedRequest, signed_request
 from deconfliction.journal.entries import signed_write
 from deconfliction.journal.signing import SIGNATURE_HEADER, check_submission_signature
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
 SIGNED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNSIGNED_PATHS = frozenset({"/v1/me/key"})  # a party can always (re)register its key
 _HEADER = SIGNATURE_HEADER.lower().encode("latin-1")
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
 
 
 def request_path(scope: Scope) -> str:
@@ -82,24 +67,24 @@ class PartySignatures:
             await self.app(scope, receive, send)
             return
         hub: Hub = scope["app"].state.hub
-        key = _signer(hub, _header(scope, b"authorization"))
+        key = _signer(hub, header(scope, b"authorization"))
         if key is None:
             await self.app(scope, receive, send)
             return
         try:
-            body = await _read(receive, hub.settings.max_batch_bytes)
+            body = await read_body(receive, hub.settings.max_batch_bytes, "max_batch_bytes")
             signed = _verify(scope, key, body)
         except DeconflictionError as error:
             await send_error(send, error)
             return
         with signed_request(signed):
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay(body, receive), send)
 
 
 def _verify(scope: Scope, key: PartyKey, body: bytes) -> SignedRequest:
     assert key.public_key is not None
     method, path = str(scope["method"]), request_path(scope)
-    signature = _header(scope, _HEADER)
+    signature = header(scope, _HEADER)
     if signature is None:
         raise AuthenticationFailed(
             f"party {key.party!r} has registered a signing key ({key.key_id}): each of its "
@@ -108,36 +93,3 @@ def _verify(scope: Scope, key: PartyKey, body: bytes) -> SignedRequest:
         )
     check_submission_signature(key.public_key, key.party, method, path, body, signature)
     return SignedRequest(key.party, signed_write(method, path, body, signature))
-
-
-async def _read(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = bytes(message.get("body", b""))
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(
-                f"the request body is larger than the limit of {limit} bytes "
-                "(setting max_batch_bytes): split it"
-            )
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
