@@ -186,8 +186,15 @@ def test_the_console_shows_the_four_events_together(
     expect(flash.locator(".badge.state")).to_contain_text("Escalated")
     expect(flash.locator("li.step-escalated")).to_contain_text("Command ×1")
     expect(flash).to_contain_text("To federation")
-    # The humanitarian organisation's protected sites, drawn on the map in view.
+    # The humanitarian organisation's protected sites, drawn on the map in view: signed in
+    # after the alerts opened, the map shows the coalition's situation (not the world).
     page.wait_for_function(SITES_DRAWN, arg=list(s.SITE_IDS))
+    view = page.evaluate(
+        "(p) => { const map = window.__dcf.store.map;"
+        " return [map.getZoom(), map.getBounds().contains(p)]; }",
+        [s.ENCOUNTER[1], s.ENCOUNTER[0]],
+    )
+    assert view[0] >= 6 and view[1], view
     # All four on the page at once, as the README's picture shows them.
     assert page.evaluate(ALL_FOUR, list(s.SITE_IDS)), demo.text()
 

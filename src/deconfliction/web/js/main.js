@@ -103,16 +103,19 @@ async function start(who) {
     });
   legend($("legend"));
 
-  // On sign-in the map shows the party's situation (below), unless an alert has already
-  // brought itself into view or the user has moved the map.
+  // On sign-in the map shows the party's situation (below), unless it has moved already
+  // (an alert brought itself into view, the user or a script moved it).
   let placed = false;
-  mapReady.then((map) => map.on("movestart", (e) => e.originalEvent && (placed = true)));
+  let placing = false;
+  mapReady.then((map) => map.on("movestart", () => placing || (placed = true)));
   const placeOnce = () => {
     if (placed || !store.ready || store.tracks === null || store.review) return;
     placed = true;
     mapReady.then((map) => {
       const box = situationBounds();
-      if (box) map.fitBounds(box, { padding: 48, maxZoom: 9, duration: 0 });
+      placing = true;
+      if (box) map.fitBounds(box, { padding: 48, maxZoom: 9, animate: false });
+      placing = false;
     });
   };
   on("loaded", placeOnce);
