@@ -135,12 +135,7 @@ class Scenario:
         start, end = self.clock.now(), self.clock.now() + 3600
         await f.put_operation(survey, s.drone_operation(s.SURVEY_AREA, 40, start, end))
         self.say(f"federation files drone operation {survey} near al-Asharah (priority 40)")
-        if self.loop == 1:
-            await self.at(8)
-            for zone_id in s.SITE_IDS:
-                await c.acknowledge_zone(zone_id)
-            self.say("coalition acknowledges the three protected sites; the federation does not")
-        await self.at(12)
+        await self.at(s.FLASH_AT_S)
         flash = await c.send_message(
             {
                 "to": s.FEDERATION,
@@ -148,20 +143,22 @@ class Scenario:
                 "priority": "flash",
                 "text": s.FLASH_TEXT,
                 "text_language": "en",
-                "ack_within_s": 30,
+                "ack_within_s": s.FLASH_ACK_WITHIN_S,
             }
         )
         self.flash_id = flash["id"]
         self.say(
             "coalition → federation, air, flash: converging traffic east of Mayadin "
-            "(acknowledge within 30 s)"
+            f"(acknowledge within {s.FLASH_ACK_WITHIN_S:.0f} s)"
         )
+        if self.loop == 1:
+            await self.at(8)
+            for zone_id in s.SITE_IDS:
+                await c.acknowledge_zone(zone_id)
+            self.say("coalition acknowledges the three protected sites; the federation does not")
         await self.at(15)
         notice = await h.send_message(self._crossing_notice())
         self.say("humanitarian → coalition, ground: crossing notice for convoy-1 at the bridge")
-        await self.at(22)
-        await c.acknowledge_message(notice["id"])
-        self.say("coalition acknowledges the crossing notice: convoy-1's crossing is expected")
         await self.at(25)
         await c.put_operation(
             inspection, s.drone_operation(s.INSPECTION_AREA, 60, self.clock.now(), end)
@@ -171,6 +168,11 @@ class Scenario:
         )
         await self.at(60)
         await self._move_survey(f, survey, start, end)
+        # The ground desk answers the notice late, well after the flash call escalated: until
+        # the convoy's alert resolves, a console shows the four events together.
+        await self.at(s.CROSSING_ACK_AT_S)
+        await c.acknowledge_message(notice["id"])
+        self.say("coalition acknowledges the crossing notice: convoy-1's crossing is expected")
         await self.at(80)
         if self.flash_id is not None:
             await f.acknowledge_message(self.flash_id)

@@ -228,6 +228,13 @@ def drone_operation(
     }
 
 
+# The flash call escalates at FLASH_AT_S + FLASH_ACK_WITHIN_S (26 s); the convoy's crossing
+# alert lasts until ten seconds after the coalition acknowledges its notice (75 s): in
+# between, a console shows the loss of separation (predicted until about 53 s), the convoy's
+# alert, the escalated call and the protected sites together.
+FLASH_AT_S = 6.0
+FLASH_ACK_WITHIN_S = 20.0
+CROSSING_ACK_AT_S = 65.0  # in the timeline after the survey moves (60 s), before 80 s
 FLASH_TEXT = (
     "Traffic east of Mayadin: our COAL21, transport, southbound at 7,000 m, and your eastbound "
     "traffic at 7,150 m are converging. Request you confirm you have it and keep clear."

@@ -2,6 +2,7 @@
 // operator's view for the admin token).
 
 import { ApiError, session, whoAmI } from "./api.js";
+import { calibrate, heard, hubNow } from "./clock.js";
 import { h, render, toast } from "./dom.js";
 import { setLocalZone, time } from "./format.js";
 import { chosenLanguage, languagePickers, onLanguage, setLanguage, t } from "./i18n.js";
@@ -11,6 +12,7 @@ import { createMap, maplibregl } from "./map/map.js";
 import { tracksLayer } from "./map/tracks.js";
 import { alertsLayer, alertCentre, alertFeatures } from "./map/alerts.js";
 import { zonesLayer } from "./map/zones.js";
+import { shapeFeatures } from "./map/geo.js";
 import { operationsLayer } from "./map/operations.js";
 import { drawLayer, draw } from "./map/draw.js";
 import { alertsPanel, tickCountdowns } from "./panels/alerts.js";
@@ -69,6 +71,7 @@ function signOut() {
 async function start(who) {
   $("signin").hidden = true;
   $("app").hidden = false;
+  await calibrate();
   startClock();
   if (who.kind === "admin") {
     $("who").textContent = t("operator");
@@ -100,7 +103,26 @@ async function start(who) {
     });
   legend($("legend"));
 
+  // On sign-in the map shows the party's situation (below), unless it has moved already
+  // (an alert brought itself into view, the user or a script moved it).
+  let placed = false;
+  let placing = false;
+  mapReady.then((map) => map.on("movestart", () => placing || (placed = true)));
+  const placeOnce = () => {
+    if (placed || !store.ready || store.tracks === null || store.review) return;
+    placed = true;
+    mapReady.then((map) => {
+      const box = situationBounds();
+      placing = true;
+      if (box) map.fitBounds(box, { padding: 48, maxZoom: 9, animate: false });
+      placing = false;
+    });
+  };
+  on("loaded", placeOnce);
+  on("tracks", placeOnce);
+
   const showOnMap = async (target) => {
+    placed = true;
     const map = await mapReady;
     const centre = Array.isArray(target) ? target : alertCentre(target);
     if (!centre) return;
@@ -127,6 +149,33 @@ async function start(who) {
   reviewBar($("review"));
   connect();
   await mapReady;
+}
+
+/** The bounds of what the party sees — its alerts, the tracks, the zones and operations —
+ * as [[west, south], [east, north]], or null when there is nothing to show. */
+function situationBounds() {
+  const points = [];
+  for (const alert of store.alerts.values()) for (const f of alertFeatures(alert)) points.push(...positions(f.geometry.coordinates));
+  const tracks = store.tracks;
+  for (let i = 0; i < (tracks?.count ?? 0); i++) points.push([tracks.lon[i], tracks.lat[i]]);
+  for (const zone of store.zones.values()) {
+    const p = zone.properties || {};
+    for (const f of shapeFeatures(zone.geometry, {}, { radius_m: p.radius_m })) points.push(...positions(f.geometry.coordinates));
+  }
+  for (const operation of store.operations.values()) {
+    for (const volume of operation.volumes || []) {
+      for (const f of shapeFeatures(volume.geometry, {}, { radius_m: volume.radius_m })) points.push(...positions(f.geometry.coordinates));
+    }
+  }
+  if (!points.length) return null;
+  const box = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const [lon, lat] of points) {
+    box[0] = Math.min(box[0], lon);
+    box[1] = Math.min(box[1], lat);
+    box[2] = Math.max(box[2], lon);
+    box[3] = Math.max(box[3], lat);
+  }
+  return [[box[0], box[1]], [box[2], box[3]]];
 }
 
 /** Every [lon, lat] in GeoJSON coordinates, however deeply nested. */
@@ -199,6 +248,7 @@ function connect() {
       buffer = [];
       store.ready = true;
       store.readyAt ??= performance.now();
+      emit("loaded");
     } catch (error) {
       toast(error.message, "error");
     }
@@ -206,6 +256,7 @@ function connect() {
   const stream = new Stream({
     lastSeq: () => store.lastSeq,
     onEvent: (event) => {
+      heard(event.time);
       if (ready) apply(event);
       else buffer.push(event);
     },
@@ -238,8 +289,10 @@ let clockStarted = false;
 function startClock() {
   if (clockStarted) return;
   clockStarted = true;
+  let ticks = 0;
   const tick = () => {
-    $("clock").textContent = time(new Date());
+    if (++ticks % 60 === 0) calibrate();
+    $("clock").textContent = time(new Date(hubNow()));
     tickCountdowns();
     emit("tick");
   };
@@ -247,5 +300,5 @@ function startClock() {
   setInterval(tick, 1000);
 }
 
-window.__dcf = { store };
+window.__dcf = { store, hubNow };
 boot();

@@ -2,6 +2,7 @@
 // stream's events. Panels and map layers subscribe to topics and render from here.
 
 import { api } from "./api.js";
+import { hubNow } from "./clock.js";
 
 const SEVERITY_RANK = { loss: 0, predicted: 1, advisory: 2 };
 const ENDED_ZONE = new Set(["withdrawn", "expired"]);
@@ -36,7 +37,7 @@ export function emit(topic, detail) {
 
 /** Active alerts, most urgent first: lost separation, then the soonest loss. */
 export function sortedAlerts() {
-  const now = Date.now();
+  const now = hubNow();
   const urgency = (a) => {
     const loss = a.geometry?.loss_at ? Date.parse(a.geometry.loss_at) - now : Infinity;
     return [SEVERITY_RANK[a.severity] ?? 3, loss, Date.parse(a.opened)];

@@ -43,8 +43,8 @@ export function alertFeatures(alert) {
     const state = own || other;
     if (state) {
       const label = own ? alert.own.track || "" : alert.other.party;
-      point([state.lon, state.lat], { role: "now", colour: own ? OWN : OTHER, label });
-      point([state.lon, state.lat], { role: "cpa", icon: SEVERITY[alert.severity]?.icon, label: "" });
+      // One point, marked and named (two at the same place: the mark would hide the name).
+      point([state.lon, state.lat], { role: "now", colour: own ? OWN : OTHER, label, icon: SEVERITY[alert.severity]?.icon });
     }
   }
   return out;

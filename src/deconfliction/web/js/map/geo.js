@@ -41,8 +41,9 @@ export function distanceM(a, b) {
   return 2 * R * Math.asin(Math.sqrt(h));
 }
 
-/** Features for a declared shape: polygons as they are, points with a radius as circles,
- * lines with a buffer as lines drawn that wide (properties carry what the style needs). */
+/** Features for a declared shape: polygons as they are, points with a radius as circles
+ * (`around_point`: the point has its own symbol), lines with a buffer as lines drawn that
+ * wide (properties carry what the style needs). */
 export function shapeFeatures(geometry, properties, { radius_m, buffer_m } = {}) {
   const out = [];
   if (!geometry) return out;
@@ -50,7 +51,7 @@ export function shapeFeatures(geometry, properties, { radius_m, buffer_m } = {})
   if (type === "Point" || type === "MultiPoint") {
     const points = type === "Point" ? [coordinates] : coordinates;
     for (const [lon, lat] of points) {
-      if (radius_m) out.push({ type: "Feature", geometry: circle(lon, lat, radius_m), properties: { ...properties, shape: "area" } });
+      if (radius_m) out.push({ type: "Feature", geometry: circle(lon, lat, radius_m), properties: { ...properties, shape: "area", around_point: true } });
       out.push({ type: "Feature", geometry: { type: "Point", coordinates: [lon, lat] }, properties: { ...properties, shape: "point" } });
     }
   } else if (type === "LineString" || type === "MultiLineString") {

@@ -36,21 +36,43 @@ export function zonesLayer(map) {
     },
   });
   map.addLayer({ id: "zone-line", type: "line", source: "zones", filter: ["==", ["get", "shape"], "line"], paint: { "line-color": ruleColour, "line-width": 2.5 } });
+  // Sites: their symbol, always drawn, and their name on whichever side is free (protected
+  // sites first), once the lines' and areas' names (above, less free to move) are placed.
   map.addLayer({
     id: "zone-site",
     type: "symbol",
     source: "zones",
     filter: ["==", ["get", "shape"], "point"],
-    layout: { "icon-image": ["case", ["==", ["get", "rule"], "protected"], "protected-site", "sev-advisory"], "icon-allow-overlap": true, "icon-size": 0.9 },
+    layout: {
+      "icon-image": ["case", ["==", ["get", "rule"], "protected"], "protected-site", "sev-advisory"],
+      "icon-allow-overlap": true,
+      "icon-size": 0.9,
+      "symbol-sort-key": ["case", ["==", ["get", "rule"], "protected"], 0, 1],
+      "text-field": ["step", ["zoom"], "", 5, ["get", "title"]],
+      "text-font": TEXT_FONT,
+      "text-size": 12,
+      "text-variable-anchor": ["top", "bottom", "left", "right", "top-left", "top-right", "bottom-left", "bottom-right"],
+      "text-radial-offset": 1.1,
+      "text-optional": true,
+    },
+    paint: { "text-color": ruleColour, "text-halo-color": "#fff", "text-halo-width": 1.8 },
   });
   for (const shape of ["area", "line"]) {
     map.addLayer({
       id: `zone-label-${shape}`,
       type: "symbol",
       source: "zones",
-      filter: ["==", ["get", "shape"], shape],
+      // A circle around a site is named beside the site's symbol (above).
+      filter: ["all", ["==", ["get", "shape"], shape], ["!", ["has", "around_point"]]],
       minzoom: 5,
-      layout: { "text-field": ["get", "title"], "text-font": TEXT_FONT, "text-size": 12, "symbol-placement": shape === "line" ? "line" : "point" },
+      layout: {
+        "text-field": ["get", "title"],
+        "text-font": TEXT_FONT,
+        "text-size": 12,
+        "symbol-placement": shape === "line" ? "line" : "point",
+        // A line's name is tried at more places along it: a busy stretch must not hide it.
+        ...(shape === "line" ? { "symbol-spacing": 120 } : {}),
+      },
       paint: { "text-color": ruleColour, "text-halo-color": "#fff", "text-halo-width": 1.8 },
     });
   }

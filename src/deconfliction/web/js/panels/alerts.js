@@ -2,6 +2,7 @@
 // as a word and a shape as well as a colour, acknowledge, the other side's acknowledgement.
 
 import { api } from "../api.js";
+import { hubNow } from "../clock.js";
 import { h, render, throttled, toast } from "../dom.js";
 import { distance, time } from "../format.js";
 import { t } from "../i18n.js";
@@ -123,7 +124,7 @@ export function alertsPanel(container, { showOnMap, reportIncident }) {
 
 /** Update every countdown on the page (called each second by the console's clock). */
 export function tickCountdowns() {
-  const now = Date.now();
+  const now = hubNow();
   for (const el of document.querySelectorAll("[data-until]")) {
     const at = Date.parse(el.dataset.until);
     const seconds = Math.round((el.dataset.mode === "since" ? now - at : at - now) / 1000);

@@ -3,6 +3,7 @@
 // steps in view, and whether the other parties' desks are listening.
 
 import { api } from "../api.js";
+import { hubNow } from "../clock.js";
 import { h, render, throttled, toast } from "../dom.js";
 import { fromInputTime, inputTime, mgrs, degrees, time } from "../format.js";
 import { t } from "../i18n.js";
@@ -18,7 +19,7 @@ let replyTo = null;
 let composeOpen = false;
 
 function overdue(message) {
-  return message.state !== "acknowledged" && message.ack_due && Date.parse(message.ack_due) < Date.now();
+  return message.state !== "acknowledged" && message.ack_due && Date.parse(message.ack_due) < hubNow();
 }
 
 function needsMyAck(message) {
@@ -55,7 +56,8 @@ function messageCard(message) {
     h("div", { class: "card-head" },
       h("span", { class: `badge priority priority-${message.priority}` }, t(`priority_${message.priority}`)),
       stateBadge(message),
-      message.escalations ? h("span", { class: "badge escalated" }, h("span", { "aria-hidden": "true" }, "⇧ "), t("message_escalations", { n: message.escalations })) : null,
+      // How many times, once there is more to say than the state's badge does.
+      message.escalations && (message.state !== "escalated" || message.escalations > 1) ? h("span", { class: "badge escalated" }, h("span", { "aria-hidden": "true" }, "⇧ "), t("message_escalations", { n: message.escalations })) : null,
     ),
     h("p", { class: "direction" }, mine ? t("message_to", { party: message.to }) : t("message_from", { party: message.from === "@hub" ? t("the_hub") : message.from }), " · ", time(message.created)),
     h("div", { class: "message-body", dir: rendered.direction || "auto", lang: rendered.language || "" },
@@ -153,7 +155,7 @@ function composer(pickPlace) {
     latInput.focus();
   };
   const templateFields = h("div", { class: "template-fields" });
-  const soon = new Date(Date.now() + 30 * 60000);
+  const soon = new Date(hubNow() + 30 * 60000);
   const drawTemplate = () => {
     const fields = {
       text: [field(t("compose_text"), h("textarea", { name: "text", rows: 3, maxlength: 2000 }))],
@@ -164,11 +166,11 @@ function composer(pickPlace) {
       ],
       crossing_notice: [
         field(t("compose_who"), h("input", { name: "who", type: "text", maxlength: 200, required: true })),
-        field(t("compose_start_utc"), h("input", { name: "start", type: "datetime-local", value: inputTime(Date.now()), required: true })),
+        field(t("compose_start_utc"), h("input", { name: "start", type: "datetime-local", value: inputTime(hubNow()), required: true })),
         field(t("compose_duration_min"), h("input", { name: "duration", type: "number", min: 1, value: 30, required: true })),
       ],
       unsafe_encounter: [
-        field(t("compose_time_utc"), h("input", { name: "time", type: "datetime-local", value: inputTime(Date.now()), required: true })),
+        field(t("compose_time_utc"), h("input", { name: "time", type: "datetime-local", value: inputTime(hubNow()), required: true })),
         field(t("compose_description"), h("textarea", { name: "description", rows: 2, maxlength: 1000, required: true })),
       ],
     }[template];

@@ -2,6 +2,7 @@
 // each one's report opened in a new tab.
 
 import { api } from "../api.js";
+import { hubNow } from "../clock.js";
 import { h, render, throttled, toast } from "../dom.js";
 import { dateTime, fromInputTime, inputTime, place } from "../format.js";
 import { t } from "../i18n.js";
@@ -31,7 +32,7 @@ export function incidentsPanel(container) {
 
   function incidentForm(prefill = {}) {
     const form = h("form", { class: "compose", "aria-label": t("incident_new") });
-    const end = Math.min(Date.now(), prefill.end ?? Date.now());
+    const end = Math.min(hubNow(), prefill.end ?? hubNow());
     const start = prefill.start ?? end - 10 * 60e3;
     render(
       form,
@@ -117,7 +118,7 @@ export function incidentsPanel(container) {
           alert: alert.id,
           kind: alert.kind === "track_zone" ? "zone_violation" : "unsafe_air_encounter",
           start: opened - 5 * 60e3,
-          end: Date.now(),
+          end: hubNow(),
           lat: own?.lat?.toFixed(5),
           lon: own?.lon?.toFixed(5),
           tracks: alert.own?.track ? [alert.own.track] : [],

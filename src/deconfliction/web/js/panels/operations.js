@@ -3,6 +3,7 @@
 // plans, and the time window the map shows.
 
 import { api, ApiError } from "../api.js";
+import { hubNow } from "../clock.js";
 import { h, newId, render, throttled, toast } from "../dom.js";
 import { altitude, dateTime, fromInputTime, inputTime } from "../format.js";
 import { t } from "../i18n.js";
@@ -38,7 +39,7 @@ export function operationsPanel(container, { drawShape, showOnMap }) {
   const formWrap = h("div");
   const advisories = h("div");
   const list = h("ol", { class: "cards" });
-  const now = Date.now();
+  const now = hubNow();
   store.operationsWindow = { from: now - HOUR, to: now + 6 * HOUR };
   const fromInput = h("input", { type: "datetime-local", name: "from", value: inputTime(store.operationsWindow.from) });
   const toInput = h("input", { type: "datetime-local", name: "to", value: inputTime(store.operationsWindow.to) });
@@ -58,7 +59,7 @@ export function operationsPanel(container, { drawShape, showOnMap }) {
 
   function planForm(geometry) {
     const form = h("form", { class: "compose", "aria-label": t("operation_new") });
-    const begin = Date.now() + 15 * 60e3;
+    const begin = hubNow() + 15 * 60e3;
     render(
       form,
       h("h3", {}, t("operation_new")),

@@ -2,6 +2,7 @@
 // (GET /v1/tracks?at=, the same visibility rule as live); "Live" goes back.
 
 import { api } from "../api.js";
+import { hubNow } from "../clock.js";
 import { h, render, toast } from "../dom.js";
 import { time } from "../format.js";
 import { t } from "../i18n.js";
@@ -19,7 +20,7 @@ export function reviewBar(container) {
   const show = async () => {
     const offset = Number(slider.value);
     if (offset === 0) return goLive();
-    const at = new Date(Date.now() + offset * 1000);
+    const at = new Date(hubNow() + offset * 1000);
     label.textContent = `${t("review_at")} ${time(at)}`;
     const mine = ++request;
     try {

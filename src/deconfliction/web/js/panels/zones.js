@@ -2,6 +2,7 @@
 // acknowledge protected sites notified to the party, and the list of zones.
 
 import { api } from "../api.js";
+import { hubNow } from "../clock.js";
 import { h, newId, render, throttled, toast } from "../dom.js";
 import { fromInputTime, inputTime } from "../format.js";
 import { t } from "../i18n.js";
@@ -67,7 +68,7 @@ export function zonesPanel(container, { drawShape, showOnMap }) {
   };
 
   function zoneForm(kind, geometry) {
-    const now = Date.now();
+    const now = hubNow();
     const form = h("form", { class: "compose", "aria-label": t("zones_new") });
     const size = kind === "circle" ? h("input", { name: "radius", type: "number", min: 1, value: 1000, required: true }) : kind === "line" ? h("input", { name: "buffer", type: "number", min: 0, value: 2000, required: true }) : null;
     render(
