@@ -196,3 +196,80 @@ def test_serve_over_tls_with_a_test_certificate(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=10)[0].decode()
     assert f"https://127.0.0.1:{port}" in output
+
+
+@pytest.mark.slow
+def test_continuous_writers_through_repeated_kill_9_lose_no_acknowledged_report(
+    tmp_path: Path,
+) -> None:
+    """The audit's crash test (issue 18): two writers post batches without pause; the hub
+    is killed with -9 four times while they write and started again. Every report the hub
+    acknowledged is in the database afterwards, and the journal verifies."""
+    import threading
+
+    from deconfliction.hub import Hub, hub_key_for, key_path_for
+    from deconfliction.settings import Settings
+    from deconfliction.store import SQLiteStore
+
+    db = tmp_path / "hub.db"
+    port = _free_port()
+    hub = _start(db, port)
+    token = CliRunner().invoke(main, ["party", "add", "blue", "--db", str(db)]).output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    at_s = time.time()
+    acknowledged: set[str] = set()
+    lock = threading.Lock()
+
+    def writer(name: str, stop: threading.Event) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
+            n = 0
+            while not stop.is_set():
+                tracks = [f"{name}-{n}-{k}" for k in range(20)]
+                n += 1
+                batch = [
+                    {
+                        "track": t,
+                        "time": at_s,
+                        "lat": 48.0 + k * 0.01,
+                        "lon": 2.0,
+                        "alt_m": 3000,
+                        "gs_mps": 100,
+                        "course_deg": 90,
+                    }
+                    for k, t in enumerate(tracks)
+                ]
+                try:
+                    answer = client.post("/v1/reports", json=batch, timeout=5)
+                except httpx.TransportError:
+                    time.sleep(0.05)  # the hub is down: try the next batch
+                    continue
+                if answer.status_code == 200 and answer.json()["accepted"] == len(batch):
+                    with lock:
+                        acknowledged.update(tracks)
+
+    try:
+        for _ in range(4):
+            stop = threading.Event()
+            writers = [threading.Thread(target=writer, args=(w, stop)) for w in ("w1", "w2")]
+            for thread in writers:
+                thread.start()
+            time.sleep(1.5)
+            hub.send_signal(signal.SIGKILL)
+            hub.wait(10)
+            stop.set()
+            for thread in writers:
+                thread.join(10)
+            hub = _start(db, port)
+    finally:
+        hub.send_signal(signal.SIGTERM)
+        hub.wait(10)
+    assert len(acknowledged) > 200  # the writers did write between the kills
+    store = SQLiteStore(db)
+    restored = Hub(Settings(), store, key=hub_key_for(store, key_path_for(db)))
+    try:
+        found = {r.track for r in restored.tracks_at("blue", at_s)}
+    finally:
+        restored.close()
+    assert acknowledged <= found, sorted(acknowledged - found)[:5]
+    verified = CliRunner().invoke(main, ["journal", "verify", "--db", str(db)])
+    assert verified.exit_code == 0, verified.output
