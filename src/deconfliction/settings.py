@@ -248,6 +248,13 @@ class Settings:
         "reading holds no memory and does not count as a connected desk.",
     )
     # Hotline
+    hotline_max_unacknowledged: int = setting(
+        500,
+        "messages",
+        "Most messages one party may have waiting for another's receipt or acknowledgement; "
+        "more are refused (409) until some are acknowledged: bounds what the hub keeps in "
+        "memory for a party that never answers.",
+    )
     hotline_ack_flash_s: float = setting(
         60.0, "s", "Default acknowledgement deadline of a flash message (0: none)."
     )

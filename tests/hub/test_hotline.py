@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.clock import ManualClock
-from deconfliction.errors import InvalidInput, NotFound, PermissionDenied
+from deconfliction.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from deconfliction.hub import Hub, Principal
 from deconfliction.hub.hotline.drafts import MessageRequest
 from deconfliction.hub.hotline.stats import stats_of
@@ -482,3 +482,34 @@ def test_a_partners_figures_count_only_what_concerns_the_two(pair: Hub) -> None:
         for r in pair.hotline_stats(Principal("admin", admin=True))
     }
     assert admin[("red", "air")] == 6
+
+
+def test_messages_waiting_for_one_party_are_bounded_and_freed_by_acknowledgements(
+    hub_key: Ed25519PrivateKey, make_store: Callable[..., Store], clock: ManualClock
+) -> None:
+    """A party that never answers cannot make the hub keep more than
+    hotline_max_unacknowledged of another's messages in memory (issue 18); the bound holds
+    across a restart, is per pair, and an acknowledgement makes room again."""
+    settings = Settings(hotline_max_unacknowledged=3)
+    hub = Hub(settings, make_store(), clock=clock, key=hub_key)
+    for name in ("blue", "red", "green"):
+        hub.add_party(name)
+    hub.set_agreement(Agreement("blue", "red"))
+    hub.set_agreement(Agreement("green", "red"))
+
+    def send(sender: str) -> str:
+        request = MessageRequest(to="red", channel="air", priority="flash", text="x" * 4000)
+        return hub.hotline.send(sender, request).id
+
+    sent = [send("blue") for _ in range(3)]
+    with pytest.raises(Conflict, match=r"not yet acknowledged .* 3 of your messages"):
+        send("blue")
+    send("green")  # another sender has its own bound
+    hub.close()
+    hub = Hub(settings, make_store(), clock=clock, key=hub_key)
+    with pytest.raises(Conflict, match="hotline_max_unacknowledged"):
+        send("blue")
+    hub.acknowledge_message("red", sent[0])
+    send("blue")
+    assert len(hub.hotline._open) == 4  # 3 of blue's, 1 of green's: all that is kept
+    hub.close()

@@ -157,6 +157,39 @@ class TracksOut(_Model):
     tracks: list[TrackOut] = Field(description="Tracks the caller may see.")
 
 
+class TrackColumnsOut(_Model):
+    """`GET /v1/tracks?format=columns`: the tracks as one array per field (same order)."""
+
+    time: str = Field(description="The hub's clock when the picture was read, RFC 3339.")
+    at: str = Field(description="The moment the picture shows, RFC 3339.")
+    count: int = Field(description="How many tracks (the length of every array).")
+    party: list[str]
+    track: list[str]
+    time_s: list[float] = Field(description="Each track's report time, unix seconds.")
+    lat: list[float]
+    lon: list[float]
+    alt_m: list[float]
+    gs_mps: list[float]
+    course_deg: list[float]
+    vs_mps: list[float]
+    domain: list[str]
+    operation: list[str | None]
+    age_s: list[float] = Field(description="Seconds from each report to the picture's moment.")
+    stale: list[bool]
+
+
+GEOJSON_POINTS: dict[str, Any] = {
+    "type": "object",
+    "description": "A GeoJSON FeatureCollection: one Point per track, with `party`, `track`, "
+    "`alt_m`, `course_deg`, `domain` and `stale` as properties.",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"const": "FeatureCollection"},
+        "features": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
 class PartyIn(_Model):
     name: str = Field(description="Party name: 1–64 letters, digits, `_`, `.`, `-`.")
     language: str = Field("en", description="Language hotline messages are rendered in.")

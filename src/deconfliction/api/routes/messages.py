@@ -28,14 +28,27 @@ router = APIRouter(
 )
 
 
-@router.post("/messages", response_model=SentOut, status_code=201)
+@router.post(
+    "/messages",
+    response_model=SentOut,
+    status_code=201,
+    responses={
+        409: {
+            "model": ErrorOut,
+            "description": "The recipient has `hotline_max_unacknowledged` of your messages "
+            "waiting for its receipt or acknowledgement.",
+        }
+    },
+)
 def send_message(body: MessageIn, hub: HubDep, caller: PartyDep) -> dict[str, Any]:
     """Send a message to the duty desk of a party you have an agreement with (403 for any
     other), on a channel. Give free `text`, or a `template` with its `fields` that each
     reader reads in its own language. It must be acknowledged within `ack_within_s`
     (default by priority); past that it escalates to the recipient's `command` channel and
     is repeated there until acknowledged. You hear every step on your stream. The answer
-    says how many desks of the recipient are connected and whether it has a webhook."""
+    says how many desks of the recipient are connected and whether it has a webhook. A
+    party that never answers is sent at most `hotline_max_unacknowledged` (500) of your
+    messages waiting at once: more get 409 until some are acknowledged."""
     request = MessageRequest(
         to=body.to,
         channel=body.channel,

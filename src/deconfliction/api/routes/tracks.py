@@ -8,23 +8,23 @@ import orjson
 from fastapi import APIRouter, Query, Response
 
 from deconfliction.api.deps import HubDep, PartyDep
-from deconfliction.api.schemas import TrackOut, TracksOut
+from deconfliction.api.schemas import GEOJSON_POINTS, TrackColumnsOut, TrackOut, TracksOut
 from deconfliction.model import Report
 from deconfliction.units import format_time, parse_time
 
 router = APIRouter(tags=["tracks"])
 
-_COLUMNS: dict[int | str, dict[str, Any]] = {
+_FORMATS: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "With `format=columns`: the same tracks as one array per field "
-        '(`{"time", "at", "count", "party": [...], "track": [...], "lat": [...], …}`), '
-        "several times smaller and faster to read than the objects; with `format=geojson` a "
-        "FeatureCollection of points (the console reads one or the other).",
+        "description": "The tracks: objects (`TracksOut`), or with `format=columns` one array "
+        "per field (`TrackColumnsOut`: several times smaller and faster to read), or with "
+        "`format=geojson` a FeatureCollection of points (the console reads one or the other).",
+        "content": {"application/geo+json": {"schema": GEOJSON_POINTS}},
     }
 }
 
 
-@router.get("/tracks", response_model=TracksOut, responses=_COLUMNS)
+@router.get("/tracks", response_model=TracksOut | TrackColumnsOut, responses=_FORMATS)
 def get_tracks(
     hub: HubDep,
     caller: PartyDep,

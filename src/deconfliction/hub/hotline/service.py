@@ -24,13 +24,14 @@ constant time whether an escalation is due.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from deconfliction.clock import Clock
-from deconfliction.errors import InvalidInput, NotFound
+from deconfliction.errors import Conflict, InvalidInput, NotFound
 from deconfliction.hub.alerts.book import OpenConflict
 from deconfliction.hub.hotline.crossings import ExpectedCrossing, ExpectedCrossings
 from deconfliction.hub.hotline.drafts import Draft, MessageRequest, check_draft
@@ -104,6 +105,8 @@ class Hotline:
         self._clock = clock
         self.crossings = ExpectedCrossings(store)
         self._open: dict[str, Message] = {}
+        # How many of ``_open`` each sender has sent each recipient (the bound on memory).
+        self._open_by_pair: Counter[tuple[str, str]] = Counter()
         self._alert_of: dict[str, str] = {}  # message id -> the recipient's alert id
         self._message_of_alert: dict[str, str] = {}  # open alert id -> its thread message
         self._next_due_s: float | None = None
@@ -118,6 +121,7 @@ class Hotline:
     def _reload(self, now_s: float) -> None:
         """After a failed write, memory is rebuilt from what the store really holds."""
         self._open.clear()
+        self._open_by_pair.clear()
         self._alert_of.clear()
         self._message_of_alert.clear()
         self._load_messages()
@@ -128,6 +132,7 @@ class Hotline:
             if not _tracked(message):
                 continue
             self._open[message.id] = message
+            self._open_by_pair[(message.sender, message.recipient)] += 1
             alert_id = stored.doc.get("alert")
             if alert_id:
                 self._alert_of[message.id] = alert_id
@@ -140,13 +145,19 @@ class Hotline:
         self._next_due_s = min(steps, default=None)
 
     def _track(self, message: Message) -> None:
+        pair = (message.sender, message.recipient)
         if _tracked(message):
+            if message.id not in self._open:
+                self._open_by_pair[pair] += 1
             self._open[message.id] = message
             due = message.next_step_s
             if due is not None and (self._next_due_s is None or due < self._next_due_s):
                 self._next_due_s = due
         else:
-            self._open.pop(message.id, None)
+            if self._open.pop(message.id, None) is not None:
+                self._open_by_pair[pair] -= 1
+                if self._open_by_pair[pair] <= 0:
+                    del self._open_by_pair[pair]
             self._alert_of.pop(message.id, None)
 
     # -- reading -----------------------------------------------------------------------
@@ -212,6 +223,15 @@ class Hotline:
             thread_of=lambda message_id: self.get(sender, message_id).thread_id,
         )
         with self._write() as unit:
+            limit = self.settings.hotline_max_unacknowledged
+            waiting = self._open_by_pair[(sender, draft.message.recipient)]
+            if waiting >= limit:
+                raise Conflict(
+                    f"{draft.message.recipient!r} has not yet acknowledged (or received) "
+                    f"{waiting} of your messages, the most the hub keeps waiting between two "
+                    "parties (setting hotline_max_unacknowledged): call by another means, or "
+                    "wait for acknowledgements"
+                )
             return self.post(unit, draft)
 
     def post(self, unit: WriteUnit, draft: Draft) -> Message:
