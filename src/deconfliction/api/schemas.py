@@ -163,19 +163,19 @@ class TrackColumnsOut(_Model):
     time: str = Field(description="The hub's clock when the picture was read, RFC 3339.")
     at: str = Field(description="The moment the picture shows, RFC 3339.")
     count: int = Field(description="How many tracks (the length of every array).")
-    party: list[str]
-    track: list[str]
+    party: list[str] = Field(description="Each track's party.")
+    track: list[str] = Field(description="Each track's id.")
     time_s: list[float] = Field(description="Each track's report time, unix seconds.")
-    lat: list[float]
-    lon: list[float]
-    alt_m: list[float]
-    gs_mps: list[float]
-    course_deg: list[float]
-    vs_mps: list[float]
-    domain: list[str]
-    operation: list[str | None]
+    lat: list[float] = Field(description="Latitudes, degrees (WGS84).")
+    lon: list[float] = Field(description="Longitudes, degrees (WGS84).")
+    alt_m: list[float] = Field(description="Altitudes above mean sea level, metres.")
+    gs_mps: list[float] = Field(description="Ground speeds, metres per second.")
+    course_deg: list[float] = Field(description="Courses over ground, degrees from true north.")
+    vs_mps: list[float] = Field(description="Vertical speeds, metres per second (up: +).")
+    domain: list[str] = Field(description="Domains: `air`, `ground` or `sea`.")
+    operation: list[str | None] = Field(description="The operation each flies for, if any.")
     age_s: list[float] = Field(description="Seconds from each report to the picture's moment.")
-    stale: list[bool]
+    stale: list[bool] = Field(description="Whether each report is older than `stale_after_s`.")
 
 
 GEOJSON_POINTS: dict[str, Any] = {
