@@ -93,8 +93,9 @@ async def stream(websocket: WebSocket, after: str | None = None, token: str | No
     a heartbeat. A hotline message is delivered once one of its desks has been sent it."""
     hub: Hub = websocket.app.state.hub
     await websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in _offered(websocket) else None)
+    credential = _bearer(websocket, token)
     try:
-        principal = hub.authenticate(_bearer(websocket, token))
+        principal = hub.authenticate(credential)
         if principal.admin:
             raise PermissionDenied("the stream is a party's; the admin token has none")
         resume = parse_seq(after, "after")
@@ -102,7 +103,6 @@ async def stream(websocket: WebSocket, after: str | None = None, token: str | No
         await websocket.close(code=close_code_of(error), reason=error.message[:120])
         return
     party = principal.name
-    credential = _bearer(websocket, token)
     feed = _Feed(asyncio.get_running_loop())
     unsubscribe = hub.subscribe(party, feed)
     desk = hub.desks.connected(party)

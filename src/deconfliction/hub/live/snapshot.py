@@ -82,10 +82,6 @@ class LiveTracks:
     def party(self, i: int) -> str:
         return self.snapshot.parties[int(self.snapshot.party[i])]
 
-    def track_ids(self) -> set[tuple[str, str]]:
-        """The (party, track) of every live track (made once, on first use)."""
-        return set(self._index)
-
     def index(self, party: str, track: str) -> int | None:
         """Where the track is in this cycle's snapshot (None: not live)."""
         return self._index.get((party, track))

@@ -142,7 +142,7 @@ class ConformanceScan:
     def still_live(self, key: ConflictKey) -> bool:
         assert isinstance(key, Nonconforming | Intruding)
         filed = self.plans.live(key.operation)
-        if (key.party, key.track) not in self.live.track_ids() or filed is None:
+        if self.live.index(key.party, key.track) is None or filed is None:
             return False
         return isinstance(key, Intruding) or filed.state in FLYING
 

@@ -208,9 +208,10 @@ class ZoneScan:
     def still_live(self, key: ConflictKey) -> bool:
         """Whether the track is still live and the zone's version still the active one."""
         assert isinstance(key, TrackInZone)
-        return (key.party, key.track) in self.live.track_ids() and self.current(
-            key.zone, key.zone_version
-        ) is not None
+        return (
+            self.live.index(key.party, key.track) is not None
+            and self.current(key.zone, key.zone_version) is not None
+        )
 
 
 def _views(
