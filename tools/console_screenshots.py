@@ -45,17 +45,23 @@ def report(track: str, now: float, lat: float, lon: float, course: float, alt_m:
 
 
 def fly(live: LiveHub) -> None:
-    """Blue's two aircraft and red's one; blue's BLUE-21 and red's R-07 converge."""
-    now = time.time()
-    live.post(
-        "blue",
-        "/reports",
-        [
-            report("BLUE-21", now, 46.10, 6.05, 84.0, 7600.0),
-            report("BLUE-35", now, 46.45, 6.30, 120.0, 9100.0),
-        ],
-    )
-    live.post("red", "/reports", [report("R-07", now, 46.16, 6.62, 262.0, 7650.0)])
+    """Blue's two aircraft and red's one; blue's BLUE-21 and red's R-07 converge, a loss
+    about 80 s ahead: the hub opens it once the next reports confirm it (they come 1.5 s
+    later, a little further along, as a feed's would)."""
+    for step in range(2):
+        now = time.time()
+        moved = step * 1.5 * 210.0 / 77_000  # degrees of longitude flown in 1.5 s at 46° N
+        live.post(
+            "blue",
+            "/reports",
+            [
+                report("BLUE-21", now, 46.10, 6.05 + moved, 84.0, 7600.0),
+                report("BLUE-35", now, 46.45, 6.30 + moved, 120.0, 9100.0),
+            ],
+        )
+        live.post("red", "/reports", [report("R-07", now, 46.16, 6.62 - moved, 262.0, 7650.0)])
+        if step == 0:
+            time.sleep(1.5)
 
 
 def open_page(browser: Any, live: LiveHub, party: str, language: str | None = None) -> Any:
@@ -135,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
     args = parser.parse_args(argv)
-    out: Path = args.out
+    out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory() as folder,
@@ -159,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         blue.wait_for_selector("[data-zone='site-hospital-7']")
         fly(live)
+        flown_s = time.time()
         for page in (blue, red):
             page.wait_for_selector("#alerts li.card.alert", timeout=20_000)
             page.wait_for_function("window.__dcf.store.alertDrawnAt.size > 0", timeout=20_000)
@@ -241,11 +248,15 @@ def main(argv: list[str] | None = None) -> int:
         blue.wait_for_selector("#panel-incidents [data-incident]")
         settle(blue)
         blue.screenshot(path=out / "console-incidents.png")
-        # Review: the picture two minutes ago... (the slider moved back 60 s).
+        # Review: the picture 5-15 s after the aircraft first reported (the slider's steps
+        # are 10 s), while both were still in it.
         blue.click("#tab-hotline")
-        blue.fill("#review-slider", "-60")
+        back_s = 10 * int((time.time() - flown_s - 5) // 10)
+        blue.fill("#review-slider", str(-back_s))
         blue.dispatch_event("#review-slider", "input")
         blue.wait_for_selector("#review.reviewing")
+        # The incident's notice would cover the review bar: wait until it has gone.
+        blue.wait_for_function("!document.getElementById('toast').classList.contains('shown')")
         settle(blue)
         blue.screenshot(path=out / "console-review.png")
         # Arabic, right to left.
