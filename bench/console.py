@@ -43,27 +43,11 @@ import httpx
 import numpy as np
 import orjson
 
+from bench._process import cli, free_port
+
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 CHROMIUM = os.environ.get("DECONFLICTION_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox"]
-
-
-def _cli(*args: str, env: dict[str, str]) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "deconfliction", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pct(values: list[float], q: float) -> float:
@@ -86,10 +70,10 @@ class Hub:
         db = str(Path(folder) / "hub.db")
         self.env = {**os.environ, "PYTHONPATH": SRC}
         self.tokens = {
-            p: _cli("party", "add", p, "--db", db, env=self.env) for p in ("blue", "red", "bulk")
+            p: cli("party", "add", p, "--db", db, env=self.env) for p in ("blue", "red", "bulk")
         }
-        _cli("agreement", "set", "blue", "red", "--db", db, env=self.env)
-        self.url = f"http://127.0.0.1:{_free_port()}"
+        cli("agreement", "set", "blue", "red", "--db", db, env=self.env)
+        self.url = f"http://127.0.0.1:{free_port()}"
         port = self.url.rsplit(":", 1)[1]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "deconfliction", "serve", "--db", db, "--port", port],

@@ -22,7 +22,6 @@ import logging
 import os
 import resource
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -40,6 +39,7 @@ import numpy as np
 import orjson
 
 from bench._postgres import describe, postgres
+from bench._process import free_port
 from deconfliction.clock import ManualClock
 from deconfliction.hub import Hub
 from deconfliction.hub.unit import WriteUnit
@@ -169,12 +169,6 @@ def raw_sqlite(tracks: int, seconds: int, size: int) -> float:
     return count / elapsed
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def over_http(
     tracks: int,
     seconds: int,
@@ -211,7 +205,7 @@ def over_http(
                 check=True,
             )
             tokens[f"party{p:02d}"] = out.stdout.strip()
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [
                 sys.executable,

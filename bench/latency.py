@@ -36,6 +36,8 @@ import httpx
 import numpy as np
 import orjson
 
+from bench._process import cli, free_port
+
 EARTH_M = 6_371_000.0
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 PARTIES = 20
@@ -131,24 +133,6 @@ def trigger_pairs(pairs: int, seed: int = 2) -> Fleet:
     )
 
 
-def _run(*args: str, env: dict[str, str]) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "deconfliction", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Listener(threading.Thread):
     """Follows one party's stream and notes when events arrive."""
 
@@ -223,13 +207,13 @@ def main(argv: list[str]) -> int:
         db = str(Path(folder) / "hub.db")
         env = {**os.environ, "PYTHONPATH": SRC}
         tokens = {
-            f"party{p:02d}": _run("party", "add", f"party{p:02d}", "--db", db, env=env)
+            f"party{p:02d}": cli("party", "add", f"party{p:02d}", "--db", db, env=env)
             for p in range(PARTIES)
         }
         for name in ("trigger-a", "trigger-b"):
-            tokens[name] = _run("party", "add", name, "--db", db, env=env)
-        admin = _run("admin-token", "--db", db, env=env)  # health's figures need it
-        port = _free_port()
+            tokens[name] = cli("party", "add", name, "--db", db, env=env)
+        admin = cli("admin-token", "--db", db, env=env)  # health's figures need it
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
             [sys.executable, "-m", "deconfliction", "serve", "--db", db, "--port", str(port)],

@@ -32,7 +32,6 @@ import math
 import multiprocessing as mp
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,7 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 sys.path.insert(0, SRC)
 
 from bench._postgres import describe, postgres  # noqa: E402
+from bench._process import cli, free_port  # noqa: E402
 
 CENTRE = (48.8566, 2.3522)  # lat, lon
 SPREAD_M = 8_000.0  # centres within 8 km; shapes reach at most 2 km further
@@ -391,23 +391,6 @@ def _shift(coordinates: Any, dlon: float, dlat: float) -> Any:
 # -- the server ----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "deconfliction", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 def _cpu_s(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -505,14 +488,14 @@ def run(
     n = args.connections
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "PYTHONPATH": SRC, "DECONFLICTION_KEY": str(Path(folder) / "hub.key")}
-        tokens = [_cli(env, "party", "add", f"party{p}", "--db", db) for p in range(n)]
+        tokens = [cli("party", "add", f"party{p}", "--db", db, env=env) for p in range(n)]
         for p in range(0, n - 1, 2):
-            _cli(
-                env,
+            cli(
                 *("agreement", "set", f"party{p}", f"party{p + 1}", "--share-operations"),
                 *("--db", db),
+                env=env,
             )
-        port = _free_port()
+        port = free_port()
         command = [sys.executable, "-m", "deconfliction", "serve", "--db", db]
         command += ["--port", str(port), "--setting", "sqlite_synchronous", args.sync]
         command += ["--no-access-log"]
