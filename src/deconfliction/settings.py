@@ -188,6 +188,22 @@ class Settings:
         "s",
         "How often the hub signs a checkpoint of the journal's head (only if it moved).",
     )
+    journal_online_s: float = setting(
+        0.0,
+        "s",
+        "How long journal entries (and the reports they hold) stay in the database; older "
+        "ones are archived to compressed files in journal_archive_dir, then deleted from the "
+        "database. 0: kept online forever.",
+    )
+    journal_archive_every_s: float = setting(
+        3600.0, "s", "How often the hub archives journal entries older than journal_online_s."
+    )
+    journal_archive_dir: str = setting(
+        "",
+        "",
+        "Folder of the archived journal; empty: next to an SQLite database (deconfliction.db "
+        "-> deconfliction.archive). Needed with PostgreSQL when journal_online_s is set.",
+    )
     # Zones
     zone_max_vertices: int = setting(
         10_000, "vertices", "Most positions in one zone's geometry; more are refused (422)."

@@ -368,3 +368,51 @@ def test_long_journals_report_progress_on_standard_error(database, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "… 4 entries (seq 4)" in result.stderr and "… 8 entries (seq 8)" in result.stderr
     assert "…" not in result.stdout
+
+
+def test_archive_then_verify_and_export_across_archive_and_database(database, tmp_path):
+    from tests.journal.test_verify_journal_tool import TOOL
+
+    folder = database.with_suffix(".archive")  # the default: next to the database
+    archived = CliRunner().invoke(
+        main, ["journal", "archive", "--db", str(database), "--older-than", "1h"]
+    )
+    assert archived.exit_code == 0, archived.output
+    assert "archived entries 1–9 (9 entries, 2 checkpoints) in 1 segment(s)" in archived.stdout
+    assert [p.name for p in folder.iterdir()] == ["journal-000000000001-000000000009.jsonl.gz"]
+
+    alone = verify_db(database)  # the database keeps the last archived entry, signed
+    assert alone.exit_code == 0, alone.output
+    assert "OK: 1 entries (seq 9–9, 0 redacted), 1 checkpoints" in alone.stdout
+    assert "entries before 9 are archived: add --archive FOLDER" in alone.stderr
+    across = verify_db(database, "--archive", str(folder))
+    assert across.exit_code == 0, across.output
+    assert "OK: 9 entries (seq 1–9, 0 redacted), 2 checkpoints, 2 party signatures" in (
+        across.stdout
+    )
+    only_files = CliRunner().invoke(main, ["journal", "verify", "--archive", str(folder)])
+    assert only_files.exit_code == 0 and "OK: 9 entries" in only_files.stdout
+
+    out = tmp_path / "whole.jsonl"
+    exported = CliRunner().invoke(
+        main,
+        ["journal", "export", "--db", str(database), "--archive", str(folder), "--out", str(out)],
+    )
+    assert exported.exit_code == 0, exported.output
+    key = public_key_b64(load_hub_key(database.with_suffix(".key")))
+    done = _run([sys.executable, str(TOOL), str(out), "--key", key])
+    assert done.returncode == 0 and done.stdout.startswith("OK: 9 entries"), done.stdout
+
+    again = CliRunner().invoke(
+        main, ["journal", "archive", "--db", str(database), "--older-than", "1h"]
+    )
+    assert again.exit_code == 0 and "nothing old enough to archive" in again.stdout
+
+
+def test_archive_needs_an_age(database):
+    result = CliRunner().invoke(main, ["journal", "archive", "--db", str(database)])
+    assert result.exit_code == 2 and "--older-than" in result.output
+    bad = CliRunner().invoke(
+        main, ["journal", "archive", "--db", str(database), "--older-than", "soon"]
+    )
+    assert bad.exit_code == 2 and "--older-than" in bad.output

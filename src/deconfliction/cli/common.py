@@ -112,6 +112,17 @@ def key_path_for(db_path: Database) -> Path:
     )
 
 
+def archive_dir_for(db_path: Database, settings: Settings) -> Path | None:
+    """Where the journal is archived: setting ``journal_archive_dir``, else next to an
+    SQLite database (``deconfliction.db`` → ``deconfliction.archive``); None for a
+    PostgreSQL database without the setting."""
+    if settings.journal_archive_dir:
+        return Path(settings.journal_archive_dir)
+    if not is_database_url(db_path):
+        return Path(db_path).with_suffix(".archive")
+    return None
+
+
 @contextmanager
 def opened_hub(
     db_path: Database, settings: Settings | None = None, key_path: Path | None = None
@@ -129,7 +140,13 @@ def opened_hub(
     except DeconflictionError as error:
         raise click.ClickException(error.message) from None
     try:
-        hub = Hub(settings, store, key=hub_key_for(store, key_path), webhook_sender=WebhookSender)
+        hub = Hub(
+            settings,
+            store,
+            key=hub_key_for(store, key_path),
+            webhook_sender=WebhookSender,
+            archive_dir=archive_dir_for(db_path, settings),
+        )
     except DeconflictionError as error:
         store.close()
         raise click.ClickException(error.message) from None

@@ -39,6 +39,12 @@ _DB = click.option(
     help="The hub's database to read the journal from (an SQLite file or a PostgreSQL URL; "
     "a standby's will do for verify). Env: DECONFLICTION_DB.",
 )
+_ARCHIVE = click.option(
+    "--archive",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of archived journal segments (journal archive) to read first; with --db, "
+    "the database's journal continues them.",
+)
 _KEY_FILE = click.option(
     "--key-file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -87,19 +93,47 @@ def _key_path(db_path: Database) -> Path | None:
         return None
 
 
-def _where(file_path: Path | None, db_path: Database | None) -> Database | None:
-    """The database to read, or None to read ``file_path``; refuse both or neither."""
+def _where(
+    file_path: Path | None, db_path: Database | None, archive: Path | None = None
+) -> Database | None:
+    """The database to read, or None to read ``file_path`` or the ``archive`` folder alone;
+    refuse a file with either of the others, or nothing at all."""
     ctx = click.get_current_context()
     if file_path is not None:
-        if (
+        if archive is not None or (
             db_path is not None
             and ctx.get_parameter_source("db_path") is ParameterSource.COMMANDLINE
         ):
-            raise click.UsageError("give the journal as --db or as --file, not both")
+            raise click.UsageError(
+                "give the journal as --db (and --archive) or as --file, not both"
+            )
         return None
+    if archive is not None and ctx.get_parameter_source("db_path") is not (
+        ParameterSource.COMMANDLINE
+    ):
+        return None  # the archive alone (a database named only by the environment is not read)
     if db_path is None:
-        raise click.UsageError("say where the journal is: --db DATABASE or --file EXPORT.jsonl")
+        raise click.UsageError(
+            "say where the journal is: --db DATABASE, --archive FOLDER or --file EXPORT.jsonl"
+        )
     return db_path
+
+
+def _journal(
+    store: Store | None, file_path: Path | None, archive: Path | None, key: str | None = None
+) -> JournalSource:
+    """The journal to read: an export file, archived segments, the database, or archived
+    segments followed by what the database still holds."""
+    from deconfliction.hub.journal import StoreJournalSource
+    from deconfliction.journal.archive import ArchivedJournal
+
+    tail = None if store is None else StoreJournalSource(store, key)
+    if archive is None:
+        return _source(file_path) if tail is None else tail
+    try:
+        return ArchivedJournal(archive, tail)
+    except DeconflictionError as error:
+        raise click.ClickException(error.message) from None
 
 
 def _source(file_path: Path | None) -> JournalSource:
@@ -180,6 +214,7 @@ def journal() -> None:
 @journal.command()
 @_DB
 @_FILE
+@_ARCHIVE
 @click.option(
     "--key",
     help="The hub's public key (base64 or a PEM file), obtained independently of the journal; "
@@ -196,18 +231,19 @@ def journal() -> None:
 def verify(
     db_path: Database | None,
     file_path: Path | None,
+    archive: Path | None,
     key: str | None,
     party_keys: tuple[str, ...],
 ) -> None:
     """Check the whole chain, every checkpoint and every signature; name the first bad entry.
 
-    Reads the hub's database (--db) or an export (--file). Exits 0 and prints OK with counts
-    when everything verifies, 1 otherwise. Progress goes to standard error.
+    Reads the hub's database (--db), the archived segments (--archive) then the database,
+    or an export (--file). Exits 0 and prints OK with counts when everything verifies, 1
+    otherwise. Progress goes to standard error.
     """
-    from deconfliction.hub.journal import StoreJournalSource
     from deconfliction.journal.source import verify_source
 
-    database = _where(file_path, db_path)
+    database = _where(file_path, db_path, archive)
     trusted = None if key is None else _key(key, "--key")
     parties = {}
     for item in party_keys:
@@ -217,11 +253,16 @@ def verify(
         parties[party] = _key(text, f"--party-key {party}")
     store = None
     try:
-        if database is None:
-            source = _source(file_path)
-        else:
+        if database is not None:
             store = _database(database)
-            source = StoreJournalSource(store, None if trusted else _file_key(database))
+        file_key = None if trusted or database is None else _file_key(database)
+        source = _journal(store, file_path, archive, file_key)
+        if source.first_seq > 1 and archive is None and database is not None:
+            click.echo(
+                f"entries before {source.first_seq} are archived: add --archive FOLDER to "
+                "check them too",
+                err=True,
+            )
         report = verify_source(_Progress(source), public_key=trusted, party_keys=parties)
     except DeconflictionError as error:  # a line or an entry 1 that cannot be read at all
         click.echo(f"FAILED: {error.message}")
@@ -237,6 +278,7 @@ def verify(
 @journal.command()
 @_DB
 @_FILE
+@_ARCHIVE
 @_KEY_FILE
 @click.option("--from", "from_seq", type=click.IntRange(min=1), help="First seq to export.")
 @click.option("--to", "to_seq", type=click.IntRange(min=1), help="Last seq to export.")
@@ -253,6 +295,7 @@ def verify(
 def export(
     db_path: Database | None,
     file_path: Path | None,
+    archive: Path | None,
     key_file: Path | None,
     from_seq: int | None,
     to_seq: int | None,
@@ -263,20 +306,18 @@ def export(
 
     From the database (--db), the hub first signs a checkpoint of the head (with the key
     file next to the database, or --key-file), so that an export of the whole journal ends
-    with a signature over its last entry.
+    with a signature over its last entry. Once old entries are archived, the database alone
+    exports from the first entry still online; add --archive FOLDER for the whole journal.
     """
-    from deconfliction.hub.journal import StoreJournalSource
     from deconfliction.journal.source import export_source
 
-    database = _where(file_path, db_path)
+    database = _where(file_path, db_path, archive)
     store = None
     try:
-        if database is None:
-            source = _source(file_path)
-        else:
+        if database is not None:
             store = _database(database)
             _sign_head(store, key_file or _key_path(database))
-            source = _Progress(StoreJournalSource(store))
+        source = _Progress(_journal(store, file_path, archive))
         with _output(out) as handle:
             counts = export_source(
                 source, handle, from_seq=from_seq, to_seq=to_seq, for_party=for_party
@@ -317,3 +358,64 @@ def checkpoint(db_path: Database | None, key_file: Path | None) -> None:
     finally:
         store.close()
     click.echo(orjson.dumps(dump(signed)).decode())
+
+
+@journal.command()
+@_DB
+@click.option(
+    "--to",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The archive folder (default: setting journal_archive_dir, else next to an SQLite "
+    "database: deconfliction.db -> deconfliction.archive).",
+)
+@click.option(
+    "--older-than",
+    "older_than",
+    metavar="DURATION",
+    help="Archive entries older than this, e.g. 30d or 12h (default: setting journal_online_s).",
+)
+def archive(db_path: Database | None, folder: Path | None, older_than: str | None) -> None:
+    """Move old journal entries to compressed segment files, then delete them from the
+    database (works while the hub runs; the hub does it by itself when journal_online_s is
+    set).
+
+    Only entries a signed checkpoint covers are archived, up to the newest such checkpoint
+    older than DURATION. Each segment (journal-FROM-TO.jsonl.gz) is an export that ends with
+    its checkpoint; `journal verify --archive FOLDER --db DATABASE` checks the whole chain.
+    """
+    from deconfliction.cli.common import archive_dir_for
+    from deconfliction.clock import SystemClock
+    from deconfliction.hub.archive import JournalArchiver
+    from deconfliction.hub.journal import genesis_key
+    from deconfliction.settings import Settings
+    from deconfliction.units import parse_duration_s
+
+    if db_path is None:
+        raise click.UsageError("say which database: --db DATABASE")
+    settings = Settings.from_sources()
+    try:
+        online_s = (
+            settings.journal_online_s
+            if older_than is None
+            else parse_duration_s(older_than, "--older-than")
+        )
+    except DeconflictionError as error:
+        raise click.BadParameter(error.message, param_hint="--older-than") from None
+    if online_s <= 0:
+        raise click.UsageError("say how old: --older-than DURATION (or set journal_online_s)")
+    folder = folder or archive_dir_for(db_path, settings)
+    if folder is None:
+        raise click.UsageError("say where to: --to FOLDER (or set journal_archive_dir)")
+    store = _database(db_path)
+    try:
+        key = genesis_key(store)
+        if key is None:
+            raise click.ClickException("the journal is empty: nothing to archive")
+        archiver = JournalArchiver(store, folder, key, online_s=online_s)
+        run = archiver.archive(SystemClock().now())
+    except DeconflictionError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        store.close()
+    click.echo(f"{run.summary()} ({folder})")

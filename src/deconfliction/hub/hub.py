@@ -17,13 +17,15 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.clock import Clock, SystemClock
-from deconfliction.errors import IllegalTransition, NotFound, PayloadTooLarge
+from deconfliction.errors import IllegalTransition, InvalidInput, NotFound, PayloadTooLarge
 from deconfliction.hub.alerts.book import AlertBook
+from deconfliction.hub.archive import JournalArchiver
 from deconfliction.hub.cycle import CycleStats, DetectionCycle
 from deconfliction.hub.events import Streams, Subscriber
 from deconfliction.hub.hotline.desks import Desks
@@ -78,6 +80,7 @@ class Hub:
         clock: Clock | None = None,
         key: Ed25519PrivateKey | None = None,
         webhook_sender: SenderFactory | None = None,
+        archive_dir: Path | None = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
@@ -92,6 +95,21 @@ class Hub:
             store, key or generate_hub_key(), checkpoint_every_s=settings.journal_checkpoint_s
         )
         self.journal.open(self.clock.now())
+        # Journal retention: entries older than journal_online_s go to files in archive_dir.
+        self.archiver: JournalArchiver | None = None
+        if settings.journal_online_s > 0:
+            if archive_dir is None:
+                raise InvalidInput(
+                    "journal_online_s is set but the hub has no folder to archive the journal "
+                    "to: set journal_archive_dir"
+                )
+            self.archiver = JournalArchiver(
+                store,
+                archive_dir,
+                self.journal.public_key_b64,
+                online_s=settings.journal_online_s,
+                every_s=settings.journal_archive_every_s,
+            )
         self._streams = Streams(store)
         self._parties = Parties(store)
         self._webhooks = Webhooks(store, settings, self.clock, self.write, webhook_sender)
@@ -422,8 +440,12 @@ class Hub:
         """Slow work that needs no lock and must not delay detection: signing the journal's
         head when a checkpoint is due (which first re-reads and checks the entries since the
         last one: a second or so for a minute of 25,000 reports a second). The runner calls
-        it from its own thread."""
-        self.journal.tick(self.clock.now() if now_s is None else now_s)
+        it from its own thread. Then, when one is due, the journal's archiving
+        (:mod:`deconfliction.hub.archive`)."""
+        now = self.clock.now() if now_s is None else now_s
+        self.journal.tick(now)
+        if self.archiver is not None:
+            self.archiver.tick(now)
 
     def _forget_revoked(self) -> None:
         for party in self._parties.all():

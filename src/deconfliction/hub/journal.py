@@ -38,6 +38,14 @@ from deconfliction.store import Store
 
 log = logging.getLogger(__name__)
 
+ARCHIVED_SEQ = "journal_archived_seq"  # meta: the last entry archived to files (hub.archive)
+HUB_KEY = "hub_public_key"  # meta: the hub key, kept once entry 1 is archived
+
+
+def archived_seq(store: Store) -> int:
+    """The last entry archived to files (0: none); the database holds the journal from it."""
+    return int(store.get_meta(ARCHIVED_SEQ) or 0)
+
 
 def genesis_key(store: Store) -> str | None:
     """The hub key (base64) entry 1 of the store's journal records; None if it is empty.
@@ -46,7 +54,8 @@ def genesis_key(store: Store) -> str | None:
     """
     first = next(iter(store.journal_entries(0, 1)), None)
     if first is None:
-        return None
+        # Entry 1 archived (hub.archive), or an empty journal.
+        return store.get_meta(HUB_KEY) if archived_seq(store) else None
     if first.kind != HUB_KEY_KIND:
         raise StoreError(
             f"the journal in this database starts with a {first.kind!r} entry, not the hub's "
@@ -81,7 +90,9 @@ class StoreJournalSource:
 
     @property
     def first_seq(self) -> int:
-        return 1
+        """1, or the last archived entry once older ones were archived and pruned (the
+        database keeps that one, and the checkpoint that signs it)."""
+        return max(1, archived_seq(self._store))
 
     def entries(self, from_seq: int, to_seq: int | None) -> Iterator[JournalEntry]:
         return self._store.journal_entries(from_seq - 1, to_seq)
@@ -211,6 +222,8 @@ class HubJournal:
         (``None``: in full, for the admin), with the checkpoints among them."""
         head = self._store.journal_head()
         head_seq = 0 if head is None else head[0]
+        online = archived_seq(self._store)  # the entries before it are archived to files
+        after_seq = max(after_seq, online - 1)
         last = min(after_seq + limit, head_seq)
         return JournalPage(
             party=party,

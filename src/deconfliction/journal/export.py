@@ -20,6 +20,7 @@ One JSON object per line, UTF-8, in this order:
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,7 +193,8 @@ def _header(data: dict[str, Any], where: str) -> ExportHeader:
 
 
 class ExportFile:
-    """An export on disk, read lazily: each iteration reads the file again from the start."""
+    """An export on disk (plain, or gzip-compressed when its name ends in ``.gz``), read
+    lazily: each iteration reads the file again from the start."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -200,26 +202,37 @@ class ExportFile:
 
     def _read_header(self) -> ExportHeader:
         try:
-            with self.path.open("rb") as handle:
+            with self._open() as handle:
                 first = handle.readline()
-        except OSError as error:
-            raise MalformedPayload(f"cannot read {self.path}: {error.strerror}") from None
+        except (OSError, EOFError) as error:
+            reason = getattr(error, "strerror", None) or error
+            raise MalformedPayload(f"cannot read {self.path}: {reason}") from None
         item = parse_line(first, f"{self.path} line 1") if first.strip() else None
         if not isinstance(item, ExportHeader):
             raise MalformedPayload(f"{self.path} line 1: expected the export header")
         return item
 
+    def _open(self) -> BinaryIO:
+        """The file's bytes (decompressed, for a ``.gz`` file such as an archived segment)."""
+        if self.path.suffix == ".gz":
+            return gzip.open(self.path, "rb")  # type: ignore[return-value]
+        return self.path.open("rb")
+
     def items(self) -> Iterator[AnyEntry | Checkpoint]:
         """Every entry and checkpoint after the header, in file order."""
-        with self.path.open("rb") as handle:
-            handle.readline()
-            for number, line in enumerate(handle, start=2):
-                if not line.strip():
-                    continue
-                item = parse_line(line, f"{self.path} line {number}")
-                if isinstance(item, ExportHeader):
-                    raise MalformedPayload(f"{self.path} line {number}: a second header")
-                yield item
+        number = 1
+        try:
+            with self._open() as handle:
+                handle.readline()
+                for number, line in enumerate(handle, start=2):
+                    if not line.strip():
+                        continue
+                    item = parse_line(line, f"{self.path} line {number}")
+                    if isinstance(item, ExportHeader):
+                        raise MalformedPayload(f"{self.path} line {number}: a second header")
+                    yield item
+        except (OSError, EOFError) as error:  # a damaged or truncated compressed file
+            raise MalformedPayload(f"{self.path} after line {number}: {error}") from None
 
     def entries(self) -> Iterator[AnyEntry]:
         return (item for item in self.items() if not isinstance(item, Checkpoint))

@@ -118,6 +118,14 @@ class Transaction(Protocol):
         ...
 
     def append_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+
+    def prune_journal(self, before_seq: int, at_most: int) -> int:
+        """Delete the oldest journal entries before ``before_seq`` (at most ``at_most`` of
+        them), with their report-batch index rows and the checkpoints before them; how many
+        entries were deleted. Only for entries archived elsewhere
+        (:mod:`deconfliction.hub.archive`)."""
+        ...
+
     def set_meta(self, key: str, value: str) -> None: ...
 
     def get_idempotent(self, party: str, key: str) -> IdempotentAnswer | None:

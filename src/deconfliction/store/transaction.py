@@ -276,6 +276,15 @@ class SQLTransaction:
             ),
         )
 
+    def prune_journal(self, before_seq: int, at_most: int) -> int:
+        low = self._execute("SELECT min(seq) FROM journal").fetchone()
+        if low is None or low[0] is None or int(low[0]) >= before_seq:
+            return 0
+        upto = min(before_seq, int(low[0]) + at_most)
+        self._execute("DELETE FROM report_batches WHERE seq < ?", (upto,))
+        self._execute("DELETE FROM journal_checkpoints WHERE seq < ?", (upto,))
+        return self._execute("DELETE FROM journal WHERE seq < ?", (upto,)).rowcount
+
     def prune_idempotent(self, before_s: float) -> int:
         cursor = self._execute("DELETE FROM idempotency WHERE created_s < ?", (before_s,))
         return cursor.rowcount

@@ -58,7 +58,9 @@ async def journal_page(
     chain still links. The header line names `to_seq` (the last entry in this answer),
     `head_seq` and the `latest_checkpoint`; ask again with `after=to_seq` until `to_seq`
     reaches `head_seq`. To get a checkpoint that covers your latest entry, first
-    `POST /v1/journal/checkpoints`. The admin reads the journal in full."""
+    `POST /v1/journal/checkpoints`. The admin reads the journal in full. Entries the hub has
+    archived (setting `journal_online_s`) are no longer served: an answer starts at the
+    first entry still online (its header's `from_seq`); the operator holds the archive."""
     party = None if caller.admin else caller.name
     page = await run_in_threadpool(hub.journal.page, party, after, limit)
     return StreamingResponse(

@@ -1,0 +1,183 @@
+"""Archived journal segments: exports of old entries, compressed, kept in a folder.
+
+A segment is an export (:mod:`deconfliction.journal.export`) of entries ``from_seq`` to
+``to_seq``, gzip-compressed, named ``journal-{from_seq:012d}-{to_seq:012d}.jsonl.gz``, with
+every checkpoint in its range; it ends with the signed checkpoint at ``to_seq``, so that
+each segment can be verified alone (``journal verify --file``) and none can be cut short
+unnoticed. Segments follow each other without gap or overlap: the first starts at entry 1,
+each next one where the previous ended, plus one.
+
+:class:`ArchivedJournal` reads the segments of a folder, then (optionally) the journal still
+in the database, as one :class:`~deconfliction.journal.source.JournalSource`: ``journal
+verify`` checks the chain across them exactly as across one database.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from deconfliction.errors import InvalidInput
+from deconfliction.journal.chain import JournalEntry
+from deconfliction.journal.checkpoint import Checkpoint
+from deconfliction.journal.export import ExportCounts, ExportFile, ExportHeader, write_export
+from deconfliction.journal.redact import AnyEntry
+from deconfliction.journal.source import JournalSource
+
+SEGMENT_GLOB = "journal-*-*.jsonl.gz"
+_NAME = re.compile(r"^journal-(\d{12})-(\d{12})\.jsonl\.gz$")
+COMPRESS_LEVEL = 1  # report batches compress ~6x even at the fastest level
+
+
+@dataclass(frozen=True, order=True)
+class Segment:
+    """An archived segment on disk: entries ``from_seq``–``to_seq``."""
+
+    from_seq: int
+    to_seq: int
+    path: Path
+
+
+def segment_name(from_seq: int, to_seq: int) -> str:
+    return f"journal-{from_seq:012d}-{to_seq:012d}.jsonl.gz"
+
+
+def segments(folder: Path) -> list[Segment]:
+    """The segments in ``folder``, in ``seq`` order (an absent folder has none)."""
+    found = []
+    for path in folder.glob(SEGMENT_GLOB) if folder.is_dir() else ():
+        match = _NAME.match(path.name)
+        if match:
+            found.append(Segment(int(match.group(1)), int(match.group(2)), path))
+    return sorted(found)
+
+
+def write_segment(
+    folder: Path,
+    hub_public_key: str,
+    entries: Iterable[JournalEntry],
+    checkpoints: Iterable[Checkpoint],
+    *,
+    from_seq: int,
+    to_seq: int,
+) -> tuple[Segment, ExportCounts]:
+    """Write entries ``from_seq``–``to_seq`` and their checkpoints as a segment in
+    ``folder``, durably (a temporary file, flushed to disk, then renamed into place), and
+    check that it holds exactly that range and ends with a checkpoint at ``to_seq``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / segment_name(from_seq, to_seq)
+    partial = path.with_name(path.name + ".partial")
+    seen: list[int] = []
+    last_checkpoint: list[int] = []
+
+    def counted(items: Iterable[JournalEntry]) -> Iterator[JournalEntry]:
+        for entry in items:
+            if not seen:
+                seen.append(entry.seq)
+            seen[1:] = [entry.seq]
+            yield entry
+
+    def noted(items: Iterable[Checkpoint]) -> Iterator[Checkpoint]:
+        for checkpoint in items:
+            last_checkpoint[:] = [checkpoint.seq]
+            yield checkpoint
+
+    header = ExportHeader(hub_public_key, from_seq, to_seq)
+    with open(partial, "wb") as raw:
+        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=COMPRESS_LEVEL, mtime=0) as out:
+            counts = write_export(
+                out,  # type: ignore[arg-type]  # a GzipFile is a binary file
+                header,
+                counted(entries),
+                noted(checkpoints),
+            )
+        raw.flush()
+        os.fsync(raw.fileno())
+    if seen[:1] != [from_seq] or seen[-1:] != [to_seq] or counts.entries != to_seq - from_seq + 1:
+        partial.unlink()
+        raise InvalidInput(
+            f"the journal to archive does not hold entries {from_seq}–{to_seq} without gaps"
+        )
+    if last_checkpoint != [to_seq]:
+        partial.unlink()
+        raise InvalidInput(f"no signed checkpoint at entry {to_seq} to end the segment with")
+    os.replace(partial, path)
+    _sync_folder(folder)
+    return Segment(from_seq, to_seq, path), counts
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX: fsync the directory)."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+class ArchivedJournal:
+    """The segments of a folder, then optionally the journal left in a database (``tail``,
+    read from the entry after the last segment), as one journal source."""
+
+    def __init__(self, folder: Path, tail: JournalSource | None = None) -> None:
+        self.segments = segments(folder)
+        if not self.segments and tail is None:
+            raise InvalidInput(f"no archived journal segments ({SEGMENT_GLOB}) in {folder}")
+        self._files = [ExportFile(s.path) for s in self.segments]
+        self._tail = tail
+        keys = {f.header.hub_public_key for f in self._files}
+        if tail is not None and tail.hub_public_key is not None:
+            keys.add(tail.hub_public_key)
+        if len(keys) > 1:
+            raise InvalidInput(
+                f"the segments in {folder} (and the database) name different hub keys"
+            )
+        self._key = next(iter(keys), None)
+
+    @property
+    def hub_public_key(self) -> str | None:
+        return self._key
+
+    @property
+    def first_seq(self) -> int:
+        if self.segments:
+            return self.segments[0].from_seq
+        assert self._tail is not None
+        return self._tail.first_seq
+
+    @property
+    def archived_seq(self) -> int:
+        """The last entry the segments hold (0 without segments)."""
+        return self.segments[-1].to_seq if self.segments else 0
+
+    def entries(self, from_seq: int, to_seq: int | None) -> Iterator[AnyEntry]:
+        for segment, file in zip(self.segments, self._files, strict=True):
+            if segment.to_seq < from_seq:
+                continue
+            if to_seq is not None and segment.from_seq > to_seq:
+                return
+            for entry in file.entries():
+                if to_seq is not None and entry.seq > to_seq:
+                    return
+                if entry.seq >= from_seq:
+                    yield entry
+        if self._tail is not None:
+            start = max(from_seq, self.archived_seq + 1)
+            if to_seq is None or start <= to_seq:
+                yield from self._tail.entries(start, to_seq)
+
+    def checkpoints(self, from_seq: int, to_seq: int | None) -> Iterator[Checkpoint]:
+        for segment, file in zip(self.segments, self._files, strict=True):
+            if segment.to_seq < from_seq or (to_seq is not None and segment.from_seq > to_seq):
+                continue
+            for checkpoint in file.checkpoints():
+                if checkpoint.seq >= from_seq and (to_seq is None or checkpoint.seq <= to_seq):
+                    yield checkpoint
+        if self._tail is not None:
+            start = max(from_seq, self.archived_seq + 1)
+            if to_seq is None or start <= to_seq:
+                yield from self._tail.checkpoints(start, to_seq)
