@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -172,36 +173,49 @@ class Listener(threading.Thread):
                     self.echoes[data["journal_seq"]] = now
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__)
-    parser.add_argument("--tracks", type=int, default=25_000)
-    parser.add_argument("--seconds", type=int, default=60, help="measured seconds")
-    parser.add_argument(
-        "--warmup",
-        type=int,
-        default=60,
-        help="seconds before triggers (a hub starting on a dense sky opens its 4,500 conflicts "
-        "over the first 20-30 s, alerts_opened_per_cycle at a time)",
-    )
-    parser.add_argument("--triggers", type=int, default=60)
-    parser.add_argument(
-        "--workload",
-        choices=("dense", "global"),
-        default="dense",
-        help="where the 25,000 fly (see bench/detect.py)",
-    )
-    args = parser.parse_args(argv)
+@dataclass(frozen=True)
+class Sample:
+    """The hub process and its database at one second of a run."""
 
-    fleet = (dense if args.workload == "dense" else world)(args.tracks)
-    pairs = trigger_pairs(args.triggers)
-    ids = [f"t{i:06d}" for i in range(args.tracks)]
-    pair_ids = [f"{'A' if i % 2 == 0 else 'B'}{i // 2:03d}" for i in range(2 * args.triggers)]
-    batches = np.array_split(np.arange(args.tracks), max(1, args.tracks // 1000))
+    second: int
+    rss_bytes: int  # resident memory of the hub process
+    db_bytes: int  # the SQLite file with its write-ahead log
+    accepted: int  # reports accepted so far
+
+
+@dataclass
+class Run:
+    """What :func:`drive` measured."""
+
+    latencies: list[float]  # report -> alert on the other party's stream, per trigger
+    missed: int  # triggers without an alert
+    echoes: list[float]  # reference: report -> own stream echo
+    lag: list[float]  # how late the load generator ended each second
+    health: dict[str, Any]
+    accepted: int = 0
+    samples: list[Sample] = field(default_factory=list)
+
+
+def drive(
+    *,
+    tracks: int,
+    seconds: int,
+    warmup: int,
+    triggers: int,
+    workload: str = "dense",
+    sample_every_s: int = 0,
+) -> Run:
+    """Run a hub under ``tracks`` at 1 Hz for ``warmup`` + ``seconds`` seconds over HTTP,
+    with ``triggers`` trigger pairs turning during the measured seconds; sample the hub's
+    memory and database every ``sample_every_s`` seconds (0: never)."""
+    fleet = (dense if workload == "dense" else world)(tracks)
+    pairs = trigger_pairs(triggers)
+    ids = [f"t{i:06d}" for i in range(tracks)]
+    pair_ids = [f"{'A' if i % 2 == 0 else 'B'}{i // 2:03d}" for i in range(2 * triggers)]
+    batches = np.array_split(np.arange(tracks), max(1, tracks // 1000))
     party_of_batch = [f"party{k % PARTIES:02d}" for k in range(len(batches))]
-    a_rows, b_rows = np.arange(0, 2 * args.triggers, 2), np.arange(1, 2 * args.triggers, 2)
-    flip_at = {
-        args.warmup + int(k * args.seconds / max(1, args.triggers)): k for k in range(args.triggers)
-    }
+    a_rows, b_rows = np.arange(0, 2 * triggers, 2), np.arange(1, 2 * triggers, 2)
+    flip_at = {warmup + int(k * seconds / max(1, triggers)): k for k in range(triggers)}
 
     with tempfile.TemporaryDirectory() as folder:
         db = str(Path(folder) / "hub.db")
@@ -224,7 +238,7 @@ def main(argv: list[str]) -> int:
         listener = Listener(url, tokens["trigger-b"])
         sent_trigger: dict[str, float] = {}
         sent_echo: dict[int, float] = {}
-        lag: list[float] = []
+        run = Run([], 0, [], [], {})
         try:
             for _ in range(300):
                 try:
@@ -245,9 +259,11 @@ def main(argv: list[str]) -> int:
                         "Content-Type": "application/json",
                     },
                 )
-                return dict(answer.json())
+                found = dict(answer.json())
+                run.accepted += int(found.get("accepted", 0))
+                return found
 
-            total = args.warmup + args.seconds
+            total = warmup + seconds
             slot = 1.0 / (len(batches) + 2)
             start = time.perf_counter()
             for second in range(total):
@@ -269,53 +285,111 @@ def main(argv: list[str]) -> int:
                     if delay > 0:
                         time.sleep(delay)
                     post(party_of_batch[j], fleet.items(ids, rows, now))
-                lag.append(time.perf_counter() - (tick + 1.0))
+                run.lag.append(time.perf_counter() - (tick + 1.0))
+                if sample_every_s and second % sample_every_s == sample_every_s - 1:
+                    run.samples.append(
+                        Sample(second + 1, _rss_bytes(server.pid), _db_bytes(db), run.accepted)
+                    )
                 fleet.step(1.0)
                 pairs.step(1.0)
                 wait = tick + 1.0 - time.perf_counter()
                 if wait > 0:
                     time.sleep(wait)
             time.sleep(3.0)
-            health = client.get("/v1/health", headers={"Authorization": f"Bearer {admin}"}).json()
+            run.health = client.get(
+                "/v1/health", headers={"Authorization": f"Bearer {admin}"}
+            ).json()
         finally:
             listener.stop.set()
             server.send_signal(signal.SIGTERM)
             server.wait(30)
 
-    latencies = [listener.opened[b] - t for b, t in sent_trigger.items() if b in listener.opened]
-    missed = len(sent_trigger) - len(latencies)
-    echoes = [listener.echoes[s] - t for s, t in sent_echo.items() if s in listener.echoes]
+    run.latencies = [
+        listener.opened[b] - t for b, t in sent_trigger.items() if b in listener.opened
+    ]
+    run.missed = len(sent_trigger) - len(run.latencies)
+    run.echoes = [listener.echoes[s] - t for s, t in sent_echo.items() if s in listener.echoes]
+    return run
 
-    def describe(values: list[float]) -> str:
-        if not values:
-            return "none"
-        q = np.quantile(values, [0.5, 0.95, 0.99])
-        return (
-            f"p50 {q[0] * 1000:6.0f} ms  p95 {q[1] * 1000:6.0f} ms  p99 {q[2] * 1000:6.0f} ms"
-            f"  max {max(values) * 1000:6.0f} ms  (n={len(values)})"
+
+def _rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _db_bytes(db: str) -> int:
+    return sum(
+        os.path.getsize(db + suffix)
+        for suffix in ("", "-wal", "-shm")
+        if os.path.exists(db + suffix)
+    )
+
+
+def describe(values: list[float]) -> str:
+    if not values:
+        return "none"
+    q = np.quantile(values, [0.5, 0.95, 0.99])
+    return (
+        f"p50 {q[0] * 1000:6.0f} ms  p95 {q[1] * 1000:6.0f} ms  p99 {q[2] * 1000:6.0f} ms"
+        f"  max {max(values) * 1000:6.0f} ms  (n={len(values)})"
+    )
+
+
+def report_latency(run: Run) -> None:
+    """Print report-to-alert against the echo, and how the load generator kept time."""
+    print(f"  report -> alert on the other party's stream  {describe(run.latencies)}")
+    print(f"  reference: report -> own stream echo          {describe(run.echoes)}")
+    if run.latencies and run.echoes:
+        print(
+            f"  ratio p99 alert / p99 echo: "
+            f"{np.quantile(run.latencies, 0.99) / np.quantile(run.echoes, 0.99):.1f}"
         )
+    print(
+        f"  triggers without an alert: {run.missed}; the load generator ended its seconds "
+        f"{statistics.median(run.lag) * 1000:+.0f} ms (median) and "
+        f"{max(run.lag) * 1000:+.0f} ms (worst) from schedule (+: late)"
+    )
+    print(
+        f"  hub at the end: {run.health.get('tracks_live')} live tracks; last cycle "
+        f"{run.health.get('cycle')}"
+    )
 
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__)
+    parser.add_argument("--tracks", type=int, default=25_000)
+    parser.add_argument("--seconds", type=int, default=60, help="measured seconds")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=60,
+        help="seconds before triggers (a hub starting on a dense sky opens its 4,500 conflicts "
+        "over the first 20-30 s, alerts_opened_per_cycle at a time)",
+    )
+    parser.add_argument("--triggers", type=int, default=60)
+    parser.add_argument(
+        "--workload",
+        choices=("dense", "global"),
+        default="dense",
+        help="where the 25,000 fly (see bench/detect.py)",
+    )
+    args = parser.parse_args(argv)
+    run = drive(
+        tracks=args.tracks,
+        seconds=args.seconds,
+        warmup=args.warmup,
+        triggers=args.triggers,
+        workload=args.workload,
+    )
     print(
         f"latency: {args.tracks} tracks at 1 Hz + {args.triggers} trigger pairs, "
         f"{args.warmup} s warm-up + {args.seconds} s"
     )
-    print(f"  report -> alert on the other party's stream  {describe(latencies)}")
-    print(f"  reference: report -> own stream echo          {describe(echoes)}")
-    if latencies and echoes:
-        print(
-            f"  ratio p99 alert / p99 echo: "
-            f"{np.quantile(latencies, 0.99) / np.quantile(echoes, 0.99):.1f}"
-        )
-    print(
-        f"  triggers without an alert: {missed}; the load generator ended its seconds "
-        f"{statistics.median(lag) * 1000:+.0f} ms (median) and {max(lag) * 1000:+.0f} ms "
-        "(worst) from schedule (+: late)"
-    )
-    print(
-        f"  hub at the end: {health.get('tracks_live')} live tracks; last cycle "
-        f"{health.get('cycle')}"
-    )
-    return 0 if not missed and latencies and not math.isnan(latencies[0]) else 1
+    report_latency(run)
+    return 0 if not run.missed and run.latencies and not math.isnan(run.latencies[0]) else 1
 
 
 if __name__ == "__main__":
