@@ -150,6 +150,8 @@ class _Reader:
             if not math.isfinite(number):
                 raise self.fail(f"{where} must hold finite numbers, got {_short(value)}")
         lon, lat = float(value[0]), float(value[1])
+        if -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0:
+            return (lon, lat)
         shown = f"[{fmt(lon)}, {fmt(lat)}]"
         if not -90.0 <= lat <= 90.0:
             hint = ""
@@ -158,9 +160,7 @@ class _Reader:
             raise self.fail(
                 f"{where} {shown} has latitude {fmt(lat)}, out of range [-90, 90]{hint}"
             )
-        if not -180.0 <= lon <= 180.0:
-            raise self.fail(f"{where} {shown} has longitude {fmt(lon)}, out of range [-180, 180]")
-        return (lon, lat)
+        raise self.fail(f"{where} {shown} has longitude {fmt(lon)}, out of range [-180, 180]")
 
     def line(self, value: Any, where: str) -> list[Position]:
         items = self.array(value, where, "positions", minimum=1)

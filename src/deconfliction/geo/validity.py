@@ -24,7 +24,8 @@ def check_polygon(rings: Sequence[Sequence[Position]], *, label: str, number: in
     """Raise unless the rings (outer first, then holes; unwrapped) make a valid polygon."""
     where = f"polygon {number}"
     for index, ring in enumerate(rings, 1):
-        if shapely.area(shapely.convex_hull(shapely.MultiPoint(ring))) == 0.0:
+        # shapely.multipoints makes the points in one call (MultiPoint makes a Point each).
+        if shapely.area(shapely.convex_hull(shapely.multipoints(ring))) == 0.0:
             raise _fail(label, f"ring {index} of {where} has no area: its points lie on one line")
         if not shapely.is_simple(shapely.LinearRing(ring)):
             place = _place(shapely.is_valid_reason(shapely.Polygon(ring)))
