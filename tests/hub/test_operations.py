@@ -3,6 +3,7 @@ idempotency, restart, and the zones' hook."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ from deconfliction.errors import (
     StaleKey,
     VersionMismatch,
 )
-from deconfliction.hub import Hub
+from deconfliction.hub import Answer, Hub
 from deconfliction.hub.operations.idempotency import IdempotencyKey
 from deconfliction.model import Agreement, Zone
 from deconfliction.model.alert import AlertKind
@@ -62,6 +63,35 @@ def test_filing_answers_the_operation_with_an_opaque_version_and_a_receipt(parti
     entry = next(e for e in parties._store.journal_entries() if e.seq == body["receipt"]["seq"])
     assert entry.party == "blue" and entry.kind == "operation.created"
     assert parties.operations.get("blue", "survey-1")["version"] == body["version"]
+
+
+def test_a_filing_is_prepared_without_the_hub_lock_and_committed_under_it(parties: Hub) -> None:
+    held, release = threading.Event(), threading.Event()
+
+    def cycle() -> None:  # a long detection cycle holds the lock
+        with parties._lock:
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=cycle)
+    holder.start()
+    answers: list[Answer] = []
+    try:
+        assert held.wait(30)
+        prepared = parties.operations.prepare("blue", "survey-1", {"volumes": [op_volume()]})
+        assert holder.is_alive() and not release.is_set()  # prepared while the lock was held
+        committer = threading.Thread(
+            target=lambda: answers.append(parties.operations.commit(prepared))
+        )
+        committer.start()
+        committer.join(0.1)
+        assert not answers  # the commit waits for the lock (however long the wait above)
+    finally:
+        release.set()
+        holder.join(30)
+    committer.join(30)
+    assert answers[0].created and answers[0].body["id"] == "survey-1"
+    assert parties.operations.get("blue", "survey-1")["version"] == answers[0].body["version"]
 
 
 def test_every_change_mints_a_new_version(parties: Hub) -> None:

@@ -26,6 +26,7 @@ from deconfliction.hub.journal import (
 from deconfliction.hub.live.tracks import IngestResult
 from deconfliction.hub.operations.idempotency import HEADER as IDEMPOTENCY_HEADER
 from deconfliction.hub.operations.idempotency import IdempotencyKey
+from deconfliction.hub.operations.records import PreparedFiling
 from deconfliction.hub.operations.service import Answer, Operations
 from deconfliction.hub.parties.keys import PartyKey
 from deconfliction.hub.parties.registry import Principal
@@ -61,6 +62,7 @@ __all__ = [
     "MessageRequest",
     "Operations",
     "PartyKey",
+    "PreparedFiling",
     "Principal",
     "Recorded",
     "Runner",

@@ -2,7 +2,10 @@
 
 Each route makes one call into the hub (authentication included) and serialises the answer
 once, with orjson; :func:`~deconfliction.api.deps.call_hub` runs it on the event loop when
-the hub's lock is free.
+the hub's lock is free. A filing runs on a worker thread instead: its geometry, read
+before the lock is taken (:meth:`~deconfliction.hub.Operations.prepare`), may take hundreds
+of milliseconds, which neither the loop nor the other writers may wait for; then its
+commit waits for the lock there.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from deconfliction.api.deps import BearerDep, call_hub, party_of
 from deconfliction.api.operation_schemas import OperationIn, OperationOut
@@ -94,13 +98,13 @@ async def put_operation(
     `version`, your open `advisories` about this operation and the journal `receipt`."""
     hub = _hub(request)
     idempotency = await _idempotency(request, idempotency_key)
-    request_body = body.model_dump(exclude_unset=True)
 
     def run() -> Answer:
         caller = party_of(hub, credentials)
+        request_body = body.model_dump(exclude_unset=True)
         return hub.operations.put(caller.name, operation_id, request_body, idempotency)
 
-    return _answer(await call_hub(hub, run))
+    return _answer(await run_in_threadpool(run))
 
 
 @router.get("/operations", response_model=list[OperationOut])

@@ -3,7 +3,8 @@
 :class:`Filed` is an operation with its volumes as accepted (what ``GET`` returns) and its
 revision (the counter its version token is minted from). The store keeps it as a document
 that also holds each footprint as WKB, so a restart rebuilds the volume index without
-reading the GeoJSON again.
+reading the GeoJSON again. The footprints are encoded once, when the request is read
+(:class:`PreparedFiling`, outside the hub's lock), and kept through every change of state.
 
 What each party is told of a conflict between plans is decided in
 :mod:`deconfliction.hub.alerts.visibility`; :class:`OverlapShapes` gives it the overlap.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,18 +26,41 @@ from deconfliction.hub.alerts.visibility import OperationSide
 from deconfliction.model.alert_views import LatLon, OverlapGeometry, VolumeOverlap
 from deconfliction.model.codec import load
 from deconfliction.model.operation import Operation, Volume
+from deconfliction.model.operation_filing import Filing
 from deconfliction.model.party import Domain
 from deconfliction.model.states import OperationState
 from deconfliction.units import format_time
 
 
+def encode_footprints(volumes: Sequence[Volume]) -> tuple[str, ...]:
+    """Each volume's footprint as the store keeps it (WKB, in base64)."""
+    footprints = np.empty(len(volumes), dtype=object)
+    footprints[:] = [v.footprint for v in volumes]
+    return tuple(base64.b64encode(wkb).decode("ascii") for wkb in shapely.to_wkb(footprints))
+
+
+@dataclass(frozen=True)
+class PreparedFiling:
+    """A request to file or replace a plan, read and checked, its footprints encoded: what
+    needs the request alone, made before the hub's lock is taken to commit it."""
+
+    filing: Filing
+    footprints: tuple[str, ...]
+
+    @classmethod
+    def of(cls, filing: Filing) -> PreparedFiling:
+        return cls(filing, encode_footprints(filing.operation.volumes))
+
+
 @dataclass(frozen=True)
 class Filed:
-    """An operation, its volumes as accepted, and its revision."""
+    """An operation, its volumes as accepted, its revision, and its footprints as the store
+    keeps them (:func:`encode_footprints` of its volumes)."""
 
     operation: Operation
     accepted: tuple[dict[str, Any], ...]
     revision: int
+    footprints: tuple[str, ...] = field(repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -85,8 +109,6 @@ class Filed:
     def to_doc(self) -> dict[str, Any]:
         """What the store keeps."""
         op = self.operation
-        footprints = np.empty(len(op.volumes), dtype=object)
-        footprints[:] = [v.footprint for v in op.volumes]
         return {
             "id": op.id,
             "owner": op.owner,
@@ -97,9 +119,7 @@ class Filed:
             "domain": op.domain.value,
             "volumes": list(self.accepted),
             "bands": [[v.alt_lower_m, v.alt_upper_m, v.start_s, v.end_s] for v in op.volumes],
-            "footprints": [
-                base64.b64encode(wkb).decode("ascii") for wkb in shapely.to_wkb(footprints)
-            ],
+            "footprints": list(self.footprints),
             "created_s": op.created_s,
             "updated_s": op.updated_s,
         }
@@ -124,7 +144,7 @@ class Filed:
             created_s=doc["created_s"],
             updated_s=doc["updated_s"],
         )
-        return cls(operation, tuple(doc["volumes"]), int(doc["revision"]))
+        return cls(operation, tuple(doc["volumes"]), int(doc["revision"]), tuple(doc["footprints"]))
 
 
 def _plain(value: dict[str, Any]) -> dict[str, Any]:

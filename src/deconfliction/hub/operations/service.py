@@ -1,12 +1,16 @@
 """The operations service: filing, version keys, lifecycle, expiry, and the zones' hook.
 
-Every write follows one path. The request is read and checked outside the hub lock
-(geometry, bands, windows, limits: the costly part; :func:`read_filing`). Under the lock
-the hub decides without touching the database: the owner's version, the id not taken, the
-version key against the volume index; so a refused write (409) costs no transaction. Only
-then one write unit stores the operation, journals the request as accepted, tells the owner
-(and the parties it shares its operations with) on their streams, updates the index, and
-opens, revises or closes the advisories (:mod:`deconfliction.hub.operations.advice`).
+Every write follows one path, in two steps. :meth:`Operations.prepare` needs the request
+alone and takes no lock: it reads and checks the geometry, bands, windows and limits
+(:func:`read_filing`; the costly part: hundreds of milliseconds for the 20,000 positions
+that ``operation_max_total_vertices`` allows) and encodes the footprints as the store keeps
+them. :meth:`Operations.commit` takes the hub lock and decides without touching the database:
+the owner's version, the id not taken, the version key against the volume index; so a
+refused write (409) costs no transaction. Only then one write unit stores the operation,
+journals the request as accepted, tells the owner (and the parties it shares its operations
+with) on their streams, updates the index, and opens, revises or closes the advisories
+(:mod:`deconfliction.hub.operations.advice`). :meth:`Operations.put` is both; an edge that
+must not wait on the geometry (the API's event loop) prepares on a worker thread.
 
 Version keys
     A write must carry in ``key`` the current version of every operation and zone that
@@ -50,7 +54,7 @@ from deconfliction.hub.operations.conformance import ConformanceCheck
 from deconfliction.hub.operations.idempotency import Idempotency, IdempotencyKey
 from deconfliction.hub.operations.ledger import KIND, Ledger
 from deconfliction.hub.operations.plans import LivePlans
-from deconfliction.hub.operations.records import Filed
+from deconfliction.hub.operations.records import Filed, PreparedFiling
 from deconfliction.hub.operations.zone_volumes import ZoneVolumes
 from deconfliction.hub.parties.registry import Parties
 from deconfliction.hub.unit import WriteUnit
@@ -165,20 +169,36 @@ class Operations:
         request: Mapping[str, Any],
         idempotency: IdempotencyKey | None = None,
     ) -> Answer:
-        """File (no ``version`` in the request) or replace (the current ``version``) a plan.
+        """File (no ``version`` in the request) or replace (the current ``version``) a plan:
+        :meth:`prepare`, then :meth:`commit`."""
+        return self.commit(self.prepare(owner, operation_id, request), idempotency)
 
-        Raises InvalidInput / PayloadTooLarge for the request, AlreadyExists for an id that
-        is not the owner's, VersionMismatch for the owner's version, StaleKey for the key,
-        IllegalTransition for an operation that ended or was cancelled.
+    def prepare(self, owner: str, operation_id: str, request: Mapping[str, Any]) -> PreparedFiling:
+        """Read and check ``owner``'s request to file or replace a plan, without the hub's
+        lock (it needs the request alone; see the module docs).
+
+        Raises InvalidInput / PayloadTooLarge for the request.
         """
-        filing = read_filing(
-            owner,
-            operation_id,
-            request,
-            now_s=self._clock.now(),
-            limits=self._limits,
-            geometry_limits=self._geometry_limits,
+        return PreparedFiling.of(
+            read_filing(
+                owner,
+                operation_id,
+                request,
+                now_s=self._clock.now(),
+                limits=self._limits,
+                geometry_limits=self._geometry_limits,
+            )
         )
+
+    def commit(self, prepared: PreparedFiling, idempotency: IdempotencyKey | None = None) -> Answer:
+        """File or replace a prepared plan, under the hub's lock.
+
+        Raises AlreadyExists for an id that is not the owner's, VersionMismatch for the
+        owner's version, StaleKey for the key, IllegalTransition for an operation that ended
+        or was cancelled.
+        """
+        filing = prepared.filing
+        owner, operation_id = filing.operation.owner, filing.operation.id
         with self._lock:
             replayed = self._idempotency.replay(owner, idempotency, self._clock.now())
             if replayed is not None:
@@ -206,7 +226,7 @@ class Operations:
                     created_s=unit.now_s if current is None else current.operation.created_s,
                     updated_s=unit.now_s,
                 )
-                filed = Filed(operation, filing.volumes.accepted, revision)
+                filed = Filed(operation, filing.volumes.accepted, revision, prepared.footprints)
                 kind = "operation.created" if current is None else "operation.updated"
                 entry, shown = self._ledger.stage(unit, filed, kind, filing.accepted)
                 index.put(ref, owner=owner, version=filed.version, volumes=operation.volumes)
@@ -313,7 +333,7 @@ class Operations:
             with self._write() as unit:
                 unit.on_rollback(self._reload)
                 moved = dataclasses.replace(moved, updated_s=unit.now_s)
-                filed = Filed(moved, current.accepted, current.revision + 1)
+                filed = dataclasses.replace(current, operation=moved, revision=current.revision + 1)
                 why = {"by": owner, "named_version": version}
                 entry, shown = self._ledger.stage(unit, filed, f"operation.{state.value}", why)
                 self._state_changed(unit, filed)
@@ -328,8 +348,10 @@ class Operations:
         unit.on_rollback(self._reload)
         revision = filed.revision + 1
         version = self._ledger.version(filed.id, revision)
-        changed = Filed(
-            filed.operation.to(state, version=version, now_s=unit.now_s), filed.accepted, revision
+        changed = dataclasses.replace(
+            filed,
+            operation=filed.operation.to(state, version=version, now_s=unit.now_s),
+            revision=revision,
         )
         self._ledger.stage(unit, changed, f"operation.{state.value}", {"by": "hub", "reason": why})
         self._state_changed(unit, changed)
