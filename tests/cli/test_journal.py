@@ -379,7 +379,9 @@ def test_archive_then_verify_and_export_across_archive_and_database(database, tm
     )
     assert archived.exit_code == 0, archived.output
     assert "archived entries 1–9 (9 entries, 2 checkpoints) in 1 segment(s)" in archived.stdout
-    assert [p.name for p in folder.iterdir()] == ["journal-000000000001-000000000009.jsonl.gz"]
+    assert [p.name for p in folder.glob("journal-*")] == [
+        "journal-000000000001-000000000009.jsonl.gz"
+    ]
 
     alone = verify_db(database)  # the database keeps the last archived entry, signed
     assert alone.exit_code == 0, alone.output

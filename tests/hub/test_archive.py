@@ -4,6 +4,7 @@ the steps harmless."""
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import itertools
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deconfliction.clock import ManualClock
 from deconfliction.errors import MalformedPayload, StoreError
 from deconfliction.hub import Hub
-from deconfliction.hub.archive import JournalArchiver
+from deconfliction.hub.archive import ArchiveBusy, JournalArchiver
 from deconfliction.hub.journal import archived_seq
 from deconfliction.journal.archive import ArchivedJournal, segments, write_segment
 from deconfliction.journal.source import ExportFileSource, verify_source
@@ -128,6 +129,94 @@ def test_another_key_is_still_refused_once_entry_1_is_archived(
         open_hub(make_store(), clock, Ed25519PrivateKey.generate(), folder)
 
 
+def test_a_segment_the_database_does_not_hold_as_it_is_is_moved_aside_not_deleted(
+    hub: Hub, clock: ManualClock, folder: Path
+) -> None:
+    run(hub, clock, 150)
+    store, done = hub._store, archived_seq(hub._store)
+    head = hub.journal.checkpoint(clock.now())
+    orphan, _ = write_segment(
+        folder,
+        hub.journal.public_key_b64,
+        store.journal_entries(done, head.seq),
+        store.checkpoints(done + 1, head.seq),
+        from_seq=done + 1,
+        to_seq=head.seq,
+    )
+    _alter_entry(orphan.path, -1)  # as from a history the database (restored?) lacks
+    run(hub, clock, 30)
+    kept = folder / "unrecorded" / orphan.path.name
+    assert kept.exists() and not orphan.path.exists()
+    assert verify_source(whole(hub, folder), public_key=hub.journal.public_key).ok
+
+
+def test_one_run_at_a_time(hub: Hub, clock: ManualClock, folder: Path) -> None:
+    run(hub, clock, 150)
+    assert hub.archiver is not None
+    folder.mkdir(exist_ok=True)
+    with open(folder / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(ArchiveBusy, match="another archive run holds"):
+            hub.archiver.archive(clock.now())
+        hub.archiver._next_s = None
+        assert hub.archiver.tick(clock.now()) is None  # the hub's runs skip quietly
+
+
+def test_a_run_never_moves_the_mark_another_run_moved(
+    hub: Hub, clock: ManualClock, folder: Path
+) -> None:
+    run(hub, clock, 150)
+    assert hub.archiver is not None
+    done = archived_seq(hub._store)
+    with pytest.raises(ArchiveBusy, match="another run archived the journal"):
+        hub.archiver._record(done, done + 5)  # a run that found the mark one entry earlier
+    assert archived_seq(hub._store) == done
+
+
+def test_missing_first_segments_or_folder_show_as_removed(
+    hub: Hub, clock: ManualClock, folder: Path
+) -> None:
+    run(hub, clock, 240)
+    first, *rest = segments(folder)
+    assert rest
+    first.path.unlink()
+    report_ = verify_source(whole(hub, folder), public_key=hub.journal.public_key)
+    assert report_.finding is not None and report_.finding.problem is Problem.REMOVED
+    assert report_.finding.seq == 1
+    empty = folder.parent / "empty"
+    empty.mkdir()
+    report_ = verify_source(
+        ArchivedJournal(empty, hub.journal.source()), public_key=hub.journal.public_key
+    )
+    assert report_.finding is not None and report_.finding.problem is Problem.REMOVED
+
+
+def test_a_corrupted_archive_is_named(hub: Hub, clock: ManualClock, folder: Path) -> None:
+    run(hub, clock, 150)
+    path = segments(folder)[0].path
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 16] = bytes(16)
+    path.write_bytes(bytes(data))
+    with pytest.raises(MalformedPayload, match=path.name):
+        verify_source(whole(hub, folder), public_key=hub.journal.public_key)
+
+
+def test_a_read_that_archiving_overtakes_stops_with_a_clear_error(
+    hub: Hub, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deconfliction.store.reads import SQLReads
+
+    monkeypatch.setattr(SQLReads._journal_pages, "__defaults__", (5,))  # pages of 5 entries
+    run(hub, clock, 150)
+    source = hub.journal.source()
+    entries = source.entries(source.first_seq, None)
+    next(entries)
+    run(hub, clock, 600)  # archiving and pruning go on meanwhile
+    with pytest.raises(StoreError, match=r"was archived up to entry \d+ while it was being read"):
+        list(entries)
+
+
 def test_a_crash_after_writing_a_segment_before_recording_it(
     hub: Hub, clock: ManualClock, folder: Path
 ) -> None:
@@ -227,6 +316,27 @@ def test_pages_start_at_the_first_entry_online(hub: Hub, clock: ManualClock) -> 
 def test_retention_needs_a_folder(store: Store, clock: ManualClock) -> None:
     with pytest.raises(Exception, match="journal_archive_dir"):
         Hub(Settings(journal_online_s=HOUR_S), store, clock=clock)
+
+
+def _alter_entry(path: Path, index: int) -> None:
+    """Change the content of one entry of a segment (and its hash, consistently)."""
+    from deconfliction.journal.chain import entry_hash
+
+    lines = gzip.decompress(path.read_bytes()).splitlines()
+    positions = [i for i, line in enumerate(lines) if b'"type":"entry"' in line]
+    at = positions[index]
+    entry = orjson.loads(lines[at])
+    entry["content"] = entry["content"].replace("a1", "b2")
+    entry["hash"] = entry_hash(
+        entry["prev_hash"],
+        entry["seq"],
+        entry["time"],
+        entry["party"],
+        entry["kind"],
+        entry["content"].encode(),
+    )
+    lines[at] = orjson.dumps(entry)
+    path.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
 
 
 def _rfc3339(unix_s: float) -> str:

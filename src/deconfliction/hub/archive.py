@@ -4,29 +4,39 @@ the database.
 An archive run finds the latest signed checkpoint older than the retention time
 (``journal_online_s``) and not beyond the live picture's checkpoint (the reports a restart
 replays stay online), writes the entries up to it as segments
-(:mod:`deconfliction.journal.archive`; each at most ``segment_entries`` entries, cut at a
-checkpoint), records in the database how far the archives reach (meta
-``journal_archived_seq``) and deletes the archived entries, a few thousand per transaction
-so that writers are never held up for long.
+(:mod:`deconfliction.journal.archive`; cut at checkpoints, each at most ``segment_entries``
+entries unless one checkpoint interval holds more), records in the database how far the
+archives reach (meta ``journal_archived_seq``) and deletes the archived entries, a few
+thousand per transaction so that writers are never held up for long.
 
 The database keeps the last archived entry and its checkpoint: the journal left online
-starts with an entry whose hash the hub signed, and its head never disappears. The order
-of the steps makes a crash at any point harmless: a segment is renamed into place only once
-it is on disk; the database records it after that; entries are deleted only up to what it
-records, and a later run finishes a deletion that was cut short and removes a segment that
-was written but never recorded.
+starts with an entry whose hash the hub signed, and its head never disappears.
+
+One run at a time: a run holds an exclusive lock on ``FOLDER/.lock`` throughout, and moves
+the recorded mark only from where it found it (checked in the transaction that moves it),
+so two runs — the hub's and ``journal archive``, or two hub processes — never undo each
+other. The order of the steps makes a crash at any point harmless: a segment is renamed into
+place only once it is on disk; the database records it after that; entries are deleted only
+up to what it records. A later run finishes a deletion that was cut short; a segment that
+was written but never recorded is deleted if the database holds the same entries (its last
+hash matches), and otherwise moved aside to ``FOLDER/unrecorded/`` — it may be the only copy
+of entries a database restored from an older backup no longer has — never destroyed.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deconfliction.errors import StoreError
+from deconfliction.errors import DeconflictionError, StoreError
 from deconfliction.hub.journal import ARCHIVED_SEQ, HUB_KEY, archived_seq
 from deconfliction.hub.live.tracks import TRACKS_SEQ
-from deconfliction.journal.archive import Segment, segments, write_segment
+from deconfliction.journal.archive import Segment, last_entry, segments, write_segment
 from deconfliction.journal.chain import journal_time
 from deconfliction.store import Store
 
@@ -89,38 +99,69 @@ class JournalArchiver:
         if self._next_s is not None and now_s < self._next_s:
             return None
         self._next_s = now_s + self.every_s
-        run = self.archive(now_s)
+        try:
+            run = self.archive(now_s)
+        except ArchiveBusy as busy:
+            log.info("journal: %s", busy.message)
+            return None
         if run.segments:
             log.info("journal: %s", run.summary())
         return run
 
     def archive(self, now_s: float, online_s: float | None = None) -> ArchiveRun:
         """Archive every entry older than ``online_s`` (default: the archiver's) that a
-        signed checkpoint covers, and prune it from the database."""
+        signed checkpoint covers, and prune it from the database. Raise
+        :class:`ArchiveBusy` if another run holds the folder."""
         online_s = self.online_s if online_s is None else online_s
-        done = archived_seq(self._store)
-        run = ArchiveRun(archived_seq=done)
-        run.pruned += self._prune(done)
-        self._check_folder(done)
-        for start, end in self._bounds(done, journal_time(now_s - online_s)):
-            segment, counts = write_segment(
-                self.folder,
-                self._key,
-                self._store.journal_entries(start - 1, end),
-                self._store.checkpoints(start, end),
-                from_seq=start,
-                to_seq=end,
-            )
-            with self._store.transaction() as tx:
-                tx.set_meta(HUB_KEY, self._key)
-                tx.set_meta(ARCHIVED_SEQ, str(end))
-            run.segments.append(segment)
-            run.entries += counts.entries
-            run.checkpoints += counts.checkpoints
-            run.bytes += segment.path.stat().st_size
-            run.archived_seq = end
-            run.pruned += self._prune(end)
+        with self._exclusive():
+            done = archived_seq(self._store)
+            self._check_folder(done)
+            run = ArchiveRun(archived_seq=done, pruned=self._prune(done))
+            for start, end in self._bounds(done, journal_time(now_s - online_s)):
+                segment, counts = write_segment(
+                    self.folder,
+                    self._key,
+                    self._store.journal_entries(start - 1, end),
+                    self._store.checkpoints(start, end),
+                    from_seq=start,
+                    to_seq=end,
+                )
+                self._record(start, end)
+                run.segments.append(segment)
+                run.entries += counts.entries
+                run.checkpoints += counts.checkpoints
+                run.bytes += segment.path.stat().st_size
+                run.archived_seq = end
+                run.pruned += self._prune(end)
         return run
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ArchiveBusy(
+                    f"another archive run holds {self.folder / '.lock'}; try again later"
+                ) from None
+            yield
+        finally:
+            os.close(handle)  # (releases the lock)
+
+    def _record(self, start: int, end: int) -> None:
+        """Record that the segments reach ``end``, if the mark is still where this run found
+        it (``start - 1``)."""
+        with self._store.transaction() as tx:
+            found = int(tx.get_meta(ARCHIVED_SEQ) or 0)
+            if found != start - 1:
+                raise ArchiveBusy(
+                    f"another run archived the journal up to entry {found} meanwhile; this "
+                    "run stops (the next one goes on from there)"
+                )
+            tx.set_meta(HUB_KEY, self._key)
+            tx.set_meta(ARCHIVED_SEQ, str(end))
 
     def _bounds(self, done: int, cutoff: str) -> list[tuple[int, int]]:
         """The segments to write: (first, last) entries, each ending at a checkpoint signed
@@ -153,15 +194,26 @@ class JournalArchiver:
             pruned += deleted
 
     def _check_folder(self, done: int) -> None:
-        """Remove segments a crashed run wrote but never recorded; refuse a folder whose
-        segments do not reach what the database says was archived."""
+        """Deal with segments a run wrote but never recorded (see the module's docstring);
+        refuse a folder whose segments do not reach what the database says was archived
+        (before anything is pruned: a folder that is not mounted is not a reason to delete)."""
         kept = []
         for segment in segments(self.folder):
-            if segment.from_seq > done:
+            if segment.from_seq <= done:
+                kept.append(segment)
+            elif self._holds_the_same(segment):
                 log.warning("journal: removing unrecorded segment %s", segment.path)
                 segment.path.unlink()
             else:
-                kept.append(segment)
+                aside = self.folder / "unrecorded"
+                aside.mkdir(exist_ok=True)
+                log.warning(
+                    "journal: segment %s holds entries the database does not have as they "
+                    "are (a database restored from an older backup?): moved to %s",
+                    segment.path,
+                    aside,
+                )
+                segment.path.rename(aside / segment.path.name)
         reach = kept[-1].to_seq if kept else 0
         if reach != done:
             raise StoreError(
@@ -169,3 +221,16 @@ class JournalArchiver:
                 f"the database says entries up to {done} were archived: put the missing "
                 "segments back, or name the folder they are in (journal_archive_dir)"
             )
+
+    def _holds_the_same(self, segment: Segment) -> bool:
+        """Whether the segment's last entry is, hash for hash, the database's entry."""
+        try:
+            last = last_entry(segment.path)
+        except DeconflictionError:
+            return False
+        online = next(iter(self._store.journal_entries(segment.to_seq - 1, segment.to_seq)), None)
+        return last is not None and online is not None and online.hash == last.hash
+
+
+class ArchiveBusy(StoreError):
+    """Another archive run holds the folder, or moved the mark meanwhile."""

@@ -412,6 +412,7 @@ class Hub:
         self.run_timers(now)
         if housekeeping:
             self.housekeeping(now)
+            self.archive_journal(now)
 
     def run_cycle(self, now_s: float | None = None) -> CycleStats:
         """One detection cycle: every check over the live tracks at ``now_s``, then alerts."""
@@ -440,12 +441,15 @@ class Hub:
         """Slow work that needs no lock and must not delay detection: signing the journal's
         head when a checkpoint is due (which first re-reads and checks the entries since the
         last one: a second or so for a minute of 25,000 reports a second). The runner calls
-        it from its own thread. Then, when one is due, the journal's archiving
-        (:mod:`deconfliction.hub.archive`)."""
-        now = self.clock.now() if now_s is None else now_s
-        self.journal.tick(now)
+        it from its own thread."""
+        self.journal.tick(self.clock.now() if now_s is None else now_s)
+
+    def archive_journal(self, now_s: float | None = None) -> None:
+        """Archive the journal's old entries when a run is due (``journal_online_s``; see
+        :mod:`deconfliction.hub.archive`). A first run on a large journal may take long:
+        the runner calls it from a thread of its own, so checkpoints go on meanwhile."""
         if self.archiver is not None:
-            self.archiver.tick(now)
+            self.archiver.tick(self.clock.now() if now_s is None else now_s)
 
     def _forget_revoked(self) -> None:
         for party in self._parties.all():

@@ -71,6 +71,23 @@ def genesis_key(store: Store) -> str | None:
     return key
 
 
+def unpruned(
+    store: Store, entries: Iterable[JournalEntry], from_seq: int
+) -> Iterator[JournalEntry]:
+    """``entries`` (read from ``from_seq`` on), stopping with :class:`StoreError` where
+    archiving deleted entries while they were being read (entries are read a page at a time):
+    a gap the archive mark has moved past is not a removal to report as tampering."""
+    expected = from_seq
+    for entry in entries:
+        if entry.seq > expected and archived_seq(store) >= expected:
+            raise StoreError(
+                f"the journal was archived up to entry {archived_seq(store)} while it was "
+                f"being read (at entry {expected}): read it again, or with the archive"
+            )
+        expected = entry.seq + 1
+        yield entry
+
+
 class StoreJournalSource:
     """The journal in a store as a :class:`~deconfliction.journal.source.JournalSource`.
 
@@ -95,7 +112,7 @@ class StoreJournalSource:
         return max(1, archived_seq(self._store))
 
     def entries(self, from_seq: int, to_seq: int | None) -> Iterator[JournalEntry]:
-        return self._store.journal_entries(from_seq - 1, to_seq)
+        return unpruned(self._store, self._store.journal_entries(from_seq - 1, to_seq), from_seq)
 
     def checkpoints(self, from_seq: int, to_seq: int | None) -> Iterator[Checkpoint]:
         return self._store.checkpoints(from_seq, to_seq)
@@ -277,7 +294,11 @@ class JournalPage:
     def entries(self) -> Iterable[AnyEntry]:
         if self.last_seq <= self.after_seq:
             return iter(())
-        full = self._store.journal_entries(self.after_seq, self.last_seq)
+        full = unpruned(
+            self._store,
+            self._store.journal_entries(self.after_seq, self.last_seq),
+            self.after_seq + 1,
+        )
         return full if self.party is None else view_for(full, self.party)
 
     def lines(self) -> Iterator[bytes]:

@@ -22,7 +22,8 @@ class Runner:
     are on the monotonic clock; a late cycle is never followed by a burst of catch-up ones.
 
     :meth:`Hub.housekeeping` (the journal's checkpoints) runs in a second thread every
-    ``cycle_s``, so that its slow checks never hold up a cycle.
+    ``cycle_s``, so that its slow checks never hold up a cycle; with journal retention on,
+    :meth:`Hub.archive_journal` in a third, so that a long archive run holds up neither.
     """
 
     def __init__(self, hub: Hub) -> None:
@@ -37,6 +38,10 @@ class Runner:
                 threading.Thread(target=self._run, name="hub-cycle", daemon=True),
                 threading.Thread(target=self._housekeep, name="hub-housekeeping", daemon=True),
             ]
+            if self.hub.archiver is not None:
+                self._threads.append(
+                    threading.Thread(target=self._archive, name="hub-archive", daemon=True)
+                )
             for thread in self._threads:
                 thread.start()
 
@@ -53,6 +58,13 @@ class Runner:
                 self.hub.housekeeping()
             except Exception:  # keep it alive; the error is in the log
                 log.exception("hub housekeeping failed")
+
+    def _archive(self) -> None:
+        while not self._stop.wait(self.hub.settings.cycle_s):
+            try:
+                self.hub.archive_journal()
+            except Exception:  # keep it alive; the error is in the log
+                log.exception("journal archiving failed")
 
     def _run(self) -> None:
         period = self.hub.settings.cycle_s

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +71,9 @@ def write_segment(
     check that it holds exactly that range and ends with a checkpoint at ``to_seq``."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / segment_name(from_seq, to_seq)
-    partial = path.with_name(path.name + ".partial")
+    handle, name = tempfile.mkstemp(dir=folder, prefix=path.name + ".", suffix=".partial")
+    os.close(handle)
+    partial = Path(name)
     seen: list[int] = []
     last_checkpoint: list[int] = []
 
@@ -119,6 +122,14 @@ def _sync_folder(folder: Path) -> None:
         os.close(handle)
 
 
+def last_entry(path: Path) -> AnyEntry | None:
+    """The last entry of a segment (reads it whole)."""
+    last = None
+    for last in ExportFile(path).entries():  # noqa: B007
+        pass
+    return last
+
+
 class ArchivedJournal:
     """The segments of a folder, then optionally the journal left in a database (``tail``,
     read from the entry after the last segment), as one journal source."""
@@ -144,10 +155,9 @@ class ArchivedJournal:
 
     @property
     def first_seq(self) -> int:
-        if self.segments:
-            return self.segments[0].from_seq
-        assert self._tail is not None
-        return self._tail.first_seq
+        """1: the archive is the beginning of the journal, so that missing first segments
+        (or a missing or empty folder) show as entries removed from its start."""
+        return 1
 
     @property
     def archived_seq(self) -> int:
@@ -166,7 +176,7 @@ class ArchivedJournal:
                 if entry.seq >= from_seq:
                     yield entry
         if self._tail is not None:
-            start = max(from_seq, self.archived_seq + 1)
+            start = self._tail_start(from_seq)
             if to_seq is None or start <= to_seq:
                 yield from self._tail.entries(start, to_seq)
 
@@ -178,6 +188,12 @@ class ArchivedJournal:
                 if checkpoint.seq >= from_seq and (to_seq is None or checkpoint.seq <= to_seq):
                     yield checkpoint
         if self._tail is not None:
-            start = max(from_seq, self.archived_seq + 1)
+            start = self._tail_start(from_seq)
             if to_seq is None or start <= to_seq:
                 yield from self._tail.checkpoints(start, to_seq)
+
+    def _tail_start(self, from_seq: int) -> int:
+        """Where the database takes over: after the segments, and not before what it holds
+        (entries neither holds are then missing, for the verifier to name)."""
+        assert self._tail is not None
+        return max(from_seq, self.archived_seq + 1, self._tail.first_seq)

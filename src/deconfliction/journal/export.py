@@ -21,6 +21,7 @@ One JSON object per line, UTF-8, in this order:
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,7 +205,7 @@ class ExportFile:
         try:
             with self._open() as handle:
                 first = handle.readline()
-        except (OSError, EOFError) as error:
+        except (OSError, EOFError, zlib.error) as error:
             reason = getattr(error, "strerror", None) or error
             raise MalformedPayload(f"cannot read {self.path}: {reason}") from None
         item = parse_line(first, f"{self.path} line 1") if first.strip() else None
@@ -231,7 +232,7 @@ class ExportFile:
                     if isinstance(item, ExportHeader):
                         raise MalformedPayload(f"{self.path} line {number}: a second header")
                     yield item
-        except (OSError, EOFError) as error:  # a damaged or truncated compressed file
+        except (OSError, EOFError, zlib.error) as error:  # a damaged compressed file
             raise MalformedPayload(f"{self.path} after line {number}: {error}") from None
 
     def entries(self) -> Iterator[AnyEntry]:

@@ -127,6 +127,11 @@ class Transaction(Protocol):
         ...
 
     def set_meta(self, key: str, value: str) -> None: ...
+    def get_meta(self, key: str) -> str | None:
+        """A meta value, read in this transaction (after it, no other writer can change it
+        before this transaction ends)."""
+        ...
+
 
     def get_idempotent(self, party: str, key: str) -> IdempotentAnswer | None:
         """The answer kept for ``party``'s key, read in this transaction (so a retry that

@@ -248,6 +248,10 @@ class SQLTransaction:
         if known is UNREAD or known is None or checkpoint.seq >= known.seq:
             self.tails.checkpoint = checkpoint
 
+    def get_meta(self, key: str) -> str | None:
+        row = self._execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
     def set_meta(self, key: str, value: str) -> None:
         self._execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
