@@ -87,3 +87,29 @@ def test_version() -> None:
     from deconfliction import __version__
 
     assert run("version") == (0, f"{__version__}\n")
+
+
+def test_a_leaked_admin_token_is_retired_by_a_new_one(tmp_path: Path) -> None:
+    import pytest
+
+    from deconfliction.errors import AuthenticationFailed
+    from deconfliction.hub import Hub
+    from deconfliction.journal.signing import load_hub_key
+    from deconfliction.settings import Settings
+    from deconfliction.store import SQLiteStore
+
+    db = str(tmp_path / "hub.db")
+    _, first = run("admin-token", "--db", db)
+    _, second = run("admin-token", "--db", db)
+    code, third = run("admin-token", "--retire-others", "--db", db)
+    assert code == 0 and third.strip().startswith("dcf_")
+    hub = Hub(Settings(), SQLiteStore(db), key=load_hub_key(tmp_path / "hub.key"))
+    try:
+        assert hub.authenticate(third.strip()).admin
+        for old in (first, second):
+            with pytest.raises(AuthenticationFailed):
+                hub.authenticate(old.strip())
+        kinds = [e.kind for e in hub._store.journal_entries()]
+        assert kinds.count("credential.admin_retired") == 1
+    finally:
+        hub.close()

@@ -94,10 +94,16 @@ def token(name: str, db_path: Database) -> None:
 
 @click.command("admin-token")
 @db_option
-def admin_token(db_path: Database) -> None:
+@click.option(
+    "--retire-others",
+    is_flag=True,
+    help="Also revoke every admin token issued before (one may have leaked); they stop "
+    "working at once, in every process of the hub.",
+)
+def admin_token(db_path: Database, retire_others: bool) -> None:
     """Print a new admin token (for POST /v1/parties and other admin endpoints)."""
     with opened_hub(db_path) as hub, friendly_errors():
-        click.echo(hub.issue_admin_token())
+        click.echo(hub.issue_admin_token(retire_others=retire_others))
 
 
 @click.group()

@@ -253,11 +253,16 @@ class Hub:
         with self.write() as unit:
             return self._parties.new_token(unit, name)
 
-    def issue_admin_token(self, *, only_first: bool = False) -> str | None:
-        """A new admin token; with ``only_first``, only if none was ever issued."""
+    def issue_admin_token(
+        self, *, only_first: bool = False, retire_others: bool = False
+    ) -> str | None:
+        """A new admin token; with ``only_first``, only if none was ever issued; with
+        ``retire_others``, every earlier admin token stops working (a leaked one)."""
         with self.write() as unit:
             if only_first and self._parties.has_admin():
                 return None
+            if retire_others:
+                self._parties.retire_admin_tokens(unit)
             self._parties.mark_admin_issued(unit)
             return self._parties.new_admin_token(unit)
 

@@ -260,6 +260,13 @@ class Parties:
         unit.journal(HUB_PARTY, "credential.admin_issued", {})
         return token
 
+    def retire_admin_tokens(self, unit: WriteUnit) -> int:
+        """Revoke every admin token issued so far (a leaked one among them); how many."""
+        retired = unit.tx.revoke_credentials(ADMIN, unit.now_s)
+        unit.journal(HUB_PARTY, "credential.admin_retired", {"tokens": retired})
+        self._changed(unit)
+        return retired
+
     def has_admin(self) -> bool:
         return self._store.get_meta("admin_token_issued") is not None
 
