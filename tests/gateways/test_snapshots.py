@@ -182,8 +182,8 @@ def test_parquet_typed_times_and_a_malformed_row_names_its_row(tmp_path: Path) -
 
 @pytest.fixture
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """CSV read in blocks of a few rows, so that snapshots and errors span batches."""
-    monkeypatch.setattr(batches, "BLOCK_BYTES", 200)
+    """CSV read in pieces of a few rows, so that snapshots and errors span batches."""
+    monkeypatch.setattr(batches, "PIECE_BYTES", 200)
 
 
 def many_rows(snapshots: int = 6, tracks: int = 5) -> str:
@@ -248,3 +248,40 @@ def test_a_byte_order_mark_and_crlf_line_ends(tmp_path: Path) -> None:
     path = tmp_path / "excel.csv"
     path.write_bytes(b"\xef\xbb\xbf" + (HEADER + ROWS).replace("\n", "\r\n").encode())
     assert [len(s) for s in SnapshotReader(path)] == [2, 1]
+
+
+def test_ids_alike_once_trimmed_are_one_track(tmp_path: Path) -> None:
+    rows = ["1000, AFR ,t1", "1000,AFR, t1", "1000,AFR,t2"]
+    text = HEADER + "".join(f"{row},48,2,0,0,0,0\n" for row in rows)
+    path = write(tmp_path, text)
+    with pytest.raises(InvalidInput, match="line 3: track: 't1' of party 'AFR' appears twice"):
+        list(SnapshotReader(path))
+    reader = SnapshotReader(path, skip_bad=True)
+    (snap,) = list(reader)
+    assert (snap.track.tolist(), snap.parties, reader.skipped, reader.tracks) == (
+        ["t1", "t2"],
+        ("AFR",),
+        1,
+        2,
+    )
+
+
+def test_a_track_id_in_two_parties_is_two_tracks(tmp_path: Path) -> None:
+    rows = ["1000,a\x1fb,c", "1000,a,b\x1fc", "1000,b,c"]  # alike once joined by the separator
+    text = HEADER + "".join(f"{row},48,2,0,0,0,0\n" for row in rows)
+    (snap,) = list(SnapshotReader(write(tmp_path, text)))
+    assert snap.party_names() == ["a\x1fb", "a", "b"]
+
+
+@pytest.mark.usefixtures("small_blocks")
+def test_a_line_longer_than_a_piece(tmp_path: Path) -> None:
+    long_id = "x" * 500
+    rows = many_rows(2).splitlines(keepends=True)
+    rows.insert(3, f"1000,p1,{long_id},48,2,0,0,0,0\n")
+    path = write(tmp_path, HEADER + "".join(rows), "in.csv.gz")
+    snapshots = list(SnapshotReader(path))
+    assert [len(s) for s in snapshots] == [6, 5]
+    assert long_id in snapshots[0].track.tolist()
+    with_bad = HEADER + "".join(rows) + "1010,p0,t0,91,2,0,0,0,0\n"
+    with pytest.raises(InvalidInput, match="line 13: lat: 91 is outside"):
+        list(SnapshotReader(write(tmp_path, with_bad)))

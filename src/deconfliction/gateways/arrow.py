@@ -16,20 +16,21 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     import pyarrow as pa
 
-_TYPES = {np.dtype(np.float64): "float64", np.dtype(np.int64): "int64"}
+_TYPES = {np.dtype(np.float64): "float64", np.dtype(np.int64): "int64", np.dtype(np.int32): "int32"}
 
 
 def numbers(array: pa.Array, dtype: Any = np.float64) -> npt.NDArray[Any]:
-    """A float64 or int64 array as numpy (nulls: NaN for floats; a view when it can be)."""
+    """A float64, int64 or int32 array as numpy (nulls: NaN for floats, 0 for integers; a
+    view when it can be)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arrow_type = pa.float64() if np.dtype(dtype) == np.float64 else pa.int64()
+    arrow_type = pa.type_for_alias(_TYPES[np.dtype(dtype)])
     if array.type != arrow_type:
         array = pc.cast(array, arrow_type)
     if array.null_count:
         array = array.fill_null(
-            number(np.nan) if arrow_type == pa.float64() else number(0.0).cast(pa.int64())
+            number(np.nan) if arrow_type == pa.float64() else number(0.0).cast(arrow_type)
         )
     data = array.buffers()[1]
     itemsize = np.dtype(dtype).itemsize
@@ -54,13 +55,14 @@ def texts(array: pa.Array) -> npt.NDArray[np.object_]:
 
 
 def from_numbers(values: npt.NDArray[Any]) -> pa.Array:
-    """An int64 or float64 numpy array as Arrow (no copy when it is contiguous)."""
+    """An int64, int32 or float64 numpy array as Arrow (no copy when it is contiguous);
+    other integers as int64, other numbers as float64."""
     import pyarrow as pa
 
     values = np.ascontiguousarray(values)
     if values.dtype not in _TYPES:
         values = values.astype(np.int64 if values.dtype.kind in "iub" else np.float64)
-    kind = pa.float64() if values.dtype == np.float64 else pa.int64()
+    kind = pa.type_for_alias(_TYPES[values.dtype])
     return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
 
 

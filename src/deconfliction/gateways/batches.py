@@ -1,12 +1,16 @@
 """Files of recorded traffic as a stream of Arrow record batches, with line numbers.
 
-CSV (plain or gzip) is parsed by ``pyarrow.csv`` in blocks on every core; Parquet is read
-one record batch at a time. Either way memory holds a few batches, whatever the file's size.
+CSV (plain or gzip) is cut at line ends into pieces of about :data:`PIECE_BYTES`, parsed
+by ``pyarrow.csv`` two at a time in background threads while the caller works on the one
+before; each piece is one batch. Parquet is read one record batch at a time. Either way
+memory holds a few pieces or batches, whatever the file's size.
 
 CSV numbers are parsed as numbers by the reader; a column where one value is not a number
-is read again from there as text and checked value by value, so that a malformed row can
-be named (see :mod:`deconfliction.gateways.rows`). A row with the wrong number of fields
-is counted and skipped, or stops the read naming its line.
+is parsed again as text, in that piece and the pieces after it, and checked value by value,
+so that a malformed row can be named (see :mod:`deconfliction.gateways.rows`). A row with
+the wrong number of fields is counted and skipped, or stops the read naming its line.
+Values hold no line end (as ``pyarrow.csv`` assumes by default). Pieces are cut after a
+``\\n`` (``\\r\\n`` too): a file whose lines end with ``\\r`` alone is one piece.
 """
 
 from __future__ import annotations
@@ -14,19 +18,25 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
+import queue
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from deconfliction.errors import InvalidInput
+from deconfliction.gateways.parallel import in_order
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-BLOCK_BYTES = 1 << 20
+PIECE_BYTES = 8 << 20  # CSV is parsed in pieces of about this size, cut at line ends
+PARSERS = 2  # CSV pieces parsed at once
+PIECES_AHEAD = 2  # CSV pieces read and parsed ahead of the one in use
 PARQUET_BATCH_ROWS = 65_536
+PARQUET_BUFFER_BYTES = 1 << 20
 _COLUMN = re.compile(r"In CSV column #(\d+)")
 
 
@@ -67,7 +77,9 @@ class Source:
     done: int
     total: int
 
-    def batches(self, columns: list[str], text: set[str], skip_bad: bool) -> Iterator[Batch]:
+    def batches(
+        self, columns: list[str], text: set[str], skip_bad: bool
+    ) -> Generator[Batch, None, None]:
         """The rows of ``columns`` (those in ``text`` as text, if the file has types)."""
         raise NotImplementedError
 
@@ -86,6 +98,28 @@ def open_source(path: Path) -> Source:
     return ParquetSource(path) if parquet else CsvSource(path)
 
 
+@dataclass(frozen=True)
+class _Piece:
+    """Whole lines of a CSV file, the bytes of the file as stored read once they were, and
+    the buffer they are in, to be used again once they are parsed (None: their own)."""
+
+    data: memoryview | bytes
+    done: int
+    buffer: bytearray | None = None
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A piece parsed: its rows (None if it had none), the rows of a wrong width skipped,
+    where the read of the file is once they are in, and when a strict read stops in the
+    piece, the line that stops it (its offset among the piece's lines) and why."""
+
+    data: pa.RecordBatch | None
+    dropped: int
+    done: int
+    bad_line: tuple[int, str] | None = None
+
+
 class CsvSource(Source):
     """A CSV file, plain or gzip-compressed (``.gz``), header on its first line."""
 
@@ -94,12 +128,15 @@ class CsvSource(Source):
         self.total = path.stat().st_size
         self.done = 0
         self._dropped = 0
+        self._text: frozenset[str] = frozenset()  # columns parsed as text
         try:
-            with _open_text(path) as text:
-                first = text.readline()
+            with open(path, "rb") as raw, self._decompressed(raw) as stream:
+                first = stream.readline()
+            # utf-8-sig: a byte-order mark (as spreadsheets write) is not part of the first name.
+            names = first.decode("utf-8-sig")
         except (OSError, EOFError, UnicodeDecodeError) as error:
             raise self._unreadable(error) from None
-        self.header = [name.strip() for name in next(csv.reader([first]), [])] if first else []
+        self.header = [name.strip() for name in next(csv.reader([names]), [])] if names else []
 
     @property
     def dropped(self) -> int:
@@ -108,152 +145,163 @@ class CsvSource(Source):
     def _unreadable(self, error: Exception) -> InvalidInput:
         return InvalidInput(f"{self.path}: cannot be read as CSV: {error}")
 
-    def batches(self, columns: list[str], text: set[str], skip_bad: bool) -> Iterator[Batch]:
+    def _decompressed(self, raw: io.BufferedReader) -> io.BufferedIOBase:
+        """The bytes of the file open as ``raw``: decompressed if it is gzip (``.gz``)."""
+        if self.path.suffix.lower() == ".gz":
+            return gzip.GzipFile(fileobj=raw)
+        return raw
+
+    def batches(
+        self, columns: list[str], text: set[str], skip_bad: bool
+    ) -> Generator[Batch, None, None]:
         """The rows of ``columns``: those in ``text`` as text, the others as float64 where
         every value is a number, else as text."""
         if not self.header:
             return
-        text_columns = set(text)
-        delivered = 0
+        self._text = frozenset(text)
+        self._dropped = 0
+
+        # Buffers for the pieces read ahead, used again and again: memory the system does not
+        # have to map afresh for each piece.
+        buffers: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+        for _ in range(PIECES_AHEAD + 1):
+            buffers.put(bytearray(PIECE_BYTES))
+
+        def parse(piece: _Piece) -> _Parsed:
+            try:
+                return self._parse(piece, columns, skip_bad)
+            finally:
+                if piece.buffer is not None:
+                    buffers.put(piece.buffer)
+
+        pieces = self._pieces(buffers)
+        line = 2  # of the next row: each line is a row (a blank one too) or a row skipped
+        for parsed in in_order(parse, pieces, workers=PARSERS, ahead=PIECES_AHEAD):
+            self.done = parsed.done
+            self._dropped += parsed.dropped
+            if parsed.data is not None:
+                yield Batch(line, parsed.data)
+            if parsed.bad_line is not None:
+                offset, message = parsed.bad_line
+                raise BadLine(line + offset, message)
+            line += (parsed.data.num_rows if parsed.data is not None else 0) + parsed.dropped
+        self.done = self.total
+
+    def _pieces(self, buffers: queue.SimpleQueue[bytearray]) -> Iterator[_Piece]:
+        """The lines after the header, in pieces of about :data:`PIECE_BYTES`, each read
+        into a buffer taken from ``buffers`` (waiting for one to be free)."""
+        rest = b""  # the start of a line the piece before did not end
+        try:
+            with open(self.path, "rb") as raw, self._decompressed(raw) as stream:
+                stream.readline()  # the header
+                while True:
+                    buffer = buffers.get()
+                    if len(buffer) < len(rest) + PIECE_BYTES:  # after a line longer than that
+                        buffer = bytearray(len(rest) + PIECE_BYTES)
+                    buffer[: len(rest)] = rest
+                    read = stream.readinto(memoryview(buffer)[len(rest) : len(rest) + PIECE_BYTES])
+                    end = len(rest) + read
+                    cut = buffer.rfind(b"\n", 0, end) + 1
+                    if not read or not cut:  # the end, or a line longer than a piece goes on
+                        rest = bytes(buffer[:end])
+                        buffers.put(buffer)
+                        if not read:
+                            break
+                        continue
+                    if stream is raw:  # a plain file: its last line is read again, not copied
+                        raw.seek(cut - end, os.SEEK_CUR)
+                        rest = b""
+                    else:
+                        rest = bytes(buffer[cut:end])
+                    yield _Piece(memoryview(buffer)[:cut], min(raw.tell(), self.total), buffer)
+        except (OSError, EOFError) as error:
+            raise self._unreadable(error) from None
+        if rest:
+            yield _Piece(rest, self.total)
+
+    def _parse(self, piece: _Piece, columns: list[str], skip_bad: bool) -> _Parsed:
+        """Parse ``piece`` (in a background thread): a column with a value that is not a
+        number is parsed again as text, from this piece on."""
+        import pyarrow as pa
+
         while True:
             try:
-                for batch in self._read(columns, text_columns, skip_bad, delivered):
-                    delivered += batch.data.num_rows
-                    yield batch
-                self.done = self.total
-                return
-            except _NotANumber as retry:
-                # Read again from the first row not delivered, with that column as text.
-                text_columns |= retry.columns
-            except _WrongWidth:
-                yield from self._strict_tail(columns, delivered)
-                raise AssertionError("unreachable: the tail raises") from None
+                data, dropped = self._read(piece, columns, self._text, skip_bad)
+            except pa.ArrowInvalid as error:
+                message = str(error)
+                if "CSV conversion error" in message:
+                    self._text = self._text | self._failed_columns(message, columns)
+                    continue
+                if "Expected" in message and "columns" in message:
+                    return self._parse_to_bad_line(piece, columns)
+                raise self._unreadable(error) from None
+            except pa.ArrowException as error:
+                raise self._unreadable(error) from None
+            return _Parsed(data, dropped, piece.done)
 
     def _read(
-        self, columns: list[str], text_columns: set[str], skip_bad: bool, skip: int
-    ) -> Iterator[Batch]:
+        self, piece: _Piece, columns: list[str], text: frozenset[str], skip_bad: bool
+    ) -> tuple[pa.RecordBatch | None, int]:
+        """The rows of ``piece`` (None if it has none), and how many were skipped for
+        having the wrong number of fields (``skip_bad``; else they raise)."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        self._dropped = 0  # each read parses the file from its start
+        skipped = 0
 
-        def wrong_width(row: Any) -> str:
+        def wrong_width(row: object) -> str:
+            nonlocal skipped
             if skip_bad:
-                self._dropped += 1
+                skipped += 1
                 return "skip"
             return "error"
 
-        number_type = pa.float64()
-        types = {c: pa.string() if c in text_columns else number_type for c in columns}
-        raw = pa.OSFile(str(self.path))
-        stream = pa.CompressedInputStream(raw, "gzip") if _gzipped(self.path) else raw
-        try:
-            reader = pacsv.open_csv(
-                stream,
-                read_options=pacsv.ReadOptions(
-                    block_size=BLOCK_BYTES, skip_rows=1, column_names=self.header
-                ),
-                parse_options=pacsv.ParseOptions(
-                    ignore_empty_lines=False, invalid_row_handler=wrong_width
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=types,
-                    include_columns=columns,
-                    null_values=[""],
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-        except pa.ArrowInvalid as error:
-            raw.close()
-            self._raise(error, columns)
-            return
-        except (OSError, pa.ArrowException) as error:
-            raw.close()
-            raise self._unreadable(error) from None
-        line = 2 + skip  # lines before the first row delivered: the header and `skip` rows
-        with raw:
-            while True:
-                try:
-                    data = reader.read_next_batch()
-                except StopIteration:
-                    return
-                except pa.ArrowInvalid as error:
-                    self._raise(error, columns)
-                except (OSError, pa.ArrowException) as error:
-                    raise self._unreadable(error) from None
-                self.done = min(raw.tell(), self.total)
-                if skip:
-                    cut = min(skip, data.num_rows)
-                    data, skip = data.slice(cut), skip - cut
-                    if not data.num_rows:
-                        continue
-                yield Batch(line, data)
-                line += data.num_rows
+        table = pacsv.read_csv(
+            pa.py_buffer(piece.data),
+            read_options=pacsv.ReadOptions(
+                # The piece in one block: one batch, its ids in one dictionary.
+                column_names=self.header,
+                use_threads=False,
+                block_size=len(piece.data) + 1,
+            ),
+            parse_options=pacsv.ParseOptions(
+                ignore_empty_lines=False, invalid_row_handler=wrong_width
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() if c in text else pa.float64() for c in columns},
+                include_columns=columns,
+                null_values=[""],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        data = table.combine_chunks().to_batches() if table.num_rows else [None]
+        return data[0], skipped
 
-    def _raise(self, error: Exception, columns: list[str]) -> None:
-        text = str(error)
-        if "CSV conversion error" in text:
-            match = _COLUMN.search(text)
-            index = int(match.group(1)) if match else -1
-            name = self.header[index] if 0 <= index < len(self.header) else None
-            raise _NotANumber({name} if name in columns else set(columns)) from None
-        if "Expected" in text and "columns" in text:
-            raise _WrongWidth() from None
-        raise self._unreadable(error) from None
+    def _failed_columns(self, message: str, columns: list[str]) -> frozenset[str]:
+        """The column a conversion error names (every column if it names none of them)."""
+        match = _COLUMN.search(message)
+        index = int(match.group(1)) if match else -1
+        name = self.header[index] if 0 <= index < len(self.header) else None
+        return frozenset([name] if name in columns else columns)
 
-    def _strict_tail(self, columns: list[str], delivered: int) -> Iterator[Batch]:
-        """After a row of the wrong width stopped a strict read: the rows before it (from
-        the first not delivered) as one batch of text, then :class:`BadLine` for it."""
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-
+    def _parse_to_bad_line(self, piece: _Piece, columns: list[str]) -> _Parsed:
+        """A strict read met a row of the wrong width in ``piece``: the rows before it, and
+        the line of that row."""
         width = len(self.header)
-        first = 2 + delivered
-        kept: list[str] = []
-        with _open_text(self.path) as text:
-            for number, row_text in enumerate(text, start=1):
-                if number < first:
-                    continue
-                fields = next(csv.reader([row_text]), [])
-                if row_text.strip("\r\n") and len(fields) != width:
-                    if kept:
-                        table = pacsv.read_csv(
-                            io.BytesIO(("".join([",".join(self.header) + "\n", *kept])).encode()),
-                            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
-                            convert_options=pacsv.ConvertOptions(
-                                column_types={c: pa.string() for c in self.header},
-                                include_columns=columns,
-                                strings_can_be_null=False,
-                            ),
-                        )
-                        for data in table.to_batches():
-                            yield Batch(first, data)
-                            first += data.num_rows
-                    raise BadLine(number, f"row: expected {width} fields, got {len(fields)}")
-                kept.append(row_text if row_text.endswith("\n") else row_text + "\n")
+        at = 0
+        # Lines end as pyarrow.csv ends them: \n, \r\n or \r.
+        for offset, line in enumerate(bytes(piece.data).splitlines(keepends=True)):
+            text = line.decode("utf-8", "replace").rstrip("\r\n")
+            fields = next(csv.reader([text]), [])
+            if text and len(fields) != width:
+                bad_line = (offset, f"row: expected {width} fields, got {len(fields)}")
+                if not at:
+                    return _Parsed(None, 0, piece.done, bad_line)
+                before = self._parse(_Piece(piece.data[:at], piece.done), columns, skip_bad=False)
+                return _Parsed(before.data, 0, piece.done, bad_line)
+            at += len(line)
         raise self._unreadable(ValueError("a row of the wrong width could not be found again"))
-
-
-class _NotANumber(Exception):
-    def __init__(self, columns: set[str | None]) -> None:
-        super().__init__()
-        self.columns = {c for c in columns if c is not None}
-
-
-class _WrongWidth(Exception):
-    pass
-
-
-def _gzipped(path: Path) -> bool:
-    return path.suffix.lower() == ".gz"
-
-
-def _open_text(path: Path) -> io.TextIOWrapper:
-    # utf-8-sig: a byte-order mark (as spreadsheets write) is not part of the first name.
-    if _gzipped(path):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
 
 
 class ParquetSource(Source):
@@ -269,14 +317,18 @@ class ParquetSource(Source):
         try:
             # Column chunks are streamed through a small buffer rather than read (and
             # pre-buffered) whole: memory stays flat however large the row groups.
-            self._file = pq.ParquetFile(str(path), buffer_size=BLOCK_BYTES, pre_buffer=False)
+            self._file = pq.ParquetFile(
+                str(path), buffer_size=PARQUET_BUFFER_BYTES, pre_buffer=False
+            )
         except (OSError, pa.ArrowException) as error:
             raise InvalidInput(f"{path}: cannot be read as Parquet: {error}") from None
         self.header = list(self._file.schema_arrow.names)
         self.total = self._file.metadata.num_rows
         self.done = 0
 
-    def batches(self, columns: list[str], text: set[str], skip_bad: bool) -> Iterator[Batch]:
+    def batches(
+        self, columns: list[str], text: set[str], skip_bad: bool
+    ) -> Generator[Batch, None, None]:
         import pyarrow as pa
 
         first = 1

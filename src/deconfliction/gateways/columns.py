@@ -1,4 +1,10 @@
-"""Checked rows as columns (numpy, Arrow for ids): slicing, joining, and making snapshots."""
+"""Checked rows as columns (numpy, Arrow for ids): slicing, joining, and making snapshots.
+
+Ids are Arrow dictionary arrays whose dictionary holds each distinct id once (as
+:func:`deconfliction.gateways.rows.ids` makes them), so that two rows are of one track when
+their codes are equal: tracks are told apart, counted and made Python strings per
+distinct id, not per row.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ if TYPE_CHECKING:
 
     from deconfliction.gateways.rows import Rows
 
-SEPARATOR = "\x1f"  # between party and track in the keys that tell tracks apart
+SEPARATOR = "\x1f"  # between party and track in the keys that count tracks
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -30,8 +36,8 @@ class Columns:
 
     time_s: FloatArray
     line: IntArray
-    party: pa.Array
-    track: pa.Array
+    party: pa.DictionaryArray
+    track: pa.DictionaryArray
     numbers: dict[str, FloatArray]
     domain: npt.NDArray[np.int8]
 
@@ -62,7 +68,9 @@ class Columns:
         )
 
     def take(self, index: IntArray | slice) -> Columns:
-
+        """Rows ``index``: a slice is a view; an array of positions a copy whose ids'
+        dictionaries keep only the ids of these rows (a state kept over a whole file does
+        not grow with every track it ever had)."""
         if isinstance(index, slice):
             start, stop, _ = index.indices(len(self))
             party, track = (
@@ -71,7 +79,7 @@ class Columns:
             )
         else:
             take = arrow.from_numbers(index)
-            party, track = self.party.take(take), self.track.take(take)
+            party, track = _compact(self.party.take(take)), _compact(self.track.take(take))
         return Columns(
             time_s=self.time_s[index],
             line=self.line[index],
@@ -83,6 +91,7 @@ class Columns:
 
     @staticmethod
     def join(parts: list[Columns]) -> Columns:
+        """These rows one after the other (the ids' dictionaries merged)."""
         import pyarrow as pa
 
         if len(parts) == 1:
@@ -100,68 +109,75 @@ class Columns:
 
     def keys(self) -> IntArray:
         """One integer per distinct ``(party, track)`` among these rows."""
-        import pyarrow.compute as pc
-
-        party = pc.dictionary_encode(self.party)
-        track = pc.dictionary_encode(self.track)
-        party_code = arrow.numbers(party.indices, np.int64)
-        track_code = arrow.numbers(track.indices, np.int64)
-        keys: IntArray = party_code * max(1, len(track.dictionary)) + track_code
+        tracks = max(1, len(self.track.dictionary))
+        keys: IntArray = _codes(self.party).astype(np.int64) * tracks + _codes(self.track)
         return keys
 
-    def repeats(self, bounds: list[int]) -> tuple[npt.NDArray[np.bool_] | None, pa.Array]:
-        """Rows whose ``(party, track)`` came earlier in their run of rows (``bounds``: where
-        each run starts, and the end), or None if none did; and the distinct
-        ``party<US>track`` keys of these rows."""
+    def names(self) -> pa.Array:
+        """The distinct ``(party, track)`` of these rows as ``party<US>track`` strings."""
         import pyarrow.compute as pc
 
-        joined = pc.binary_join_element_wise(self.party, self.track, arrow.text(SEPARATOR))
-        encoded = pc.dictionary_encode(joined)
-        keys = encoded.dictionary
-        if self.party_has(SEPARATOR):  # two keys may look alike: compare the columns
-            parts = [self.take(slice(a, b)).duplicates() for a, b in itertools.pairwise(bounds)]
-            if all(part is None for part in parts):
-                return None, keys
-            sizes = np.diff(bounds)
-            return np.concatenate(
-                [np.zeros(n, bool) if p is None else p for p, n in zip(parts, sizes, strict=True)]
-            ), keys
-        if len(keys) == len(self):
-            return None, keys
+        distinct = _distinct(self.keys())
+        tracks = max(1, len(self.track.dictionary))
+        return pc.binary_join_element_wise(
+            self.party.dictionary.take(arrow.from_numbers(distinct // tracks)),
+            self.track.dictionary.take(arrow.from_numbers(distinct % tracks)),
+            arrow.text(SEPARATOR),
+        )
+
+    def repeats(self, bounds: list[int]) -> npt.NDArray[np.bool_] | None:
+        """Rows whose ``(party, track)`` came earlier in their run of rows (``bounds``: where
+        each run starts, and the end), or None if none did."""
+        import pyarrow.compute as pc
+
         run = np.repeat(np.arange(len(bounds) - 1, dtype=np.int64), np.diff(bounds))
-        key = run * len(keys) + arrow.numbers(encoded.indices, np.int64)
+        # The usual case: a track id at most once per run, whatever its party.
+        if not _repeated(run * max(1, len(self.track.dictionary)) + _codes(self.track)):
+            return None
+        keys = arrow.from_numbers(self.keys())
+        dense = arrow.numbers(pc.dictionary_encode(keys).indices, np.int32)
+        key = run * len(self) + dense
         order = np.argsort(key, kind="stable")
         same = key[order][1:] == key[order][:-1]
         if not same.any():
-            return None, keys
+            return None
         repeated = np.zeros(len(self), dtype=bool)
         repeated[order[1:][same]] = True
-        return repeated, keys
+        return repeated
+
+    def duplicates(self) -> npt.NDArray[np.bool_] | None:
+        """Rows whose ``(party, track)`` came earlier among these rows, or None if none did."""
+        return self.repeats([0, len(self)])
 
     def snapshots(self, bounds: list[int]) -> Iterator[Snapshot]:
         """One snapshot per run of rows (``bounds`` as in :meth:`repeats`), each at most
-        one row per track; parties in order of their first row in all these rows."""
-        import pyarrow.compute as pc
+        one row per track; parties in the order of the party dictionary (that of their
+        first row in the batch they were read in)."""
+        return self._snapshots(bounds, [float(self.time_s[a]) for a in bounds[:-1]])
 
-        tracks = arrow.texts(self.track)
-        party = pc.dictionary_encode(self.party)
-        codes = arrow.numbers(party.indices, np.int64)
-        names = party.dictionary.to_pylist()
-        course = np.mod(self.numbers["course_deg"], 360.0)
+    def snapshot(self, time_s: float) -> Snapshot:
+        """These rows (at most one per track) as a snapshot, parties as in :meth:`snapshots`."""
+        return next(self._snapshots([0, len(self)], [time_s]))
+
+    def _snapshots(self, bounds: list[int], times: list[float]) -> Iterator[Snapshot]:
+        tracks = arrow.texts(self.track.dictionary)[_codes(self.track)]
+        codes = _codes(self.party).copy()  # the snapshots' own, writable
+        names = self.party.dictionary.to_pylist()
+        course = _course(self.numbers["course_deg"])
         numbers = self.numbers
-        for a, b in itertools.pairwise(bounds):
+        for (a, b), time_s in zip(itertools.pairwise(bounds), times, strict=True):
             local = codes[a:b]
             present = np.flatnonzero(np.bincount(local, minlength=len(names)))
             parties = names
             if present.size != len(names):
-                remap = np.zeros(len(names), dtype=np.int64)
-                remap[present] = np.arange(present.size)
+                remap = np.zeros(len(names), dtype=np.int32)
+                remap[present] = np.arange(present.size, dtype=np.int32)
                 local = remap[local]
                 parties = [names[i] for i in present.tolist()]
             yield Snapshot(
-                time_s=float(self.time_s[a]),
+                time_s=time_s,
                 track=tracks[a:b],
-                party=local.astype(np.int32),
+                party=local,
                 parties=tuple(parties),
                 lat=numbers["lat"][a:b],
                 lon=numbers["lon"][a:b],
@@ -172,42 +188,49 @@ class Columns:
                 domain=self.domain[a:b],
             )
 
-    def party_has(self, text: str) -> bool:
-        """Whether a party's name contains ``text``."""
-        import pyarrow.compute as pc
 
-        return bool(pc.any(pc.match_substring(self.party, text)).as_py())
+def _codes(ids: pa.DictionaryArray) -> npt.NDArray[np.int32]:
+    return arrow.numbers(ids.indices, np.int32)
 
-    def duplicates(self) -> npt.NDArray[np.bool_] | None:
-        """Rows whose ``(party, track)`` came earlier among these rows, or None if none did."""
-        import pyarrow.compute as pc
 
-        n = len(self)
-        if pc.count_distinct(self.track).as_py() == n:
-            return None
-        _, first = np.unique(self.keys(), return_index=True)
-        if first.size == n:
-            return None
-        repeated = np.ones(n, dtype=bool)
-        repeated[first] = False
-        return repeated
+def _distinct(values: IntArray) -> IntArray:
+    """The distinct values among these non-negative integers."""
+    import pyarrow.compute as pc
 
-    def snapshot(self, time_s: float) -> Snapshot:
-        """These rows (at most one per track) as a snapshot, parties in order of appearance."""
-        import pyarrow.compute as pc
+    if values.size and int(values.max()) < 64 * values.size + (1 << 20):  # a flag each: fast
+        seen = np.zeros(int(values.max()) + 1, dtype=bool)
+        seen[values] = True
+        return np.flatnonzero(seen)
+    return arrow.numbers(pc.unique(arrow.from_numbers(values)), np.int64)
 
-        party = pc.dictionary_encode(self.party)
-        numbers = self.numbers
-        return Snapshot(
-            time_s=float(time_s),
-            track=arrow.texts(self.track),
-            party=arrow.numbers(party.indices, np.int64).astype(np.int32),
-            parties=tuple(party.dictionary.to_pylist()),
-            lat=numbers["lat"],
-            lon=numbers["lon"],
-            alt_m=numbers["alt_m"],
-            gs_mps=numbers["gs_mps"],
-            course_deg=np.mod(numbers["course_deg"], 360.0),
-            vs_mps=numbers["vs_mps"],
-            domain=self.domain,
-        )
+
+def _repeated(values: IntArray) -> bool:
+    """Whether a value comes twice among these non-negative integers."""
+    import pyarrow.compute as pc
+
+    if values.size and int(values.max()) < 4 * values.size + 1024:  # a count each: fast
+        return bool(np.bincount(values).max() > 1)
+    return bool(pc.count_distinct(arrow.from_numbers(values)).as_py() < values.size)
+
+
+def _compact(ids: pa.DictionaryArray) -> pa.DictionaryArray:
+    """``ids`` with a dictionary of only the ids used, when it holds many more."""
+    import pyarrow as pa
+
+    if len(ids.dictionary) <= 2 * len(ids) + 64:
+        return ids
+    codes = arrow.numbers(ids.indices, np.int32)
+    used = np.zeros(len(ids.dictionary), dtype=bool)
+    used[codes] = True
+    remap = (np.cumsum(used, dtype=np.int32) - 1).astype(np.int32)
+    return pa.DictionaryArray.from_arrays(
+        arrow.from_numbers(remap[codes]), ids.dictionary.filter(arrow.from_bools(used))
+    )
+
+
+def _course(values: FloatArray) -> FloatArray:
+    """Courses in [0, 360), as ``np.mod(values, 360)``, computed only where it changes one."""
+    inside = (values > 0.0) & (values < 360.0)
+    if inside.all():
+        return values
+    return np.where(inside, values, np.mod(values, 360.0))

@@ -3,9 +3,10 @@
 Every check of a row is made on whole columns (Arrow and numpy kernels): ``time`` is unix
 seconds or RFC 3339 (each distinct text parsed once), ``party`` and ``track`` are not
 empty, ``domain`` is one of ours, each number is a finite number within its range (an empty
-vertical rate is 0, an empty altitude is 0 off the air). A row that fails is marked bad;
-:meth:`Rows.problem` words its first problem as the row-by-row parser did
-(``lat: 91 is outside [-90, 90]``), from the row's own text.
+vertical rate is 0, an empty altitude is 0 off the air). Ids are dictionary-encoded, so
+that trimming them and checking them is done once per distinct id, not per row. A row that
+fails is marked bad; :meth:`Rows.problem` words its first problem as the row-by-row parser
+did (``lat: 91 is outside [-90, 90]``), from the row's own text.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class Rows:
     """The rows of one batch, checked: columns in SI units and a ``bad`` mask.
 
     ``position`` is each row's offset in its batch (blank lines are left out), so the line
-    of row ``i`` is ``first + position[i]``. ``party`` and ``track`` are Arrow string arrays;
+    of row ``i`` is ``first + position[i]``. ``party`` and ``track`` are the trimmed ids as
+    Arrow dictionary arrays, each distinct id once in the dictionary (see :func:`ids`);
     values of bad rows are meaningless. ``timed_as_text`` tells that times were written as
     RFC 3339 (or typed timestamps) rather than unix seconds.
     """
@@ -98,17 +100,17 @@ def check(batch: Batch, layout: Layout) -> Rows:
 
     time_s, timed_as_text, time_bad = _times(data.column(source["time"]), source["time"])
     bad |= time_bad
-    track = _text(data.column(source["track"]))
-    bad |= _is_empty(track)
+    track = ids(data.column(source["track"]))
+    bad |= _empty_ids(track)
     if "party" in source:
-        party = _text(data.column(source["party"]))
-        bad |= _is_empty(party)
+        party = ids(data.column(source["party"]))
+        bad |= _empty_ids(party)
     else:
-        party = _party_of(data, layout, track)
+        party = ids(_party_of(data, layout, track))
     domain = np.full(n, _AIR, dtype=np.int8)
     domain_column = source.get("domain")
     if domain_column is not None and domain_column in data.schema.names:
-        domain, domain_bad = _domains(_text(data.column(domain_column)))
+        domain, domain_bad = _domains(ids(data.column(domain_column)))
         bad |= domain_bad
     numbers: dict[str, FloatArray] = {}
     for name in NUMBER_FIELDS:
@@ -192,6 +194,37 @@ def _text(column: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(column)
 
 
+def ids(column: pa.Array) -> pa.DictionaryArray:
+    """A column as trimmed text, nulls empty, dictionary-encoded with each distinct value
+    once in the dictionary (two values alike once trimmed share one entry)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type) and column.null_count:
+        column = column.dictionary.take(column.indices)  # a null row: its own entry below
+    encoded_here = not pa.types.is_dictionary(column.type)
+    if encoded_here:  # each value once in the dictionary, a null too
+        column = pc.dictionary_encode(column, null_encoding="encode")
+    values = _text(column.dictionary)
+    if encoded_here and values.equals(column.dictionary):  # nothing to trim (the usual case)
+        return column
+    distinct = pc.dictionary_encode(values)
+    if len(distinct.dictionary) == len(values):
+        return pa.DictionaryArray.from_arrays(column.indices, values)
+    return pa.DictionaryArray.from_arrays(
+        distinct.indices.take(column.indices), distinct.dictionary
+    )
+
+
+def _empty_ids(values: pa.DictionaryArray) -> BoolArray:
+    """Which of these ids are empty."""
+    empty = _is_empty(values.dictionary)
+    if not empty.any():
+        return np.zeros(len(values), dtype=bool)
+    per_row: BoolArray = empty[arrow.numbers(values.indices, np.int32)]
+    return per_row
+
+
 def _is_empty(text: pa.Array) -> BoolArray:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -225,10 +258,9 @@ def _times(column: pa.Array, name: str) -> tuple[FloatArray, bool, BoolArray]:
             seconds = _float_values(pc.cast(column, pa.float64()))
             timed_as_text = False
         except pa.ArrowInvalid:
-            text = _text(column)
-            encoded = pc.dictionary_encode(text)
+            encoded = ids(column)
             parsed = [_time_or_nan(value) for value in encoded.dictionary.to_pylist()]
-            seconds = np.array(parsed, dtype=np.float64)[arrow.numbers(encoded.indices, np.int64)]
+            seconds = np.array(parsed, dtype=np.float64)[arrow.numbers(encoded.indices, np.int32)]
             timed_as_text = not all(_is_number(v) for v in encoded.dictionary.to_pylist())
     with np.errstate(invalid="ignore"):
         bad = ~(np.isfinite(seconds) & (seconds >= 0.0) & (seconds < MAX_UNIX_S))
@@ -251,7 +283,7 @@ def _numbers(column: pa.Array) -> tuple[FloatArray, BoolArray, BoolArray]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    missing = arrow.bools(pc.is_null(column))
+    missing = arrow.bools(pc.is_null(column)) if column.null_count else np.zeros(len(column), bool)
     if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
         return _float_values(column), missing, np.zeros(len(column), dtype=bool)
     if pa.types.is_decimal(column.type):
@@ -281,22 +313,20 @@ def _numbers(column: pa.Array) -> tuple[FloatArray, BoolArray, BoolArray]:
     return values, missing, not_number
 
 
-def _domains(text: pa.Array) -> tuple[npt.NDArray[np.int8], BoolArray]:
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(text)
+def _domains(encoded: pa.DictionaryArray) -> tuple[npt.NDArray[np.int8], BoolArray]:
     codes = np.array(
         [_AIR if not v else _DOMAIN_CODES.get(v, -1) for v in encoded.dictionary.to_pylist()],
         dtype=np.int8,
     )
-    domain = codes[arrow.numbers(encoded.indices, np.int64)]
+    domain = codes[arrow.numbers(encoded.indices, np.int32)]
     return np.where(domain < 0, _AIR, domain).astype(np.int8), domain < 0
 
 
-def _party_of(data: pa.RecordBatch, layout: Layout, track: pa.Array) -> pa.Array:
+def _party_of(data: pa.RecordBatch, layout: Layout, track_ids: pa.DictionaryArray) -> pa.Array:
     """The airline designator of the callsign, else the callsign, else the track's id."""
     import pyarrow.compute as pc
 
+    track = track_ids.dictionary.take(track_ids.indices)
     if layout.callsign is None or layout.callsign not in data.schema.names:
         return track
     callsign = _text(data.column(layout.callsign))

@@ -120,8 +120,9 @@ class SnapshotReader:
 
             resampler = Resampler(self.every_s, self.max_age_s)
         grouper = _Grouper(self, resampler)
+        batches = source.batches(layout.columns(source.header), text, self.skip_bad)
         try:
-            for batch in source.batches(layout.columns(source.header), text, self.skip_bad):
+            for batch in batches:
                 rows = check(batch, layout)
                 self.rows += len(rows)
                 self.rfc3339 |= rows.timed_as_text
@@ -130,6 +131,7 @@ class SnapshotReader:
             grouper.check_pending()
             raise self.error(bad.line, bad.message) from None
         finally:
+            batches.close()  # what was read ahead is not parsed for nothing
             self.rows += source.dropped
             self.skipped += source.dropped
         yield from grouper.finish()
@@ -163,8 +165,9 @@ class _Grouper:
     """Good rows into snapshots: the time-order and one-row-per-track checks.
 
     The rows of a batch are handled together: the times that are complete (a later time
-    follows them) are checked and become snapshots at once; the rows of the latest time
-    wait for the next batch, which may have more of them.
+    follows them) are checked and become snapshots at once (those of the pending time
+    first, then the others of the batch); the rows of the latest time wait for the next
+    batch, which may have more of them.
     """
 
     def __init__(self, reader: SnapshotReader, resampler: Resampler | None) -> None:
@@ -193,6 +196,7 @@ class _Grouper:
         if not index.size:
             return
         good = Columns.of(rows, index)
+        self.reader.note_keys(good.names())
         changes = np.flatnonzero(good.time_s[1:] != good.time_s[:-1]) + 1
         first_end = int(changes[0]) if changes.size else len(good)
         if float(good.time_s[0]) == self.time_s:  # more rows of the pending time
@@ -203,10 +207,11 @@ class _Grouper:
         else:
             start = 0
         last = int(changes[-1]) if changes.size else 0
-        complete = [*self.pending, good.take(slice(start, last))] if last > start else self.pending
+        if self.pending:  # complete, now that a later time follows
+            yield from self._emit(Columns.join(self.pending))
+        if last > start:
+            yield from self._emit(good.take(slice(start, last)))
         self.pending = [good.take(slice(last, len(good)))]
-        if complete:
-            yield from self._emit(Columns.join(complete))
         self.time_s = float(good.time_s[last])
 
     def finish(self) -> Iterator[Snapshot]:
@@ -221,16 +226,15 @@ class _Grouper:
         self._check_group(self.pending)
 
     def _emit(self, rows: Columns) -> Iterator[Snapshot]:
-        """Complete times (in order): checked for repeated tracks, counted, handed on."""
+        """Complete times (in order): checked for repeated tracks, handed on."""
         bounds = _bounds(rows.time_s)
-        repeated, keys = rows.repeats(bounds)
+        repeated = rows.repeats(bounds)
         if repeated is not None:
             if not self.reader.skip_bad:
                 self._raise_repeated(rows, int(np.argmax(repeated)))
             self.reader.skipped += int(np.count_nonzero(repeated))
             rows = rows.take(np.flatnonzero(~repeated))
             bounds = _bounds(rows.time_s)
-        self.reader.note_keys(keys)
         if self.resampler is not None:
             yield from self.resampler.add(rows)
         else:
