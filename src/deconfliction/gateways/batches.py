@@ -78,9 +78,13 @@ class Source:
     total: int
 
     def batches(
-        self, columns: list[str], text: set[str], skip_bad: bool
+        self, columns: list[str], text: set[str], skip_bad: bool, runs_of: str | None = None
     ) -> Generator[Batch, None, None]:
-        """The rows of ``columns`` (those in ``text`` as text, if the file has types)."""
+        """The rows of ``columns`` (those in ``text`` as text, if the file has types).
+
+        ``runs_of`` names a column whose runs of one value (the times of a file in time
+        order) a batch should end with rather than split, where it can.
+        """
         raise NotImplementedError
 
     @property
@@ -152,10 +156,11 @@ class CsvSource(Source):
         return raw
 
     def batches(
-        self, columns: list[str], text: set[str], skip_bad: bool
+        self, columns: list[str], text: set[str], skip_bad: bool, runs_of: str | None = None
     ) -> Generator[Batch, None, None]:
         """The rows of ``columns``: those in ``text`` as text, the others as float64 where
-        every value is a number, else as text."""
+        every value is a number, else as text; a piece ends where the value of ``runs_of``
+        changes, if it changes in its last half."""
         if not self.header:
             return
         self._text = frozenset(text)
@@ -174,7 +179,9 @@ class CsvSource(Source):
                 if piece.buffer is not None:
                     buffers.put(piece.buffer)
 
-        pieces = self._pieces(buffers)
+        pieces = self._pieces(
+            buffers, self.header.index(runs_of) if runs_of in self.header else None
+        )
         line = 2  # of the next row: each line is a row (a blank one too) or a row skipped
         for parsed in in_order(parse, pieces, workers=PARSERS, ahead=PIECES_AHEAD):
             self.done = parsed.done
@@ -187,9 +194,13 @@ class CsvSource(Source):
             line += (parsed.data.num_rows if parsed.data is not None else 0) + parsed.dropped
         self.done = self.total
 
-    def _pieces(self, buffers: queue.SimpleQueue[bytearray]) -> Iterator[_Piece]:
+    def _pieces(
+        self, buffers: queue.SimpleQueue[bytearray], runs_of: int | None
+    ) -> Iterator[_Piece]:
         """The lines after the header, in pieces of about :data:`PIECE_BYTES`, each read
-        into a buffer taken from ``buffers`` (waiting for one to be free)."""
+        into a buffer taken from ``buffers`` (waiting for one to be free); a piece ends
+        before its last run of lines of one value in column ``runs_of``, if that run starts
+        in its last half."""
         rest = b""  # the start of a line the piece before did not end
         try:
             with open(self.path, "rb") as raw, self._decompressed(raw) as stream:
@@ -208,6 +219,9 @@ class CsvSource(Source):
                         if not read:
                             break
                         continue
+                    if runs_of is not None and read == PIECE_BYTES:  # more lines follow
+                        run = _last_run_start(buffer, cut, runs_of)
+                        cut = run if run >= cut // 2 else cut
                     if stream is raw:  # a plain file: its last line is read again, not copied
                         raw.seek(cut - end, os.SEEK_CUR)
                         rest = b""
@@ -304,6 +318,32 @@ class CsvSource(Source):
         raise self._unreadable(ValueError("a row of the wrong width could not be found again"))
 
 
+def _last_run_start(data: bytearray, end: int, column: int) -> int:
+    """Where the last run of lines with one value in ``column`` starts among the lines of
+    ``data[:end]`` (0: they all have it), found by halving as in a file sorted by that
+    column; in another file, the start of some line."""
+
+    def value(start: int) -> str | None:
+        text = data[start : data.find(b"\n", start, end)].decode("utf-8", "replace")
+        fields = next(csv.reader([text]), [])
+        return fields[column].strip() if column < len(fields) else None
+
+    low, high = 0, data.rfind(b"\n", 0, end - 1) + 1  # line starts; line `high` is in the run
+    wanted = value(high)
+    if value(low) == wanted:
+        return 0
+    while True:  # line `low` is before the run
+        middle = data.rfind(b"\n", 0, (low + high) // 2) + 1
+        if middle <= low:
+            middle = data.find(b"\n", low, end) + 1
+        if middle >= high:
+            return high
+        if value(middle) == wanted:
+            high = middle
+        else:
+            low = middle
+
+
 class ParquetSource(Source):
     """A Parquet file, read one record batch at a time; positions are row numbers."""
 
@@ -327,7 +367,7 @@ class ParquetSource(Source):
         self.done = 0
 
     def batches(
-        self, columns: list[str], text: set[str], skip_bad: bool
+        self, columns: list[str], text: set[str], skip_bad: bool, runs_of: str | None = None
     ) -> Generator[Batch, None, None]:
         import pyarrow as pa
 

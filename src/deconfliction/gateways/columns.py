@@ -149,18 +149,21 @@ class Columns:
         """Rows whose ``(party, track)`` came earlier among these rows, or None if none did."""
         return self.repeats([0, len(self)])
 
-    def snapshots(self, bounds: list[int]) -> Iterator[Snapshot]:
+    def snapshots(self, bounds: list[int], texts: TrackTexts) -> Iterator[Snapshot]:
         """One snapshot per run of rows (``bounds`` as in :meth:`repeats`), each at most
         one row per track; parties in the order of the party dictionary (that of their
         first row in the batch they were read in)."""
-        return self._snapshots(bounds, [float(self.time_s[a]) for a in bounds[:-1]])
+        times = [float(self.time_s[a]) for a in bounds[:-1]]
+        return self._snapshots(bounds, times, texts)
 
-    def snapshot(self, time_s: float) -> Snapshot:
+    def snapshot(self, time_s: float, texts: TrackTexts) -> Snapshot:
         """These rows (at most one per track) as a snapshot, parties as in :meth:`snapshots`."""
-        return next(self._snapshots([0, len(self)], [time_s]))
+        return next(self._snapshots([0, len(self)], [time_s], texts))
 
-    def _snapshots(self, bounds: list[int], times: list[float]) -> Iterator[Snapshot]:
-        tracks = arrow.texts(self.track.dictionary)[_codes(self.track)]
+    def _snapshots(
+        self, bounds: list[int], times: list[float], texts: TrackTexts
+    ) -> Iterator[Snapshot]:
+        tracks = texts.of(self.track.dictionary)[_codes(self.track)]
         codes = _codes(self.party).copy()  # the snapshots' own, writable
         names = self.party.dictionary.to_pylist()
         course = _course(self.numbers["course_deg"])
@@ -187,6 +190,21 @@ class Columns:
                 vs_mps=numbers["vs_mps"][a:b],
                 domain=self.domain[a:b],
             )
+
+
+class TrackTexts:
+    """Track ids as Python strings (as a snapshot holds them), made once per dictionary of
+    ids: the last one is kept, for the rows of one batch are often handed on in two goes."""
+
+    def __init__(self) -> None:
+        self._dictionary: pa.Array | None = None
+        self._texts: npt.NDArray[np.object_] = np.empty(0, dtype=object)
+
+    def of(self, dictionary: pa.Array) -> npt.NDArray[np.object_]:
+        """The strings of ``dictionary``, in its order."""
+        if self._dictionary is None or not self._dictionary.equals(dictionary):
+            self._dictionary, self._texts = dictionary, arrow.texts(dictionary)
+        return self._texts
 
 
 def _codes(ids: pa.DictionaryArray) -> npt.NDArray[np.int32]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from deconfliction.detect.snapshot import Snapshot, extrapolate
-from deconfliction.gateways.columns import Columns
+from deconfliction.gateways.columns import Columns, TrackTexts
 
 
 class Resampler:
@@ -28,6 +28,7 @@ class Resampler:
         self._arrived: list[Columns] = []  # reports not yet in the state
         self._next_s: float | None = None  # the next grid time to emit
         self._last_s = -math.inf  # the time of the latest report
+        self._texts = TrackTexts()
 
     def add(self, reports: Columns) -> Iterator[Snapshot]:
         """Reports in time order, all later than those of earlier calls."""
@@ -90,4 +91,4 @@ class Resampler:
             state = self._state = state.take(np.flatnonzero(live))
             age = age[live]
         if len(state):
-            yield extrapolate(state.snapshot(grid_s), age, time_s=grid_s)
+            yield extrapolate(state.snapshot(grid_s, self._texts), age, time_s=grid_s)

@@ -23,7 +23,7 @@ import numpy as np
 
 from deconfliction.errors import InvalidInput
 from deconfliction.gateways.batches import BadLine, open_source
-from deconfliction.gateways.columns import Columns
+from deconfliction.gateways.columns import Columns, TrackTexts
 from deconfliction.gateways.layouts import choose_layout
 from deconfliction.gateways.rows import Rows, check
 
@@ -120,7 +120,9 @@ class SnapshotReader:
 
             resampler = Resampler(self.every_s, self.max_age_s)
         grouper = _Grouper(self, resampler)
-        batches = source.batches(layout.columns(source.header), text, self.skip_bad)
+        batches = source.batches(
+            layout.columns(source.header), text, self.skip_bad, runs_of=layout.source["time"]
+        )
         try:
             for batch in batches:
                 rows = check(batch, layout)
@@ -175,6 +177,7 @@ class _Grouper:
         self.resampler = resampler
         self.pending: list[Columns] = []  # good rows of the latest time
         self.time_s = -np.inf  # the latest time of a good row
+        self.texts = TrackTexts()
 
     def add(self, rows: Rows) -> Iterator[Snapshot]:
         n = len(rows)
@@ -238,7 +241,7 @@ class _Grouper:
         if self.resampler is not None:
             yield from self.resampler.add(rows)
         else:
-            yield from rows.snapshots(bounds)
+            yield from rows.snapshots(bounds, self.texts)
 
     def _raise_first(self, rows: Rows, first: int, before: np.ndarray) -> None:
         """Raise for the first bad row in file order: a repeated track among the good rows
