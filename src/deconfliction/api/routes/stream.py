@@ -92,7 +92,7 @@ async def stream(websocket: WebSocket, after: str | None = None, token: str | No
     it in `/v1/presence`, and any frame the client sends (e.g. `{"type": "ping"}`) counts as
     a heartbeat. A hotline message is delivered once one of its desks has been sent it."""
     hub: Hub = websocket.app.state.hub
-    await websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in _offered(websocket) else None)
+    subprotocol = SUBPROTOCOL if SUBPROTOCOL in _offered(websocket) else None
     credential = _bearer(websocket, token)
     try:
         principal = hub.authenticate(credential)
@@ -100,16 +100,25 @@ async def stream(websocket: WebSocket, after: str | None = None, token: str | No
             raise PermissionDenied("the stream is a party's; the admin token has none")
         resume = parse_seq(after, "after")
     except DeconflictionError as error:
+        await websocket.accept(subprotocol=subprotocol)
         await websocket.close(code=close_code_of(error), reason=error.message[:120])
         return
     party = principal.name
+    # Where to start, then subscribed, before the client is told it is connected: every
+    # event committed once it knows is sent to it (those committed in between are caught
+    # up from the store, and sent once).
+    last = resume if resume is not None else await run_in_threadpool(hub.last_event_seq, party)
     feed = _Feed(asyncio.get_running_loop())
     unsubscribe = hub.subscribe(party, feed)
+    try:
+        await websocket.accept(subprotocol=subprotocol)
+    except BaseException:
+        unsubscribe()
+        raise
     desk = hub.desks.connected(party)
     receiver = asyncio.ensure_future(websocket.receive())
     recheck_s = hub.settings.stream_recheck_s
     try:
-        last = resume if resume is not None else await run_in_threadpool(hub.last_event_seq, party)
         last = await _catch_up(websocket, hub, party, last)
         checked_s = time.monotonic()
         while True:
