@@ -358,10 +358,10 @@ def report_latency(run: Run) -> None:
     )
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__)
+def load_arguments(parser: argparse.ArgumentParser, *, seconds: int, triggers: int) -> None:
+    """The options of the load :func:`drive` makes (``bench.latency``, ``bench.soak``)."""
     parser.add_argument("--tracks", type=int, default=25_000)
-    parser.add_argument("--seconds", type=int, default=60, help="measured seconds")
+    parser.add_argument("--seconds", type=int, default=seconds, help="measured seconds")
     parser.add_argument(
         "--warmup",
         type=int,
@@ -369,21 +369,32 @@ def main(argv: list[str]) -> int:
         help="seconds before triggers (a hub starting on a dense sky opens its 4,500 conflicts "
         "over the first 20-30 s, alerts_opened_per_cycle at a time)",
     )
-    parser.add_argument("--triggers", type=int, default=60)
+    parser.add_argument("--triggers", type=int, default=triggers)
     parser.add_argument(
         "--workload",
         choices=("dense", "global"),
         default="dense",
         help="where the 25,000 fly (see bench/detect.py)",
     )
-    args = parser.parse_args(argv)
-    run = drive(
+
+
+def drive_with(args: argparse.Namespace, sample_every_s: int = 0) -> Run:
+    """:func:`drive` with the options of :func:`load_arguments`."""
+    return drive(
         tracks=args.tracks,
         seconds=args.seconds,
         warmup=args.warmup,
         triggers=args.triggers,
         workload=args.workload,
+        sample_every_s=sample_every_s,
     )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__)
+    load_arguments(parser, seconds=60, triggers=60)
+    args = parser.parse_args(argv)
+    run = drive_with(args)
     print(
         f"latency: {args.tracks} tracks at 1 Hz + {args.triggers} trigger pairs, "
         f"{args.warmup} s warm-up + {args.seconds} s"

@@ -18,28 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.latency import drive, report_latency
+from bench.latency import drive_with, load_arguments, report_latency
 
 FLAT_WITHIN = 0.10
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
-    parser.add_argument("--tracks", type=int, default=25_000)
-    parser.add_argument("--seconds", type=int, default=600, help="measured seconds")
-    parser.add_argument("--warmup", type=int, default=60)
-    parser.add_argument("--triggers", type=int, default=120)
+    load_arguments(parser, seconds=600, triggers=120)
     parser.add_argument("--sample-every", type=int, default=30, help="seconds between samples")
-    parser.add_argument("--workload", choices=("dense", "global"), default="dense")
     args = parser.parse_args(argv)
-    run = drive(
-        tracks=args.tracks,
-        seconds=args.seconds,
-        warmup=args.warmup,
-        triggers=args.triggers,
-        workload=args.workload,
-        sample_every_s=args.sample_every,
-    )
+    run = drive_with(args, args.sample_every)
     offered = (args.tracks + 2 * args.triggers) * (args.warmup + args.seconds)
     print(
         f"soak: {args.tracks:,} tracks at 1 Hz ({args.workload}) + {args.triggers} trigger "

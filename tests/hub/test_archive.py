@@ -19,7 +19,7 @@ from deconfliction.errors import MalformedPayload, StoreError
 from deconfliction.hub import Hub
 from deconfliction.hub.archive import ArchiveBusy, JournalArchiver
 from deconfliction.hub.journal import archived_seq
-from deconfliction.journal.archive import ArchivedJournal, segments, write_segment
+from deconfliction.journal.archive import ArchivedJournal, Segment, segments, write_segment
 from deconfliction.journal.source import ExportFileSource, verify_source
 from deconfliction.journal.verify import Problem
 from deconfliction.settings import Settings
@@ -133,16 +133,7 @@ def test_a_segment_the_database_does_not_hold_as_it_is_is_moved_aside_not_delete
     hub: Hub, clock: ManualClock, folder: Path
 ) -> None:
     run(hub, clock, 150)
-    store, done = hub._store, archived_seq(hub._store)
-    head = hub.journal.checkpoint(clock.now())
-    orphan, _ = write_segment(
-        folder,
-        hub.journal.public_key_b64,
-        store.journal_entries(done, head.seq),
-        store.checkpoints(done + 1, head.seq),
-        from_seq=done + 1,
-        to_seq=head.seq,
-    )
+    orphan = _unrecorded_segment(hub, folder)
     _alter_entry(orphan.path, -1)  # as from a history the database (restored?) lacks
     run(hub, clock, 30)
     kept = folder / "unrecorded" / orphan.path.name
@@ -221,18 +212,10 @@ def test_a_crash_after_writing_a_segment_before_recording_it(
     hub: Hub, clock: ManualClock, folder: Path
 ) -> None:
     run(hub, clock, 150)
-    store, done = hub._store, archived_seq(hub._store)
-    head = hub.journal.checkpoint(clock.now())
-    orphan, _ = write_segment(  # as if a run died before recording its segment
-        folder,
-        hub.journal.public_key_b64,
-        store.journal_entries(done, head.seq),
-        store.checkpoints(done + 1, head.seq),
-        from_seq=done + 1,
-        to_seq=head.seq,
-    )
+    done = archived_seq(hub._store)
+    orphan = _unrecorded_segment(hub, folder)
     run(hub, clock, 30)
-    assert archived_seq(store) > done
+    assert archived_seq(hub._store) > done
     assert not orphan.path.exists()
     assert verify_source(whole(hub, folder), public_key=hub.journal.public_key).ok
 
@@ -316,6 +299,22 @@ def test_pages_start_at_the_first_entry_online(hub: Hub, clock: ManualClock) -> 
 def test_retention_needs_a_folder(store: Store, clock: ManualClock) -> None:
     with pytest.raises(Exception, match="journal_archive_dir"):
         Hub(Settings(journal_online_s=HOUR_S), store, clock=clock)
+
+
+def _unrecorded_segment(hub: Hub, folder: Path) -> Segment:
+    """A segment of the entries after the archived ones, as a run that died before
+    recording it leaves."""
+    store, done = hub._store, archived_seq(hub._store)
+    head = hub.journal.checkpoint(hub.clock.now())
+    segment, _ = write_segment(
+        folder,
+        hub.journal.public_key_b64,
+        store.journal_entries(done, head.seq),
+        store.checkpoints(done + 1, head.seq),
+        from_seq=done + 1,
+        to_seq=head.seq,
+    )
+    return segment
 
 
 def _alter_entry(path: Path, index: int) -> None:
