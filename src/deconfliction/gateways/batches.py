@@ -149,7 +149,7 @@ class CsvSource(Source):
     def _unreadable(self, error: Exception) -> InvalidInput:
         return InvalidInput(f"{self.path}: cannot be read as CSV: {error}")
 
-    def _decompressed(self, raw: io.BufferedReader) -> io.BufferedIOBase:
+    def _decompressed(self, raw: io.BufferedReader) -> io.BufferedReader | gzip.GzipFile:
         """The bytes of the file open as ``raw``: decompressed if it is gzip (``.gz``)."""
         if self.path.suffix.lower() == ".gz":
             return gzip.GzipFile(fileobj=raw)
@@ -166,18 +166,14 @@ class CsvSource(Source):
         self._text = frozenset(text)
         self._dropped = 0
 
-        # Buffers for the pieces read ahead, used again and again: memory the system does not
-        # have to map afresh for each piece.
-        buffers: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-        for _ in range(PIECES_AHEAD + 1):
-            buffers.put(bytearray(PIECE_BYTES))
+        buffers = _Buffers()
 
         def parse(piece: _Piece) -> _Parsed:
             try:
                 return self._parse(piece, columns, skip_bad)
             finally:
                 if piece.buffer is not None:
-                    buffers.put(piece.buffer)
+                    buffers.give(piece.buffer)
 
         pieces = self._pieces(
             buffers, self.header.index(runs_of) if runs_of in self.header else None
@@ -194,32 +190,30 @@ class CsvSource(Source):
             line += (parsed.data.num_rows if parsed.data is not None else 0) + parsed.dropped
         self.done = self.total
 
-    def _pieces(
-        self, buffers: queue.SimpleQueue[bytearray], runs_of: int | None
-    ) -> Iterator[_Piece]:
+    def _pieces(self, buffers: _Buffers, runs_of: int | None) -> Iterator[_Piece]:
         """The lines after the header, in pieces of about :data:`PIECE_BYTES`, each read
-        into a buffer taken from ``buffers`` (waiting for one to be free); a piece ends
-        before its last run of lines of one value in column ``runs_of``, if that run starts
-        in its last half."""
+        into a buffer taken from ``buffers``; a piece ends before its last run of lines of
+        one value in column ``runs_of``, if that run starts in its last half."""
         rest = b""  # the start of a line the piece before did not end
         try:
             with open(self.path, "rb") as raw, self._decompressed(raw) as stream:
-                stream.readline()  # the header
-                while True:
-                    buffer = buffers.get()
-                    if len(buffer) < len(rest) + PIECE_BYTES:  # after a line longer than that
-                        buffer = bytearray(len(rest) + PIECE_BYTES)
+                taken = len(stream.readline())  # the header
+                while stream.peek(1):
+                    # No larger than what a plain file has left; a gzip file's first pieces
+                    # grow from a mebibyte: a small file does not fill a piece's memory.
+                    left = self.total - raw.tell() if stream is raw else max(taken, 1 << 20)
+                    size = min(PIECE_BYTES, max(left, 1 << 16))
+                    buffer = buffers.take(len(rest) + size)
                     buffer[: len(rest)] = rest
-                    read = stream.readinto(memoryview(buffer)[len(rest) : len(rest) + PIECE_BYTES])
+                    read = stream.readinto(memoryview(buffer)[len(rest) : len(rest) + size])
+                    taken += read
                     end = len(rest) + read
                     cut = buffer.rfind(b"\n", 0, end) + 1
-                    if not read or not cut:  # the end, or a line longer than a piece goes on
+                    if not cut:  # a line longer than a piece goes on
                         rest = bytes(buffer[:end])
-                        buffers.put(buffer)
-                        if not read:
-                            break
+                        buffers.give(buffer)
                         continue
-                    if runs_of is not None and read == PIECE_BYTES:  # more lines follow
+                    if runs_of is not None and stream.peek(1):  # more lines follow
                         run = _last_run_start(buffer, cut, runs_of)
                         cut = run if run >= cut // 2 else cut
                     if stream is raw:  # a plain file: its last line is read again, not copied
@@ -316,6 +310,26 @@ class CsvSource(Source):
                 return _Parsed(before.data, 0, piece.done, bad_line)
             at += len(line)
         raise self._unreadable(ValueError("a row of the wrong width could not be found again"))
+
+
+class _Buffers:
+    """Buffers for pieces, made as they are first needed and then used again: memory the
+    system does not map afresh for each piece (there are as many as pieces in flight)."""
+
+    def __init__(self) -> None:
+        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+
+    def take(self, size: int) -> bytearray:
+        """A buffer of at least ``size`` bytes."""
+        try:
+            buffer = self._free.get_nowait()
+        except queue.Empty:
+            return bytearray(size)
+        return buffer if len(buffer) >= size else bytearray(size)
+
+    def give(self, buffer: bytearray) -> None:
+        """``buffer`` back, once what it holds is no longer needed."""
+        self._free.put(buffer)
 
 
 def _last_run_start(data: bytearray, end: int, column: int) -> int:
