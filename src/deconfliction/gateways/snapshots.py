@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from deconfliction.errors import InvalidInput
+from deconfliction.gateways import arrow
 from deconfliction.gateways.batches import BadLine, open_source
 from deconfliction.gateways.columns import Columns, TrackTexts
 from deconfliction.gateways.layouts import choose_layout
@@ -120,6 +121,7 @@ class SnapshotReader:
 
             resampler = Resampler(self.every_s, self.max_age_s)
         grouper = _Grouper(self, resampler)
+        arrow.import_compute_soon()
         batches = source.batches(
             layout.columns(source.header), text, self.skip_bad, runs_of=layout.source["time"]
         )
