@@ -31,6 +31,7 @@ from deconfliction.gateways.parallel import in_order
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
 PIECE_BYTES = 8 << 20  # CSV is parsed in pieces of about this size, cut at line ends
 PARSERS = 2  # CSV pieces parsed at once
@@ -365,32 +366,44 @@ class ParquetSource(Source):
 
     def __init__(self, path: Path) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         self.path = path
         try:
-            # Column chunks are streamed through a small buffer rather than read (and
-            # pre-buffered) whole: memory stays flat however large the row groups.
-            self._file = pq.ParquetFile(
-                str(path), buffer_size=PARQUET_BUFFER_BYTES, pre_buffer=False
-            )
+            self._file = self._open()
         except (OSError, pa.ArrowException) as error:
             raise InvalidInput(f"{path}: cannot be read as Parquet: {error}") from None
         self.header = list(self._file.schema_arrow.names)
         self.total = self._file.metadata.num_rows
         self.done = 0
 
+    def _open(self, read_dictionary: list[str] | None = None) -> pq.ParquetFile:
+        import pyarrow.parquet as pq
+
+        # Column chunks are streamed through a small buffer rather than read (and
+        # pre-buffered) whole: memory stays flat however large the row groups.
+        return pq.ParquetFile(
+            str(self.path),
+            buffer_size=PARQUET_BUFFER_BYTES,
+            pre_buffer=False,
+            read_dictionary=read_dictionary,
+        )
+
     def batches(
         self, columns: list[str], text: set[str], skip_bad: bool, runs_of: str | None = None
     ) -> Generator[Batch, None, None]:
+        """The rows of ``columns``; those in ``text`` stored as strings come dictionary-
+        encoded as the file has them (each distinct value once, often for many batches)."""
         import pyarrow as pa
 
+        schema = self._file.schema_arrow
+        encoded = [c for c in columns if c in text and pa.types.is_string(schema.field(c).type)]
         first = 1
         try:
-            for data in self._file.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
-                self.done = first - 1 + data.num_rows
-                yield Batch(first, data)
-                first += data.num_rows
+            with self._open(read_dictionary=encoded) as file:
+                for data in file.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
+                    self.done = first - 1 + data.num_rows
+                    yield Batch(first, data)
+                    first += data.num_rows
         except (OSError, pa.ArrowException) as error:
             raise InvalidInput(f"{self.path}: cannot be read as Parquet: {error}") from None
         finally:

@@ -158,10 +158,9 @@ def check(batch: Batch, layout: Layout) -> Rows:
 
 def _blank(data: pa.RecordBatch) -> BoolArray | None:
     """Rows whose every field is empty (blank lines), or None when there are none."""
-    import pyarrow as pa
 
     for column in data.columns:
-        if column.null_count == 0 and not pa.types.is_string(column.type):
+        if column.null_count == 0 and not _is_text(column.type):
             return None  # a column without an empty value: no blank row (the usual case)
     first = data.column(0)
     empty = _empty_mask(first)
@@ -177,9 +176,20 @@ def _empty_mask(column: pa.Array) -> BoolArray:
     import pyarrow.compute as pc
 
     missing = arrow.bools(pc.is_null(column))
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+    if pa.types.is_dictionary(column.type) and _is_text(column.type):
+        missing |= _is_empty(column.dictionary)[arrow.numbers(column.indices, np.int32)]
+    elif _is_text(column.type):
         missing |= _is_empty(column)
     return missing
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    """Whether values of this type are text (dictionary-encoded or not)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
 def _text(column: pa.Array) -> pa.Array:
