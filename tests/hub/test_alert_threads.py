@@ -279,3 +279,24 @@ def test_a_failed_write_leaves_no_thread_behind(parties: Hub) -> None:
     assert parties.hotline._open == {}
     assert not parties.hotline.due(T0 + 1e6)
     assert parties._store.list_objects("message") == []
+
+
+def test_a_thread_message_of_a_closed_alert_waits_in_the_store_for_a_desk(
+    parties: Hub, clock: ManualClock
+) -> None:
+    """A party with no desk does not hold the hub's messages about its past alerts in
+    memory; the first desk that gets one still makes it delivered."""
+    open_conflict(parties, finding())
+    [event] = [e for e in parties.events_after("blue", 0) if e.kind == "message.received"]
+    message_id = event.data["message"]["id"]
+    clock.advance(20)
+    close_conflict(parties)
+    assert message_id not in parties.hotline._open
+    assert parties.hotline.receipt_wanted("red", event) is None  # not red's
+    assert parties.hotline.receipt_wanted("blue", event) == message_id
+    parties.hotline.reached_desk("blue", event)
+    delivered = parties.hotline.get("blue", message_id)
+    assert delivered.state is MessageState.DELIVERED
+    parties.hotline.reached_desk("blue", event)  # a second desk: nothing more to note
+    assert parties.hotline.get("blue", message_id).history == delivered.history
+    assert message_id not in parties.hotline._open

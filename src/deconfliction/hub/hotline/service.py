@@ -76,10 +76,15 @@ class MessagePage:
 
 
 def _tracked(message: Message) -> bool:
-    """Whether the message needs memory: a timer to run, or a delivery still to note."""
+    """Whether the message needs memory: a timer to run, or a delivery still to note —
+    except the hub's own thread messages, whose delivery is looked up in the store when a
+    desk gets one (a party with no desk connected would otherwise keep every message about
+    its past alerts in memory: thousands an hour in busy skies)."""
     if message.acknowledged:
         return False
-    return message.next_step_s is not None or message.state is MessageState.SENT
+    if message.next_step_s is not None:
+        return True
+    return message.state is MessageState.SENT and message.sender != HUB_SENDER
 
 
 class Hotline:
@@ -321,19 +326,31 @@ class Hotline:
 
     def receipt_wanted(self, party: str, event: Event) -> str | None:
         """The id of the message that ``event``, once sent to a desk or webhook of
-        ``party``, delivers; ``None`` if it delivers none (cheap: no store access)."""
+        ``party``, delivers; ``None`` if it delivers none (cheap: no store access; for a
+        hub message not in memory, the id if the event says it was not yet delivered, which
+        :meth:`mark_delivered` checks in the store)."""
         if event.kind != "message.received":
             return None
         data = event.data.get("message")
-        message_id = data.get("id") if isinstance(data, Mapping) else None
-        message = self._open.get(message_id) if isinstance(message_id, str) else None
-        if message is None or message.recipient != party:
+        if not isinstance(data, Mapping) or not isinstance(message_id := data.get("id"), str):
+            return None
+        message = self._open.get(message_id)
+        if message is None:  # a hub message kept in the store only (see _tracked)
+            sent = data.get("state") == MessageState.SENT.value
+            hubs = data.get("from") == HUB_SENDER and data.get("to") == party
+            return message_id if sent and hubs else None
+        if message.recipient != party:
             return None
         return message.id if message.state is MessageState.SENT else None
 
+    def _undelivered(self, message_id: str) -> Message | None:
+        """A hub message not kept in memory (see ``_tracked``), from the store."""
+        found = self._fetch(message_id)
+        return None if found is None else found[0]
+
     def mark_delivered(self, unit: WriteUnit, party: str, message_id: str, via: str) -> None:
         """A desk or the webhook of ``party`` got the message: tell the sender."""
-        message = self._open.get(message_id)
+        message = self._open.get(message_id) or self._undelivered(message_id)
         if message is None or message.recipient != party or message.state is not MessageState.SENT:
             return
         unit.on_rollback(self._reload)
