@@ -132,7 +132,6 @@ class Transaction(Protocol):
         before this transaction ends)."""
         ...
 
-
     def get_idempotent(self, party: str, key: str) -> IdempotentAnswer | None:
         """The answer kept for ``party``'s key, read in this transaction (so a retry that
         raced the first write, in another process, finds its answer here)."""
