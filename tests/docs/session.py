@@ -98,14 +98,15 @@ def _interruptible(line: str) -> str:
 
 
 # Runs a follower (a stream client) with its input kept open, until it has printed two lines
-# (or 20 s), then stops it as Ctrl-C would, and shows what it printed.
+# (or 20 s), then stops it as Ctrl-C would, and shows what it printed. A line that is only a
+# prompt (the websockets client's "> ") does not count: the first event may come after it.
 UNTIL_CTRL_C_FUNCTION = """
 docs_until_ctrl_c() {
   local out i=0
   out=$(mktemp)
   "$@" < <(exec sleep 60 2>/dev/null) > "$out" 2>&1 &
   local pid=$!
-  while [ $i -lt 200 ] && [ "$(grep -c . "$out")" -lt 2 ] && kill -0 $pid 2>/dev/null; do
+  while [ $i -lt 200 ] && [ "$(grep -c '[^> ]' "$out")" -lt 2 ] && kill -0 $pid 2>/dev/null; do
     sleep 0.1; i=$((i + 1))
   done
   sleep 0.3
