@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from deconfliction.hub.hub import Hub
 
@@ -53,18 +54,18 @@ class Runner:
         self._threads = []
 
     def _housekeep(self) -> None:
-        while not self._stop.wait(self.hub.settings.cycle_s):
-            try:
-                self.hub.housekeeping()
-            except Exception:  # keep it alive; the error is in the log
-                log.exception("hub housekeeping failed")
+        self._every_cycle(self.hub.housekeeping, "hub housekeeping")
 
     def _archive(self) -> None:
+        self._every_cycle(self.hub.archive_journal, "journal archiving")
+
+    def _every_cycle(self, work: Callable[[], object], what: str) -> None:
+        """Run ``work`` every ``cycle_s`` until stopped, whatever it raises."""
         while not self._stop.wait(self.hub.settings.cycle_s):
             try:
-                self.hub.archive_journal()
+                work()
             except Exception:  # keep it alive; the error is in the log
-                log.exception("journal archiving failed")
+                log.exception("%s failed", what)
 
     def _run(self) -> None:
         period = self.hub.settings.cycle_s

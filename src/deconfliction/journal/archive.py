@@ -27,7 +27,7 @@ from deconfliction.journal.chain import JournalEntry
 from deconfliction.journal.checkpoint import Checkpoint
 from deconfliction.journal.export import ExportCounts, ExportFile, ExportHeader, write_export
 from deconfliction.journal.redact import AnyEntry
-from deconfliction.journal.source import JournalSource
+from deconfliction.journal.source import ExportFileSource, JournalSource
 
 SEGMENT_GLOB = "journal-*-*.jsonl.gz"
 _NAME = re.compile(r"^journal-(\d{12})-(\d{12})\.jsonl\.gz$")
@@ -74,38 +74,21 @@ def write_segment(
     handle, name = tempfile.mkstemp(dir=folder, prefix=path.name + ".", suffix=".partial")
     os.close(handle)
     partial = Path(name)
-    seen: list[int] = []
-    last_checkpoint: list[int] = []
-
-    def counted(items: Iterable[JournalEntry]) -> Iterator[JournalEntry]:
-        for entry in items:
-            if not seen:
-                seen.append(entry.seq)
-            seen[1:] = [entry.seq]
-            yield entry
-
-    def noted(items: Iterable[Checkpoint]) -> Iterator[Checkpoint]:
-        for checkpoint in items:
-            last_checkpoint[:] = [checkpoint.seq]
-            yield checkpoint
-
     header = ExportHeader(hub_public_key, from_seq, to_seq)
     with open(partial, "wb") as raw:
         with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=COMPRESS_LEVEL, mtime=0) as out:
-            counts = write_export(
-                out,  # type: ignore[arg-type]  # a GzipFile is a binary file
-                header,
-                counted(entries),
-                noted(checkpoints),
-            )
+            counts = write_export(out, header, entries, checkpoints)  # type: ignore[arg-type]
         raw.flush()
         os.fsync(raw.fileno())
-    if seen[:1] != [from_seq] or seen[-1:] != [to_seq] or counts.entries != to_seq - from_seq + 1:
+    # Entries come in seq order without repeats: starting and ending at the bounds with as
+    # many entries as the range holds, they are the whole range.
+    whole = (counts.first_seq, counts.last_seq) == (from_seq, to_seq)
+    if not whole or counts.entries != to_seq - from_seq + 1:
         partial.unlink()
         raise InvalidInput(
             f"the journal to archive does not hold entries {from_seq}–{to_seq} without gaps"
         )
-    if last_checkpoint != [to_seq]:
+    if counts.last_checkpoint_seq != to_seq:
         partial.unlink()
         raise InvalidInput(f"no signed checkpoint at entry {to_seq} to end the segment with")
     os.replace(partial, path)
@@ -138,9 +121,9 @@ class ArchivedJournal:
         self.segments = segments(folder)
         if not self.segments and tail is None:
             raise InvalidInput(f"no archived journal segments ({SEGMENT_GLOB}) in {folder}")
-        self._files = [ExportFile(s.path) for s in self.segments]
+        self._files = [ExportFileSource(s.path) for s in self.segments]
         self._tail = tail
-        keys = {f.header.hub_public_key for f in self._files}
+        keys = {f.hub_public_key for f in self._files}
         if tail is not None and tail.hub_public_key is not None:
             keys.add(tail.hub_public_key)
         if len(keys) > 1:
@@ -165,35 +148,22 @@ class ArchivedJournal:
         return self.segments[-1].to_seq if self.segments else 0
 
     def entries(self, from_seq: int, to_seq: int | None) -> Iterator[AnyEntry]:
-        for segment, file in zip(self.segments, self._files, strict=True):
-            if segment.to_seq < from_seq:
-                continue
-            if to_seq is not None and segment.from_seq > to_seq:
-                return
-            for entry in file.entries():
-                if to_seq is not None and entry.seq > to_seq:
-                    return
-                if entry.seq >= from_seq:
-                    yield entry
-        if self._tail is not None:
-            start = self._tail_start(from_seq)
-            if to_seq is None or start <= to_seq:
-                yield from self._tail.entries(start, to_seq)
+        for source, start in self._parts(from_seq, to_seq):
+            yield from source.entries(start, to_seq)
 
     def checkpoints(self, from_seq: int, to_seq: int | None) -> Iterator[Checkpoint]:
-        for segment, file in zip(self.segments, self._files, strict=True):
-            if segment.to_seq < from_seq or (to_seq is not None and segment.from_seq > to_seq):
-                continue
-            for checkpoint in file.checkpoints():
-                if checkpoint.seq >= from_seq and (to_seq is None or checkpoint.seq <= to_seq):
-                    yield checkpoint
-        if self._tail is not None:
-            start = self._tail_start(from_seq)
-            if to_seq is None or start <= to_seq:
-                yield from self._tail.checkpoints(start, to_seq)
+        for source, start in self._parts(from_seq, to_seq):
+            yield from source.checkpoints(start, to_seq)
 
-    def _tail_start(self, from_seq: int) -> int:
-        """Where the database takes over: after the segments, and not before what it holds
-        (entries neither holds are then missing, for the verifier to name)."""
-        assert self._tail is not None
-        return max(from_seq, self.archived_seq + 1, self._tail.first_seq)
+    def _parts(self, from_seq: int, to_seq: int | None) -> Iterator[tuple[JournalSource, int]]:
+        """The segments holding some of ``from_seq``–``to_seq``, then the database from
+        where it takes over (after the segments, and not before what it holds: entries
+        neither holds are then missing, for the verifier to name); each with where to read
+        it from."""
+        for segment, source in zip(self.segments, self._files, strict=True):
+            if segment.to_seq >= from_seq and (to_seq is None or segment.from_seq <= to_seq):
+                yield source, from_seq
+        if self._tail is not None:
+            start = max(from_seq, self.archived_seq + 1, self._tail.first_seq)
+            if to_seq is None or start <= to_seq:
+                yield self._tail, start

@@ -66,11 +66,14 @@ class ExportHeader:
 
 @dataclass(frozen=True)
 class ExportCounts:
-    """How much :func:`write_export` wrote."""
+    """How much :func:`write_export` wrote, and the ``seq`` it started and ended at."""
 
     entries: int
     redacted: int
     checkpoints: int
+    first_seq: int | None = None  # of the first entry written
+    last_seq: int | None = None  # of the last entry written
+    last_checkpoint_seq: int | None = None
 
 
 def entry_json(entry: AnyEntry) -> dict[str, Any]:
@@ -111,19 +114,22 @@ def write_export(
     pending = iter(checkpoints)
     waiting = next(pending, None)
     written = redacted = signed = 0
+    first = last = signed_at = None
     for entry in entries:
         out.write(_line(entry_json(entry)))
         written += 1
         redacted += isinstance(entry, RedactedEntry)
+        first = entry.seq if first is None else first
+        last = entry.seq
         while waiting is not None and waiting.seq <= entry.seq:
             out.write(_line({"type": "checkpoint", **dump(waiting)}))
-            signed += 1
+            signed, signed_at = signed + 1, waiting.seq
             waiting = next(pending, None)
     while waiting is not None:  # a checkpoint past the last entry shows entries are missing
         out.write(_line({"type": "checkpoint", **dump(waiting)}))
-        signed += 1
+        signed, signed_at = signed + 1, waiting.seq
         waiting = next(pending, None)
-    return ExportCounts(entries=written, redacted=redacted, checkpoints=signed)
+    return ExportCounts(written, redacted, signed, first, last, signed_at)
 
 
 def _text_fields(data: dict[str, Any], names: tuple[str, ...], where: str) -> dict[str, str]:

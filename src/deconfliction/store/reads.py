@@ -21,6 +21,7 @@ from deconfliction.store.transaction import (
     JOURNAL_HEAD_SQL,
     LAST_EVENT_SQL,
     LATEST_CHECKPOINT_SQL,
+    META_SQL,
 )
 
 _PARTY_COLUMNS = "name, created_s, language, timezone, revoked_s"
@@ -33,7 +34,7 @@ class SQLReads:
         raise NotImplementedError
 
     def get_meta(self, key: str) -> str | None:
-        found = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        found = self._query(META_SQL, (key,))
         return str(found[0][0]) if found else None
 
     def get_party(self, name: str) -> Party | None:

@@ -25,6 +25,7 @@ from deconfliction.store.base import Event, IdempotentAnswer, StoredObject
 
 # The ends of the append-only tables (read by the writer and by readers alike).
 LAST_EVENT_SQL = "SELECT max(seq) FROM events WHERE party = ?"
+META_SQL = "SELECT value FROM meta WHERE key = ?"
 JOURNAL_HEAD_SQL = "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
 LATEST_CHECKPOINT_SQL = (
     f"SELECT {rows.CHECKPOINT_COLUMNS} FROM journal_checkpoints ORDER BY seq DESC LIMIT 1"
@@ -249,7 +250,7 @@ class SQLTransaction:
             self.tails.checkpoint = checkpoint
 
     def get_meta(self, key: str) -> str | None:
-        row = self._execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._execute(META_SQL, (key,)).fetchone()
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
