@@ -99,3 +99,8 @@ class SchemaTooNew(StoreError):
 class StoreUnavailable(StoreError):
     """The database cannot be reached now (restarting, failing over): the write was not
     applied, or not acknowledged; the same request may be sent again."""
+
+
+class LeaseLost(DeconflictionError):
+    """This hub process no longer holds the lease to run detection and the timers (another
+    process of the hub took it over): its write of that work was not applied."""

@@ -182,6 +182,20 @@ class Settings:
         "s",
         "How often the live picture is checkpointed; a restart replays reports after it.",
     )
+    # Several hub processes on one database
+    leader_lease_s: float = setting(
+        3.0,
+        "s",
+        "Of the hub processes on one database, the one running detection and the timers "
+        "holds a lease this long, renewed every cycle; if it dies, another takes over once "
+        "the lease ran out (within about leader_lease_s + cycle_s).",
+    )
+    follow_every_s: float = setting(
+        0.1,
+        "s",
+        "How often each hub process reads what the others wrote on the same database "
+        "(reports into its live picture, changes of state, events for its stream clients).",
+    )
     # Journal
     journal_checkpoint_s: float = setting(
         60.0,

@@ -22,16 +22,29 @@ class Streams:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._subscribers: dict[str, set[Subscriber]] = {}
+        # Of each party listened to here, the last event handed to its subscribers.
+        self._published: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def subscribe(self, party: str, callback: Subscriber) -> Callable[[], None]:
-        """Call ``callback`` with each new event of ``party``; returns the unsubscribe."""
+    def subscribe(
+        self, party: str, callback: Subscriber, after_seq: int | None = None
+    ) -> Callable[[], None]:
+        """Call ``callback`` with each new event of ``party`` (after ``after_seq``, where
+        the subscriber starts: events other processes write are read from there on);
+        returns the unsubscribe."""
+        if after_seq is None:
+            after_seq = self._store.last_event_seq(party)
         with self._lock:
             self._subscribers.setdefault(party, set()).add(callback)
+            known = self._published.get(party)
+            self._published[party] = after_seq if known is None else min(known, after_seq)
 
         def unsubscribe() -> None:
             with self._lock:
-                self._subscribers.get(party, set()).discard(callback)
+                subscribers = self._subscribers.get(party, set())
+                subscribers.discard(callback)
+                if not subscribers:
+                    self._published.pop(party, None)
 
         return unsubscribe
 
@@ -43,11 +56,26 @@ class Streams:
         for event in events:
             with self._lock:
                 callbacks = list(self._subscribers.get(event.party, ()))
+                if event.seq > self._published.get(event.party, event.seq):
+                    self._published[event.party] = event.seq
             for callback in callbacks:
                 try:
                     callback(event)
                 except Exception:  # a broken listener must not break the hub's write
                     log.exception("stream subscriber of %s failed", event.party)
+
+    def follow(self, limit: int = 1000) -> int:
+        """Hand subscribers here the events of their parties that other processes of the
+        hub wrote (read from the store); how many. Subscribers drop what they had (an
+        event is told by its ``seq``)."""
+        with self._lock:
+            wanted = {p: self._published[p] for p, subs in self._subscribers.items() if subs}
+        told = 0
+        for party, after_seq in wanted.items():
+            events = self._store.events_after(party, after_seq, limit)
+            self.publish(events)
+            told += len(events)
+        return told
 
     def after(self, party: str, after_seq: int, limit: int) -> list[Event]:
         """Stored events of ``party`` with a sequence number above ``after_seq``."""

@@ -17,9 +17,11 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.clock import Clock, SystemClock
@@ -34,13 +36,15 @@ from deconfliction.hub.hotline.service import Hotline
 from deconfliction.hub.hotline.stats import ChannelStats, stats_of
 from deconfliction.hub.incidents.service import Incidents
 from deconfliction.hub.journal import HubJournal
+from deconfliction.hub.lease import Lease
 from deconfliction.hub.live.check import TrackPairCheck
 from deconfliction.hub.live.picture import LivePicture
 from deconfliction.hub.live.snapshot import LiveRules, live_tracks
-from deconfliction.hub.live.tracks import IngestResult, Tracks
+from deconfliction.hub.live.tracks import IngestResult, Tracks, decode_batch
 from deconfliction.hub.operations.service import Operations
 from deconfliction.hub.parties.keys import PartyKey, PartyKeys
 from deconfliction.hub.parties.registry import Parties, Principal
+from deconfliction.hub.peers import Peers
 from deconfliction.hub.unit import WriteUnit
 from deconfliction.hub.webhooks.service import SenderFactory, Webhooks
 from deconfliction.hub.zones.service import Zones
@@ -50,7 +54,7 @@ from deconfliction.journal.signing import generate_hub_key
 from deconfliction.model import Agreement, Message, Party, Report, validate_reports
 from deconfliction.model.alert import Alert
 from deconfliction.settings import Settings
-from deconfliction.store import Event, Store
+from deconfliction.store import Event, Store, Transaction
 
 T = TypeVar("T")
 
@@ -60,6 +64,9 @@ class _Busy:
 
 
 BUSY: Final = _Busy()
+
+# Set while this thread does the leader's work (detection, timers): its writes are fenced.
+_LEADER_WORK: ContextVar[bool] = ContextVar("deconfliction_leader_work", default=False)
 
 
 class Hub:
@@ -95,6 +102,12 @@ class Hub:
             store, key or generate_hub_key(), checkpoint_every_s=settings.journal_checkpoint_s
         )
         self.journal.open(self.clock.now())
+        # Other processes of this hub on the same database: what of theirs is applied here
+        # (read before the working sets are loaded: what comes between is applied twice,
+        # which is harmless), and which process runs detection and the timers.
+        head = store.journal_head()
+        self._peers = Peers(0 if head is None else head[0])
+        self.lease = Lease(settings.leader_lease_s)
         # Journal retention: entries older than journal_online_s go to files in archive_dir.
         self.archiver: JournalArchiver | None = None
         if settings.journal_online_s > 0:
@@ -171,6 +184,46 @@ class Hub:
         )
         self._cycle.register(self.zones.check)
         self._cycle.register(self.operations.check)
+        self._follow_others()
+
+    def _follow_others(self) -> None:
+        """What to do with each kind of change another process of the hub made
+        (:mod:`deconfliction.hub.peers`); each reads the store as it is now."""
+        peers = self._peers
+
+        def plans(entries: list[JournalEntry]) -> None:
+            alerts, operations = set(), set()
+            for entry in entries:
+                content = orjson.loads(entry.content)
+                if entry.kind.startswith("alert."):
+                    alert = content.get("alert")
+                    alerts.add(alert["id"] if isinstance(alert, dict) else str(alert))
+                else:
+                    operation = content.get("operation")
+                    operations.add(
+                        operation["id"] if isinstance(operation, dict) else str(operation)
+                    )
+            self._alerts.follow(sorted(alerts), self.clock.now())
+            self.operations.follow(sorted(operations))
+            self.operations.follow_advice()
+
+        def registry(_entries: list[JournalEntry]) -> None:
+            self._parties.refresh(force=True)
+            self._registry_seen = self._parties.version
+            self._forget_revoked()
+
+        def zones(_entries: list[JournalEntry]) -> None:
+            if self.zones.refresh():
+                volumes = self.operations.zone_volumes
+                volumes.load(
+                    (zone, str(self.zones.version_of(zone.id))) for zone in self.zones.active()
+                )
+
+        peers.on(("alert.", "operation."), plans)
+        peers.on(("party.", "agreement.", "credential."), registry)
+        peers.on(("zone.",), zones)
+        peers.on(("message.", "crossing."), lambda _entries: self.hotline.reload(self.clock.now()))
+        peers.on(("webhook.",), lambda _entries: self._webhooks.configs.load())
 
     # -- running -----------------------------------------------------------------------
 
@@ -184,11 +237,14 @@ class Hub:
         self._webhooks.stop()
 
     def close(self) -> None:
-        """Stop webhook workers, checkpoint the picture (a faster next start), sign the
-        journal's head, close the store."""
+        """Stop webhook workers, checkpoint the picture (a faster next start), give up the
+        lease (another process takes over at once), sign the journal's head, close the
+        store."""
         self._webhooks.stop()
         with self.write() as unit:
-            self._tracks.checkpoint(unit)
+            if self.lease.may_lead:
+                self._tracks.checkpoint(unit)
+            self.lease.release(unit)
         self.journal.close(self.clock.now())
         self._store.close()
 
@@ -199,15 +255,55 @@ class Hub:
             unit: WriteUnit | None = None
             try:
                 with self._store.transaction() as tx:
+                    if tx.others_wrote:
+                        self._catch_up(tx)
+                    if _LEADER_WORK.get():
+                        self.lease.check(tx)
                     unit = WriteUnit(tx, self.clock.now())
                     yield unit
                     self._webhooks.stage(unit)
                     unit.flush()
+                    tx.on_commit(lambda: self._peers.wrote(unit.entries))
                     tx.on_commit(lambda: self._streams.publish(unit.events))
             except BaseException:
                 if unit is not None:
                     unit.rolled_back()
                 raise
+
+    def _catch_up(self, tx: Transaction) -> None:
+        """Apply what other processes changed since this one last looked, inside a write
+        (under the store's write lock): the write decides on the state all of them see."""
+        head = tx.journal_head()
+        head_seq = 0 if head is None else head[0]
+        if head_seq > self._peers.changes_seq:
+            self._peers.apply_changes(tx.changes_after(self._peers.changes_seq), head_seq)
+
+    def follow(self) -> int:
+        """Apply what the other processes of the hub wrote since this one last looked: their
+        reports to the live picture (the next cycle then starts early), their changes of
+        state, their events to this process's stream clients. How many entries were applied.
+        The runner calls it every ``follow_every_s``; a lone process finds nothing."""
+        peers = self._peers
+        batches = [
+            (entry.seq, decode_batch(entry))
+            for entry in self._store.report_batches_after(peers.reports_seq)
+        ]
+        applied = 0
+        if batches:
+            with self._lock:
+                wanted = set(peers.take_reports(seq for seq, _ in batches))
+                for seq, batch in batches:
+                    if seq in wanted:
+                        self._picture.update(batch)
+                        applied += 1
+            if applied:
+                self.reports_arrived.set()
+        changes = list(self._store.changes_after(peers.changes_seq))
+        if changes:
+            with self._lock:
+                applied += peers.apply_changes(changes)
+        self._streams.follow()
+        return applied
 
     def call_if_free(self, work: Callable[[], T], wait_s: float) -> T | _Busy:
         """``work()`` holding the hub's lock if it is free within ``wait_s``; else
@@ -399,8 +495,12 @@ class Hub:
     def last_event_seq(self, party: str) -> int:
         return self._streams.last_seq(party)
 
-    def subscribe(self, party: str, callback: Subscriber) -> Callable[[], None]:
-        return self._streams.subscribe(party, callback)
+    def subscribe(
+        self, party: str, callback: Subscriber, after_seq: int | None = None
+    ) -> Callable[[], None]:
+        """Call ``callback`` with each new event of ``party`` after ``after_seq`` (default:
+        the last stored), whichever process of the hub writes it; returns the unsubscribe."""
+        return self._streams.subscribe(party, callback, after_seq)
 
     # -- the cycle and the timers ------------------------------------------------------
 
@@ -413,11 +513,23 @@ class Hub:
             with self._lock:
                 self._registry_seen = self._parties.version
                 self._forget_revoked()
-        self.run_cycle(now)
-        self.run_timers(now)
-        if housekeeping:
-            self.housekeeping(now)
-            self.archive_journal(now)
+        if not self.lead():
+            return
+        leading = _LEADER_WORK.set(True)
+        try:
+            self.run_cycle(now)
+            self.run_timers(now)
+            if housekeeping:
+                self.housekeeping(now)
+                self.archive_journal(now)
+        finally:
+            _LEADER_WORK.reset(leading)
+
+    def lead(self) -> bool:
+        """Take or renew the lease to run detection and the timers (one process of the hub
+        at a time: :mod:`deconfliction.hub.lease`); whether this process has it."""
+        with self.write() as unit:
+            return self.lease.hold(unit)
 
     def run_cycle(self, now_s: float | None = None) -> CycleStats:
         """One detection cycle: every check over the live tracks at ``now_s``, then alerts."""
@@ -446,14 +558,15 @@ class Hub:
         """Slow work that needs no lock and must not delay detection: signing the journal's
         head when a checkpoint is due (which first re-reads and checks the entries since the
         last one: a second or so for a minute of 25,000 reports a second). The runner calls
-        it from its own thread."""
-        self.journal.tick(self.clock.now() if now_s is None else now_s)
+        it from its own thread; only the process that leads does it."""
+        if self.lease.may_lead:
+            self.journal.tick(self.clock.now() if now_s is None else now_s)
 
     def archive_journal(self, now_s: float | None = None) -> None:
         """Archive the journal's old entries when a run is due (``journal_online_s``; see
         :mod:`deconfliction.hub.archive`). A first run on a large journal may take long:
         the runner calls it from a thread of its own, so checkpoints go on meanwhile."""
-        if self.archiver is not None:
+        if self.archiver is not None and self.lease.may_lead:
             self.archiver.tick(self.clock.now() if now_s is None else now_s)
 
     def _forget_revoked(self) -> None:

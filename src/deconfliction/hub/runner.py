@@ -25,6 +25,9 @@ class Runner:
     :meth:`Hub.housekeeping` (the journal's checkpoints) runs in a second thread every
     ``cycle_s``, so that its slow checks never hold up a cycle; with journal retention on,
     :meth:`Hub.archive_journal` in a third, so that a long archive run holds up neither.
+    :meth:`Hub.follow` (what other processes of the hub wrote) runs in a thread of its own
+    every ``follow_every_s``. Of several processes of one hub, only the one holding the
+    lease runs the cycle's work (:meth:`Hub.tick` says so).
     """
 
     def __init__(self, hub: Hub) -> None:
@@ -38,6 +41,7 @@ class Runner:
             self._threads = [
                 threading.Thread(target=self._run, name="hub-cycle", daemon=True),
                 threading.Thread(target=self._housekeep, name="hub-housekeeping", daemon=True),
+                threading.Thread(target=self._follow, name="hub-follow", daemon=True),
             ]
             if self.hub.archiver is not None:
                 self._threads.append(
@@ -54,14 +58,17 @@ class Runner:
         self._threads = []
 
     def _housekeep(self) -> None:
-        self._every_cycle(self.hub.housekeeping, "hub housekeeping")
+        self._every(self.hub.settings.cycle_s, self.hub.housekeeping, "hub housekeeping")
 
     def _archive(self) -> None:
-        self._every_cycle(self.hub.archive_journal, "journal archiving")
+        self._every(self.hub.settings.cycle_s, self.hub.archive_journal, "journal archiving")
 
-    def _every_cycle(self, work: Callable[[], object], what: str) -> None:
-        """Run ``work`` every ``cycle_s`` until stopped, whatever it raises."""
-        while not self._stop.wait(self.hub.settings.cycle_s):
+    def _follow(self) -> None:
+        self._every(self.hub.settings.follow_every_s, self.hub.follow, "following other processes")
+
+    def _every(self, period_s: float, work: Callable[[], object], what: str) -> None:
+        """Run ``work`` every ``period_s`` until stopped, whatever it raises."""
+        while not self._stop.wait(period_s):
             try:
                 work()
             except Exception:  # keep it alive; the error is in the log

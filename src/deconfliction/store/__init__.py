@@ -2,6 +2,7 @@
 
 from deconfliction.store.base import (
     ADMIN,
+    REPORTS_KIND,
     Event,
     IdempotentAnswer,
     Store,
@@ -12,6 +13,7 @@ from deconfliction.store.sqlite import SQLiteStore
 
 __all__ = [
     "ADMIN",
+    "REPORTS_KIND",
     "Event",
     "IdempotentAnswer",
     "SQLiteStore",

@@ -24,6 +24,7 @@ from deconfliction.journal.checkpoint import Checkpoint
 from deconfliction.model import Agreement, Party, Report, ReportBatch
 
 ADMIN = "*admin*"  # the principal of admin credentials (not a valid party name)
+REPORTS_KIND = "reports"  # the journal kind of an entry holding a batch of reports
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,17 @@ class Transaction(Protocol):
         """Journal entries from ``seq`` on, in order, read in this transaction."""
         ...
 
+    @property
+    def others_wrote(self) -> bool:
+        """Whether another process (or connection) may have written since this process's
+        last write: what the hub holds in memory may then be behind (True when unknown)."""
+        ...
+
+    def changes_after(self, seq: int) -> Iterator[JournalEntry]:
+        """Journal entries after ``seq`` other than report batches, in order, read in this
+        transaction: the changes of state another process may have made."""
+        ...
+
     def latest_checkpoint(self) -> Checkpoint | None:
         """The signed checkpoint with the highest seq, read in this transaction."""
         ...
@@ -175,6 +187,11 @@ class Store(Protocol):
 
     def report_batches_after(self, seq: int) -> Iterator[JournalEntry]:
         """Journal entries of report batches after journal sequence ``seq``, in order."""
+        ...
+
+    def changes_after(self, seq: int) -> Iterator[JournalEntry]:
+        """Journal entries after ``seq`` other than report batches, in order (what other
+        hub processes changed: :mod:`deconfliction.hub.peers`)."""
         ...
 
     def get_idempotent(self, party: str, key: str) -> IdempotentAnswer | None:

@@ -97,9 +97,14 @@ class PostgresTransaction(SQLTransaction):
     """
 
     def __init__(
-        self, conn: psycopg.Connection[Any], pipeline: psycopg.Pipeline, tails: Tails
+        self,
+        conn: psycopg.Connection[Any],
+        pipeline: psycopg.Pipeline,
+        tails: Tails,
+        *,
+        others_wrote: bool,
     ) -> None:
-        super().__init__(tails)
+        super().__init__(tails, others_wrote=others_wrote)
         self._conn = conn
         self._pipeline = pipeline
 
@@ -214,9 +219,10 @@ class PostgresStore(SQLReads):
                         raise StoreError(
                             f"the database {self._where} has no deconfliction_store row"
                         )
-                    tails = self._tails.copy() if row[0] == self._tails.version else Tails(None)
+                    others_wrote = row[0] != self._tails.version
+                    tails = Tails(None) if others_wrote else self._tails.copy()
                     tails.version = token
-                    tx = PostgresTransaction(conn, pipeline, tails)
+                    tx = PostgresTransaction(conn, pipeline, tails, others_wrote=others_wrote)
                     try:
                         yield tx
                     except BaseException:

@@ -15,7 +15,7 @@ from deconfliction.journal.chain import JournalEntry
 from deconfliction.journal.checkpoint import Checkpoint
 from deconfliction.model import Agreement, Party, Report
 from deconfliction.store import rows
-from deconfliction.store.base import Event, IdempotentAnswer, StoredObject
+from deconfliction.store.base import REPORTS_KIND, Event, IdempotentAnswer, StoredObject
 from deconfliction.store.transaction import (
     IDEMPOTENT_SQL,
     JOURNAL_HEAD_SQL,
@@ -80,6 +80,11 @@ class SQLReads:
     def report_batches_after(self, seq: int) -> Iterator[JournalEntry]:
         return self._journal_pages(
             "FROM report_batches b JOIN journal j ON j.seq = b.seq WHERE b.seq > ?", [], seq
+        )
+
+    def changes_after(self, seq: int) -> Iterator[JournalEntry]:
+        return self._journal_pages(
+            "FROM journal j WHERE j.seq > ? AND j.kind <> ?", [REPORTS_KIND], seq
         )
 
     def get_idempotent(self, party: str, key: str) -> IdempotentAnswer | None:

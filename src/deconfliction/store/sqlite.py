@@ -46,8 +46,8 @@ def _connect(path: str, synchronous: str) -> sqlite3.Connection:
 class SQLiteTransaction(SQLTransaction):
     """Writes staged on the writer connection (see ``store.transaction``)."""
 
-    def __init__(self, conn: sqlite3.Connection, tails: Tails) -> None:
-        super().__init__(tails)
+    def __init__(self, conn: sqlite3.Connection, tails: Tails, *, others_wrote: bool) -> None:
+        super().__init__(tails, others_wrote=others_wrote)
         self._conn = conn
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
@@ -118,7 +118,9 @@ class SQLiteStore(SQLReads):
         with self._write_lock:
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
-            tx = SQLiteTransaction(conn, self._current_tails().copy())
+            known = self._tails
+            tails = self._current_tails()
+            tx = SQLiteTransaction(conn, tails.copy(), others_wrote=tails is not known)
             try:
                 yield tx
             except BaseException:

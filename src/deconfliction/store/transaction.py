@@ -21,7 +21,7 @@ from deconfliction.journal.chain import JournalEntry
 from deconfliction.journal.checkpoint import Checkpoint
 from deconfliction.model import Agreement, Party, ReportBatch
 from deconfliction.store import rows
-from deconfliction.store.base import Event, IdempotentAnswer, StoredObject
+from deconfliction.store.base import REPORTS_KIND, Event, IdempotentAnswer, StoredObject
 
 # The ends of the append-only tables (read by the writer and by readers alike).
 LAST_EVENT_SQL = "SELECT max(seq) FROM events WHERE party = ?"
@@ -68,10 +68,11 @@ class Tails:
 class SQLTransaction:
     """Writes staged on the writer connection; subclasses say how a statement is run."""
 
-    def __init__(self, tails: Tails) -> None:
+    def __init__(self, tails: Tails, *, others_wrote: bool = True) -> None:
         self._callbacks: list[Callable[[], object]] = []
         # What this transaction knows of the tables' ends (the store's, once committed).
         self.tails = tails
+        self.others_wrote = others_wrote
 
     # -- what a store provides ---------------------------------------------------------
 
@@ -227,6 +228,19 @@ class SQLTransaction:
             if len(page) < _PAGE:
                 return
             seq = int(page[-1][0]) + 1
+
+    def changes_after(self, seq: int) -> Iterator[JournalEntry]:
+        sql = (
+            f"SELECT {rows.ENTRY_COLUMNS} FROM journal j WHERE j.seq > ? AND j.kind <> ? "
+            "ORDER BY j.seq LIMIT ?"
+        )
+        while True:
+            page = self._execute(sql, (seq, REPORTS_KIND, _PAGE)).fetchall()
+            for row in page:
+                yield rows.entry(row)
+            if len(page) < _PAGE:
+                return
+            seq = int(page[-1][0])
 
     def latest_checkpoint(self) -> Checkpoint | None:
         if self.tails.checkpoint is UNREAD:

@@ -109,7 +109,7 @@ async def stream(websocket: WebSocket, after: str | None = None, token: str | No
     # up from the store, and sent once).
     last = resume if resume is not None else await run_in_threadpool(hub.last_event_seq, party)
     feed = _Feed(asyncio.get_running_loop())
-    unsubscribe = hub.subscribe(party, feed)
+    unsubscribe = hub.subscribe(party, feed, last)
     try:
         await websocket.accept(subprotocol=subprotocol)
     except BaseException:

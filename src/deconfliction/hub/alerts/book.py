@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from deconfliction.errors import IllegalTransition, NotFound
 from deconfliction.hub.alerts.keys import ConflictKey, key_from_doc
@@ -181,6 +181,41 @@ class AlertBook:
                 )
             conflict.alerts[alert.party] = alert
             self._by_alert[alert.id] = key
+
+    def follow(self, alert_ids: Iterable[str], now_s: float) -> None:
+        """Alerts another process of the hub opened, changed or closed: each as the store
+        holds it now (:mod:`deconfliction.hub.peers`). The live figures are those stored
+        with the alert's last change; the process running detection refreshes its own."""
+        for alert_id in alert_ids:
+            stored = self._store.get_object("alert", alert_id)
+            if stored is not None:
+                self._follow_one(Alert.from_doc(stored.doc), stored.doc, now_s)
+
+    def _follow_one(self, alert: Alert, doc: dict[str, Any], now_s: float) -> None:
+        key = key_from_doc(doc["key"])
+        conflict = self._open.get(key)
+        if alert.state in (AlertState.OPEN, AlertState.ACKNOWLEDGED):
+            if conflict is None or conflict.id != alert.conflict_id:
+                figures = figures_from_doc(alert.kind, doc.get("live"))
+                conflict = self._open[key] = OpenConflict(
+                    alert.conflict_id,
+                    key,
+                    alert.severity,
+                    {},
+                    now_s,
+                    None if figures is None else Lazy.of(figures),
+                )
+                self._pending.pop(key, None)
+            if RANK[alert.severity] > RANK[conflict.severity]:
+                conflict.severity = alert.severity
+            conflict.alerts[alert.party] = alert
+            self._by_alert[alert.id] = key
+            return
+        self._by_alert.pop(alert.id, None)
+        if conflict is not None and conflict.id == alert.conflict_id:
+            conflict.alerts.pop(alert.party, None)
+            if not conflict.alerts:
+                del self._open[key]
 
     # -- reading -----------------------------------------------------------------------
 

@@ -129,6 +129,8 @@ class ExpectedCrossings:
 
     def _add(self, crossing: ExpectedCrossing) -> None:
         with self._lock:
+            if crossing.message_id in self._all:  # (read again: another process's change)
+                return
             self._all[crossing.message_id] = crossing
             for track in crossing.tracks:
                 key = (crossing.zone_owner, crossing.party, track)

@@ -123,6 +123,12 @@ class Hotline:
         self._load_messages()
         self.crossings.load(now_s)
 
+    def reload(self, now_s: float) -> None:
+        """Read the working set and crossings again (another process of the hub changed
+        them)."""
+        self._reload(now_s)
+        self.crossings.load(now_s)
+
     def _reload(self, now_s: float) -> None:
         """After a failed write, memory is rebuilt from what the store really holds."""
         self._open.clear()

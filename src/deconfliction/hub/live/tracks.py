@@ -20,7 +20,7 @@ from deconfliction.hub.unit import WriteUnit
 from deconfliction.journal.chain import JournalEntry
 from deconfliction.model import Rejection, Report, ReportBatch
 from deconfliction.model.codec import TRANSIENT
-from deconfliction.store import Store
+from deconfliction.store import REPORTS_KIND, Store
 from deconfliction.units import format_time
 
 TRACKS_SEQ = "tracks_seq"  # meta: journal seq up to which the tracks checkpoint is complete
@@ -40,7 +40,8 @@ class IngestResult:
     entry: Annotated[JournalEntry | None, TRANSIENT]
 
 
-def _decode(entry: JournalEntry) -> ReportBatch:
+def decode_batch(entry: JournalEntry) -> ReportBatch:
+    """The reports a journal entry of kind ``reports`` holds."""
     return ReportBatch.from_journal(entry.party, orjson.loads(entry.content))
 
 
@@ -62,7 +63,7 @@ class Tracks:
         if not fresh:
             return IngestResult(0, duplicates, rejected, None)
         new = batch if len(fresh) == len(batch) else batch.take(fresh)
-        entry = unit.journal(batch.party, "reports", new.to_journal())
+        entry = unit.journal(batch.party, REPORTS_KIND, new.to_journal())
         t_min, t_max = float(new.time_s.min()), float(new.time_s.max())
         unit.tx.index_report_batch(entry.seq, batch.party, t_min, t_max, len(new))
         unit.emit(
@@ -113,7 +114,7 @@ class Tracks:
         times = [t for _, t in keys]
         found: set[tuple[str, float]] = set()
         for entry in self._store.report_batches(min(times), max(times), party=party):
-            stored = _decode(entry)
+            stored = decode_batch(entry)
             found.update(
                 k for k in zip(stored.track, stored.time_s.tolist(), strict=True) if k in wanted
             )
@@ -134,7 +135,7 @@ class Tracks:
         wanted = None if tracks is None else set(tracks)
         found: dict[tuple[str, str, float], Report] = {}
         for entry in self._store.report_batches(start_s, end_s, party=party):
-            batch = _decode(entry)
+            batch = decode_batch(entry)
             for i, (track, time_s) in enumerate(
                 zip(batch.track, batch.time_s.tolist(), strict=True)
             ):
@@ -168,4 +169,4 @@ class Tracks:
         self.picture.load(self._store.latest_tracks())
         watermark = int(self._store.get_meta(TRACKS_SEQ) or 0)
         for entry in self._store.report_batches_after(watermark):
-            self.picture.update(_decode(entry))
+            self.picture.update(decode_batch(entry))

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -129,6 +129,32 @@ class Operations:
 
     def _reload(self, _now_s: float) -> None:
         self.load()
+
+    def follow(self, operation_ids: Iterable[str]) -> None:
+        """Operations another process of the hub filed or changed, as the store holds them
+        now (:mod:`deconfliction.hub.peers`; call under the hub's lock)."""
+        for operation_id in operation_ids:
+            stored = self._store.get_object(KIND, operation_id)
+            if stored is None:
+                continue
+            filed = Filed.from_doc(stored.doc)
+            known = self._plans.live(operation_id)
+            if known is not None and known.revision >= filed.revision:
+                continue
+            self._plans.keep(filed)
+            if filed.operation.live:
+                self._plans.index.put(
+                    filed.ref,
+                    owner=filed.owner,
+                    version=filed.version,
+                    volumes=filed.operation.volumes,
+                )
+            else:
+                self._plans.index.remove(filed.ref)
+
+    def follow_advice(self) -> None:
+        """The alert book followed another process: the advisories' registry follows it."""
+        self._advice.load()
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -97,6 +97,10 @@ class Zones:
     def load(self) -> None:
         self._registry.load()
 
+    def refresh(self) -> bool:
+        """Read the zones again if another process changed them; True if it did."""
+        return self._registry.refresh()
+
     def _indexed_now(self) -> IndexedZones:
         self._registry.refresh()  # another process (the CLI) may have changed the zones
         return self._registry.indexed()
