@@ -24,7 +24,7 @@ from typing import Any
 
 from deconfliction.errors import InvalidInput
 from deconfliction.hub.unit import WriteUnit
-from deconfliction.store import IdempotentAnswer, Store
+from deconfliction.store import IdempotentAnswer, Store, Transaction
 from deconfliction.units import format_time
 
 HEADER = "Idempotency-Key"
@@ -55,19 +55,22 @@ class IdempotencyKey:
 
 
 class Idempotency:
-    """Kept answers: looked up before a write, stored inside it (call under the hub lock)."""
+    """Kept answers: looked up and stored inside the write."""
 
     def __init__(self, store: Store, retention_s: float) -> None:
         self._store = store
         self.retention_s = retention_s
         self._next_prune_s: float | None = None
 
-    def replay(self, party: str, key: IdempotencyKey | None, now_s: float) -> dict[str, Any] | None:
-        """The answer kept for this request, if it was already applied; raise if the key
-        was used for a different request."""
+    def replay(
+        self, tx: Transaction, party: str, key: IdempotencyKey | None, now_s: float
+    ) -> dict[str, Any] | None:
+        """The answer kept for this request, if it was already applied (read in the write
+        ``tx``: a first request that another process was still writing is committed by
+        then); raise if the key was used for a different request."""
         if key is None:
             return None
-        kept = self._store.get_idempotent(party, key.key)
+        kept = tx.get_idempotent(party, key.key)
         if kept is None or kept.created_s < now_s - self.retention_s:
             return None
         if kept.request_hash != key.request_hash:

@@ -4,13 +4,17 @@ Every write follows one path, in two steps. :meth:`Operations.prepare` needs the
 alone and takes no lock: it reads and checks the geometry, bands, windows and limits
 (:func:`read_filing`; the costly part: hundreds of milliseconds for the 20,000 positions
 that ``operation_max_total_vertices`` allows) and encodes the footprints as the store keeps
-them. :meth:`Operations.commit` takes the hub lock and decides without touching the database:
-the owner's version, the id not taken, the version key against the volume index; so a
-refused write (409) costs no transaction. Only then one write unit stores the operation,
-journals the request as accepted, tells the owner (and the parties it shares its operations
-with) on their streams, updates the index, and opens, revises or closes the advisories
-(:mod:`deconfliction.hub.operations.advice`). :meth:`Operations.put` is both; an edge that
-must not wait on the geometry (the API's event loop) prepares on a worker thread.
+them. :meth:`Operations.commit` opens one write unit and decides in it from memory: the
+owner's version, the id not taken, the version key against the volume index. The unit holds
+the store's write lock and has first applied what other processes of the hub wrote
+(:mod:`deconfliction.hub.peers`), so the decision holds across processes: of two writers
+racing on one operation, through one process or two, one gets 200 and one 409, and a retry
+with an ``Idempotency-Key`` gets the first answer wherever it lands. A refused write changes
+nothing. An accepted one stores the operation, journals the request as accepted, tells the
+owner (and the parties it shares its operations with) on their streams, updates the index,
+and opens, revises or closes the advisories (:mod:`deconfliction.hub.operations.advice`).
+:meth:`Operations.put` is both; an edge that must not wait on the geometry (the API's event
+loop) prepares on a worker thread.
 
 Version keys
     A write must carry in ``key`` the current version of every operation and zone that
@@ -225,8 +229,8 @@ class Operations:
         """
         filing = prepared.filing
         owner, operation_id = filing.operation.owner, filing.operation.id
-        with self._lock:
-            replayed = self._idempotency.replay(owner, idempotency, self._clock.now())
+        with self._write() as unit:
+            replayed = self._idempotency.replay(unit.tx, owner, idempotency, unit.now_s)
             if replayed is not None:
                 return Answer(replayed["body"], bool(replayed["created"]), replayed=True)
             current = self._current_for_put(owner, operation_id)
@@ -242,24 +246,23 @@ class Operations:
             index = self._plans.index
             found = index.query(filing.operation.volumes, exclude=ref)
             raise_for_key(check_key(self._visible_rows(owner, found), filing.key))
-            with self._write() as unit:
-                unit.on_rollback(self._reload)
-                revision = 1 if current is None else current.revision + 1
-                operation = dataclasses.replace(
-                    filing.operation,
-                    version=self._ledger.version(operation_id, revision),
-                    state=OperationState.ACCEPTED if current is None else current.state,
-                    created_s=unit.now_s if current is None else current.operation.created_s,
-                    updated_s=unit.now_s,
-                )
-                filed = Filed(operation, filing.volumes.accepted, revision, prepared.footprints)
-                kind = "operation.created" if current is None else "operation.updated"
-                entry, shown = self._ledger.stage(unit, filed, kind, filing.accepted)
-                index.put(ref, owner=owner, version=filed.version, volumes=operation.volumes)
-                self._advice.operation_written(unit, filed, found)
-                body = self._ledger.body(entry, shown, self._advice.alert_ids(filed))
-                kept = {"body": body, "created": current is None}
-                self._idempotency.remember(unit, owner, idempotency, kept)
+            unit.on_rollback(self._reload)
+            revision = 1 if current is None else current.revision + 1
+            operation = dataclasses.replace(
+                filing.operation,
+                version=self._ledger.version(operation_id, revision),
+                state=OperationState.ACCEPTED if current is None else current.state,
+                created_s=unit.now_s if current is None else current.operation.created_s,
+                updated_s=unit.now_s,
+            )
+            filed = Filed(operation, filing.volumes.accepted, revision, prepared.footprints)
+            kind = "operation.created" if current is None else "operation.updated"
+            entry, shown = self._ledger.stage(unit, filed, kind, filing.accepted)
+            index.put(ref, owner=owner, version=filed.version, volumes=operation.volumes)
+            self._advice.operation_written(unit, filed, found)
+            body = self._ledger.body(entry, shown, self._advice.alert_ids(filed))
+            kept = {"body": body, "created": current is None}
+            self._idempotency.remember(unit, owner, idempotency, kept)
             return Answer(body, created=current is None)
 
     def _current_for_put(self, owner: str, operation_id: str) -> Filed | None:
@@ -333,9 +336,9 @@ class Operations:
         state: OperationState,
     ) -> Answer:
         check_object_id(operation_id)
-        with self._lock:
-            now = self._clock.now()
-            replayed = self._idempotency.replay(owner, idempotency, now)
+        with self._write() as unit:
+            now = unit.now_s
+            replayed = self._idempotency.replay(unit.tx, owner, idempotency, now)
             if replayed is not None:
                 return Answer(replayed["body"], replayed=True)
             current = self._ledger.stored(operation_id)
@@ -356,17 +359,14 @@ class Operations:
                 moved = op.activate(version=new_version, now_s=now)
             else:
                 moved = op.to(state, version=new_version, now_s=now)
-            with self._write() as unit:
-                unit.on_rollback(self._reload)
-                moved = dataclasses.replace(moved, updated_s=unit.now_s)
-                filed = dataclasses.replace(current, operation=moved, revision=current.revision + 1)
-                why = {"by": owner, "named_version": version}
-                entry, shown = self._ledger.stage(unit, filed, f"operation.{state.value}", why)
-                self._state_changed(unit, filed)
-                body = self._ledger.body(entry, shown, self._advice.alert_ids(filed))
-                self._idempotency.remember(
-                    unit, owner, idempotency, {"body": body, "created": False}
-                )
+            unit.on_rollback(self._reload)
+            moved = dataclasses.replace(moved, updated_s=unit.now_s)
+            filed = dataclasses.replace(current, operation=moved, revision=current.revision + 1)
+            why = {"by": owner, "named_version": version}
+            entry, shown = self._ledger.stage(unit, filed, f"operation.{state.value}", why)
+            self._state_changed(unit, filed)
+            body = self._ledger.body(entry, shown, self._advice.alert_ids(filed))
+            self._idempotency.remember(unit, owner, idempotency, {"body": body, "created": False})
             return Answer(body)
 
     def _set_state(self, unit: WriteUnit, filed: Filed, state: OperationState, why: str) -> Filed:
