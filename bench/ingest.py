@@ -10,9 +10,10 @@ in the journal; the journal's share is measured by running the same workload wit
 stored but neither hashed nor chained.
 
 Over HTTP, the hub runs in a uvicorn subprocess and two client connections (threads) post
-JSON batches; ratio against the in-process rate. The same over PostgreSQL (one hub process,
-a local server with its durable defaults; ``--no-postgres`` leaves it out), with the ratio
-to the same run on SQLite.
+JSON batches; ratio against the in-process rate. The same over PostgreSQL (a local server with
+its durable defaults; ``--no-postgres`` leaves it out) with 1, 2 and 4 hub processes on the
+database (``--processes``; one client connection per process, at least two), with the
+ratio to the same run on SQLite.
 """
 
 from __future__ import annotations
@@ -176,9 +177,11 @@ def over_http(
     connections: int = 2,
     synchronous: str = "full",
     database: str | None = None,
+    processes: int = 1,
 ) -> float:
     """Reports/s over POST /v1/reports; on ``database`` (a PostgreSQL URL) if given, else on
-    a new SQLite file."""
+    a new SQLite file; through ``processes`` serve processes (connection i posts to process
+    i mod ``processes``)."""
     import httpx
 
     base = workload(tracks)
@@ -205,28 +208,21 @@ def over_http(
                 check=True,
             )
             tokens[f"party{p:02d}"] = out.stdout.strip()
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "deconfliction",
-                "serve",
-                "--db",
-                str(db),
-                "--port",
-                str(port),
-                "--setting",
-                "sqlite_synchronous",
-                synchronous,
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        urls = [f"http://127.0.0.1:{free_port()}" for _ in range(processes)]
+        command = [sys.executable, "-m", "deconfliction", "serve", "--db", str(db)]
+        command += ["--no-access-log", "--setting", "sqlite_synchronous", synchronous]
+        servers = [
+            subprocess.Popen(
+                [*command, "--port", url.rsplit(":", 1)[1]],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for url in urls
+        ]
         try:
-            url = f"http://127.0.0.1:{port}"
-            _wait(url)
+            for url in urls:
+                _wait(url)
             now = time.time()
             bodies = [
                 (party, orjson.dumps([{**r, "time": now - seconds + s} for r in items]))
@@ -237,7 +233,7 @@ def over_http(
             counts = [0] * connections
 
             def post(i: int) -> None:
-                with httpx.Client(base_url=url, timeout=60) as client:
+                with httpx.Client(base_url=urls[i % processes], timeout=60) as client:
                     for party, body in chunks[i]:
                         r = client.post(
                             "/v1/reports",
@@ -257,8 +253,10 @@ def over_http(
                 t.join()
             elapsed = time.perf_counter() - start
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(10)
+            for server in servers:
+                server.send_signal(signal.SIGTERM)
+            for server in servers:
+                server.wait(30)
     return sum(counts) / elapsed
 
 
@@ -288,10 +286,15 @@ def main(argv: list[str]) -> int:
         "--postgres",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="also over HTTP on PostgreSQL (one hub process)",
+        help="also over HTTP on PostgreSQL",
+    )
+    parser.add_argument(
+        "--processes",
+        default="1,2,4",
+        help="hub processes on PostgreSQL, one run each (comma-separated counts)",
     )
     args = parser.parse_args(argv)
-    on_pg: float | None = None
+    on_pg: dict[int, float] = {}
     n, s, b = args.tracks, args.seconds, args.batch
     print(
         f"ingest: {n} tracks x {s} reports, batches of {b}, {args.repeat} runs each "
@@ -302,9 +305,20 @@ def main(argv: list[str]) -> int:
         with postgres() as databases:
             if databases is not None:
                 print(f"  on {describe(databases.server)}")
-                on_pg = statistics.median(
-                    _repeat(lambda: over_http(n, s, b, database=databases.new()), args.repeat)
-                )
+                for count in (int(c) for c in args.processes.split(",")):
+                    on_pg[count] = statistics.median(
+                        _repeat(
+                            lambda count=count: over_http(  # type: ignore[misc]
+                                n,
+                                s,
+                                b,
+                                connections=max(2, count),
+                                database=databases.new(),
+                                processes=count,
+                            ),
+                            args.repeat,
+                        )
+                    )
     hub = statistics.median(_repeat(lambda: in_process(n, s, b, journal=True), args.repeat))
     bare = statistics.median(_repeat(lambda: in_process(n, s, b, journal=False), args.repeat))
     http = statistics.median(_repeat(lambda: over_http(n, s, b), args.repeat))
@@ -330,10 +344,10 @@ def main(argv: list[str]) -> int:
         f"  ... synchronous=normal (batches of {b:,}) {http_normal:>8,.0f} /s   "
         f"{http_normal / hub:5.2f} x in process"
     )
-    if on_pg is not None:
+    for count, rate in on_pg.items():
         print(
-            f"  ... on PostgreSQL (batches of {b:,})  {on_pg:>10,.0f} /s   "
-            f"{on_pg / http:5.2f} x on SQLite"
+            f"  ... on PostgreSQL, {count} hub process(es), {max(2, count)} connections "
+            f"{rate:>10,.0f} /s   {rate / http:5.2f} x on SQLite"
         )
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS of this process {rss_mib:.0f} MiB")

@@ -1,9 +1,13 @@
 """Latency benchmark: from a report's arrival to the alert on the other party's stream.
 
     python -m bench.latency [--workload dense|global] [--tracks 25000] [--seconds 60]
-                            [--warmup 60] [--triggers 60]
+                            [--warmup 60] [--triggers 60] [--store sqlite|postgres]
+                            [--processes 1]
 
-A real hub runs in a subprocess (``serve`` on a temporary SQLite file, default settings).
+A real hub runs in a subprocess (``serve`` on a temporary SQLite file, default settings;
+with ``--store postgres`` on a local PostgreSQL server, and with ``--processes 2`` as two
+``serve`` processes on it: the trigger reports go to the first, the alerts are read on the
+second's stream, and the background load is spread over both).
 25,000 tracks of 20 parties over 35–60°N × 10°W–30°E report at 1 Hz (altitudes 3–12.5 km,
 100–250 m/s, 30 % climbing or descending at 10 m/s: the *dense* workload of
 ``bench/detect.py``), posted as batches of 1,000 spread over each second. Two more parties
@@ -194,6 +198,7 @@ class Run:
     health: dict[str, Any]
     accepted: int = 0
     samples: list[Sample] = field(default_factory=list)
+    leader: int = 0  # which hub process ran detection (the last)
 
 
 def drive(
@@ -204,10 +209,14 @@ def drive(
     triggers: int,
     workload: str = "dense",
     sample_every_s: int = 0,
+    database: str | None = None,
+    processes: int = 1,
 ) -> Run:
     """Run a hub under ``tracks`` at 1 Hz for ``warmup`` + ``seconds`` seconds over HTTP,
     with ``triggers`` trigger pairs turning during the measured seconds; sample the hub's
-    memory and database every ``sample_every_s`` seconds (0: never)."""
+    memory and database every ``sample_every_s`` seconds (0: never). ``database``: a
+    PostgreSQL URL (default: a temporary SQLite file); ``processes``: how many ``serve``
+    processes share it."""
     fleet = (dense if workload == "dense" else world)(tracks)
     pairs = trigger_pairs(triggers)
     ids = [f"t{i:06d}" for i in range(tracks)]
@@ -218,8 +227,8 @@ def drive(
     flip_at = {warmup + int(k * seconds / max(1, triggers)): k for k in range(triggers)}
 
     with tempfile.TemporaryDirectory() as folder:
-        db = str(Path(folder) / "hub.db")
-        env = {**os.environ, "PYTHONPATH": SRC}
+        db = database or str(Path(folder) / "hub.db")
+        env = {**os.environ, "PYTHONPATH": SRC, "DECONFLICTION_KEY": str(Path(folder) / "hub.key")}
         tokens = {
             f"party{p:02d}": cli("party", "add", f"party{p:02d}", "--db", db, env=env)
             for p in range(PARTIES)
@@ -227,31 +236,36 @@ def drive(
         for name in ("trigger-a", "trigger-b"):
             tokens[name] = cli("party", "add", name, "--db", db, env=env)
         admin = cli("admin-token", "--db", db, env=env)  # health's figures need it
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "deconfliction", "serve", "--db", db, "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        listener = Listener(url, tokens["trigger-b"])
+        ports = [str(free_port()) for _ in range(processes)]
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        servers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "deconfliction", "serve", "--db", db, "--port", port],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for port in ports
+        ]
+        server = servers[0]
+        listener = Listener(urls[-1], tokens["trigger-b"])
         sent_trigger: dict[str, float] = {}
         sent_echo: dict[int, float] = {}
         run = Run([], 0, [], [], {})
         try:
-            for _ in range(300):
-                try:
-                    httpx.get(url + "/v1/health", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+            for url in urls:
+                for _ in range(300):
+                    try:
+                        httpx.get(url + "/v1/health", timeout=1)
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.1)
             listener.start()
             listener.ready.wait(10)
-            client = httpx.Client(base_url=url, timeout=30)
+            clients = [httpx.Client(base_url=url, timeout=30) for url in urls]
 
-            def post(party: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-                answer = client.post(
+            def post(party: str, items: list[dict[str, Any]], to: int = 0) -> dict[str, Any]:
+                answer = clients[to].post(
                     "/v1/reports",
                     content=orjson.dumps(items),
                     headers={
@@ -277,14 +291,14 @@ def drive(
                 if k is not None:
                     sent_trigger[pair_ids[b_rows[k]]] = t
                 t = time.perf_counter()
-                answer = post("trigger-b", pairs.items(pair_ids, b_rows, now))
+                answer = post("trigger-b", pairs.items(pair_ids, b_rows, now), processes - 1)
                 if "receipt" in answer:
                     sent_echo[answer["receipt"]["seq"]] = t
                 for j, rows in enumerate(batches):
                     delay = tick + (j + 2) * slot - time.perf_counter()
                     if delay > 0:
                         time.sleep(delay)
-                    post(party_of_batch[j], fleet.items(ids, rows, now))
+                    post(party_of_batch[j], fleet.items(ids, rows, now), j % processes)
                 run.lag.append(time.perf_counter() - (tick + 1.0))
                 if sample_every_s and second % sample_every_s == sample_every_s - 1:
                     run.samples.append(
@@ -296,13 +310,19 @@ def drive(
                 if wait > 0:
                     time.sleep(wait)
             time.sleep(3.0)
-            run.health = client.get(
-                "/v1/health", headers={"Authorization": f"Bearer {admin}"}
-            ).json()
+            healths = [
+                c.get("/v1/health", headers={"Authorization": f"Bearer {admin}"}).json()
+                for c in clients
+            ]
+            # The figures of the process that runs detection (the others run no cycle).
+            run.leader = next((k for k, h in enumerate(healths) if h.get("leads")), 0)
+            run.health = healths[run.leader]
         finally:
             listener.stop.set()
-            server.send_signal(signal.SIGTERM)
-            server.wait(30)
+            for server in servers:
+                server.send_signal(signal.SIGTERM)
+            for server in servers:
+                server.wait(30)
 
     run.latencies = [
         listener.opened[b] - t for b, t in sent_trigger.items() if b in listener.opened
@@ -376,18 +396,45 @@ def load_arguments(parser: argparse.ArgumentParser, *, seconds: int, triggers: i
         default="dense",
         help="where the 25,000 fly (see bench/detect.py)",
     )
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the hub's database: a temporary SQLite file or a local PostgreSQL server",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="serve processes on the database (with 2: reports to one, alerts read on the other)",
+    )
 
 
 def drive_with(args: argparse.Namespace, sample_every_s: int = 0) -> Run:
     """:func:`drive` with the options of :func:`load_arguments`."""
-    return drive(
-        tracks=args.tracks,
-        seconds=args.seconds,
-        warmup=args.warmup,
-        triggers=args.triggers,
-        workload=args.workload,
-        sample_every_s=sample_every_s,
-    )
+
+    def run(database: str | None) -> Run:
+        return drive(
+            tracks=args.tracks,
+            seconds=args.seconds,
+            warmup=args.warmup,
+            triggers=args.triggers,
+            workload=args.workload,
+            sample_every_s=sample_every_s,
+            database=database,
+            processes=args.processes,
+        )
+
+    if args.store == "sqlite":
+        return run(None)
+    from bench._postgres import describe as describe_server
+    from bench._postgres import postgres
+
+    with postgres() as databases:
+        if databases is None:
+            raise SystemExit("PostgreSQL is not installed here (apt-get install postgresql)")
+        print(f"  on {describe_server(databases.server)}, {args.processes} hub process(es)")
+        return run(databases.new())
 
 
 def main(argv: list[str]) -> int:
@@ -397,8 +444,14 @@ def main(argv: list[str]) -> int:
     run = drive_with(args)
     print(
         f"latency: {args.tracks} tracks at 1 Hz + {args.triggers} trigger pairs, "
-        f"{args.warmup} s warm-up + {args.seconds} s"
+        f"{args.warmup} s warm-up + {args.seconds} s, {args.store}, "
+        f"{args.processes} hub process(es)"
     )
+    if args.processes > 1:
+        print(
+            f"  trigger reports to process 1, alerts read on process {args.processes}; "
+            f"detection ran in process {run.leader + 1}"
+        )
     report_latency(run)
     return 0 if not run.missed and run.latencies and not math.isnan(run.latencies[0]) else 1
 

@@ -1,9 +1,10 @@
 """Operation writes over HTTP: a real hub (``deconfliction serve``) on a temporary SQLite file,
-then on a local PostgreSQL server (its durable defaults; one hub process).
+then on a local PostgreSQL server (its durable defaults) with 1, 2 and 4 hub processes
+(``--processes``; N ``serve`` processes on one database, the clients spread over them).
 
     python -m bench.operations_http [--operations 12000] [--updates 6000] [--connections 4]
                                     [--sync full|normal] [--store sqlite|postgres|both]
-                                    [--seed 1]
+                                    [--processes 1,2,4] [--seed 1]
 
 Every operation lies within 10 km of one point (48.8566 N, 2.3522 E): drone flights (discs
 of 100–500 m, 0–120 m), survey blocks (rectangles of 0.3–1.5 km, 0–150 m) and route
@@ -21,7 +22,7 @@ listed versions (counted). Phase 1 files ``--operations`` plans; phase 2 replace
 Reference, measured in the same run with the same connections: ``GET /v1/version`` (the
 HTTP stack alone) and ``POST /v1/reports`` of one report (the hub's simplest durable write).
 Figures: writes/s, latency p50/p95/p99 per request, 409 retries, and the CPU time of the
-server process per request (from /proc), to tell the server's cost from the client's.
+server processes per request (from /proc), to tell the server's cost from the client's.
 """
 
 from __future__ import annotations
@@ -456,6 +457,11 @@ def main(argv: list[str]) -> int:
         help="record the server with py-spy during the PUT phases (raw collapsed stacks)",
     )
     parser.add_argument(
+        "--processes",
+        default="1,2,4",
+        help="hub processes on PostgreSQL, one run each (comma-separated counts)",
+    )
+    parser.add_argument(
         "--store",
         choices=("sqlite", "postgres", "both"),
         default="both",
@@ -470,21 +476,27 @@ def main(argv: list[str]) -> int:
     if args.store in ("postgres", "both"):
         with postgres() as databases:
             if databases is not None:
-                label = describe(databases.server)
-                rates["postgres"] = report(args, label, *run(args, databases.new()))
-    if len(rates) == 2:
-        for phase in ("creates", "updates"):
-            print(
-                f"ratio {phase}: PostgreSQL {rates['postgres'][phase] / rates['sqlite'][phase]:.2f}"
-                " x SQLite"
-            )
+                for count in (int(n) for n in args.processes.split(",")):
+                    label = f"{describe(databases.server)}, {count} hub process(es)"
+                    rates[f"postgres x{count}"] = report(
+                        args, label, *run(args, databases.new(), count)
+                    )
+    if "sqlite" in rates:
+        for name, found in rates.items():
+            if name != "sqlite":
+                for phase in ("creates", "updates"):
+                    print(
+                        f"ratio {phase}: {name} {found[phase] / rates['sqlite'][phase]:.2f}"
+                        " x SQLite (one process)"
+                    )
     return 0
 
 
 def run(
-    args: argparse.Namespace, db: str
+    args: argparse.Namespace, db: str, processes: int = 1
 ) -> tuple[list[tuple[int, dict[str, Tally]]], list[tuple[float, float]]]:
-    """One hub on ``db`` (a file or a PostgreSQL URL), driven by the client processes."""
+    """One hub on ``db`` (a file or a PostgreSQL URL) of ``processes`` serve processes,
+    driven by the client processes (client ``p`` talks to process ``p % processes``)."""
     n = args.connections
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "PYTHONPATH": SRC, "DECONFLICTION_KEY": str(Path(folder) / "hub.key")}
@@ -495,21 +507,26 @@ def run(
                 *("--db", db),
                 env=env,
             )
-        port = free_port()
-        command = [sys.executable, "-m", "deconfliction", "serve", "--db", db]
-        command += ["--port", str(port), "--setting", "sqlite_synchronous", args.sync]
-        command += ["--no-access-log"]
-        server = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        ports = [free_port() for _ in range(processes)]
+        servers = []
+        for port in ports:
+            command = [sys.executable, "-m", "deconfliction", "serve", "--db", db]
+            command += ["--port", str(port), "--setting", "sqlite_synchronous", args.sync]
+            command += ["--no-access-log"]
+            servers.append(
+                subprocess.Popen(
+                    command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+            )
         try:
-            _wait(port)
+            for port in ports:
+                _wait(port)
             now_s = time.time()
             barrier: Any = mp.Barrier(n + 1)
             results: Any = mp.Queue()
             jobs = [
                 Job(
-                    port,
+                    ports[p % processes],
                     tokens[p],
                     p,
                     args.seed,
@@ -529,9 +546,9 @@ def run(
             spy: subprocess.Popen[bytes] | None = None
             for phase in (*PHASES, None):
                 barrier.wait()
-                marks.append((time.perf_counter(), _cpu_s(server.pid)))
+                marks.append((time.perf_counter(), sum(_cpu_s(s.pid) for s in servers)))
                 if phase == "creates" and args.profile:
-                    spy = _py_spy(server.pid, args.profile)
+                    spy = _py_spy(servers[0].pid, args.profile)
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(60)
@@ -539,8 +556,10 @@ def run(
             for worker in workers:
                 worker.join()
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(30)
+            for server in servers:
+                server.send_signal(signal.SIGTERM)
+            for server in servers:
+                server.wait(30)
     return collected, marks
 
 

@@ -282,6 +282,16 @@ class HealthOut(_Model):
     cycle: CycleOut | None = Field(
         None, description="The last detection cycle (admin only; absent before the first)."
     )
+    leads: bool | None = Field(
+        None,
+        description="Whether this process runs detection and the timers: of several hub "
+        "processes on one database, the one holding the lease does (admin only).",
+    )
+    leader: str | None = Field(
+        None,
+        description="The process that holds the lease, as host:pid:nonce, as this process "
+        "last saw it (admin only; absent before it looked).",
+    )
 
 
 class CycleOut(_Model):

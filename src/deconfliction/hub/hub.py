@@ -36,7 +36,7 @@ from deconfliction.hub.hotline.service import Hotline
 from deconfliction.hub.hotline.stats import ChannelStats, stats_of
 from deconfliction.hub.incidents.service import Incidents
 from deconfliction.hub.journal import HubJournal
-from deconfliction.hub.lease import Lease
+from deconfliction.hub.lease import LEASE_META, Lease
 from deconfliction.hub.live.check import TrackPairCheck
 from deconfliction.hub.live.picture import LivePicture
 from deconfliction.hub.live.snapshot import LiveRules, live_tracks
@@ -243,7 +243,7 @@ class Hub:
         self._webhooks.stop()
         with self.write() as unit:
             if self.lease.may_lead:
-                self._tracks.checkpoint(unit)
+                self._tracks.checkpoint(unit, self._peers.reports_seq)
             self.lease.release(unit)
         self.journal.close(self.clock.now())
         self._store.close()
@@ -284,6 +284,9 @@ class Hub:
         state, their events to this process's stream clients. How many entries were applied.
         The runner calls it every ``follow_every_s``; a lone process finds nothing."""
         peers = self._peers
+        head = self._store.journal_head()
+        if head is None or head[0] <= max(peers.reports_seq, peers.changes_seq):
+            return 0  # nothing was written since, or only by this process
         batches = [
             (entry.seq, decode_batch(entry))
             for entry in self._store.report_batches_after(peers.reports_seq)
@@ -527,7 +530,14 @@ class Hub:
 
     def lead(self) -> bool:
         """Take or renew the lease to run detection and the timers (one process of the hub
-        at a time: :mod:`deconfliction.hub.lease`); whether this process has it."""
+        at a time: :mod:`deconfliction.hub.lease`); whether this process has it. A write
+        only when the lease is free, run out, or this process's and half over: a process
+        that follows only reads."""
+        now = self.clock.now()
+        if self.lease.fresh(now):
+            return True
+        if not self.lease.may_take(self._store.get_meta(LEASE_META), now):
+            return False
         with self.write() as unit:
             return self.lease.hold(unit)
 
@@ -548,7 +558,7 @@ class Hub:
                 self.hotline.escalate(unit, at_most=self.settings.escalations_per_cycle)
         if now >= self._next_checkpoint_s:
             with self.write() as unit:
-                self._tracks.checkpoint(unit)
+                self._tracks.checkpoint(unit, self._peers.reports_seq)
             self.hotline.crossings.prune(now)
             self._next_checkpoint_s = now + self.settings.tracks_checkpoint_s
         self.zones.run_timers(now)

@@ -38,7 +38,10 @@ class LeaseRow:
 
     @staticmethod
     def read(tx: Transaction) -> LeaseRow | None:
-        text = tx.get_meta(LEASE_META)
+        return LeaseRow.parse(tx.get_meta(LEASE_META))
+
+    @staticmethod
+    def parse(text: str | None) -> LeaseRow | None:
         if not text:
             return None
         doc = json.loads(text)
@@ -56,6 +59,21 @@ class Lease:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.leading = False  # as of this process's last write of the row
         self.leader: str | None = None  # the holder named in the row when last read
+        self._until_s = 0.0  # when this process's lease runs out, as it last wrote it
+
+    def fresh(self, now_s: float) -> bool:
+        """Whether this process leads with more than half its lease ahead (no renewal due:
+        no other process may take it before it runs out)."""
+        return self.leading and now_s < self._until_s - self.lease_s / 2
+
+    def may_take(self, text: str | None, now_s: float) -> bool:
+        """Whether the lease as read outside a write (``text``: the meta value) may be this
+        process's: free, run out, or its own. Noted as the leader seen."""
+        row = LeaseRow.parse(text)
+        if row is not None and row.holder != self.holder and row.until_s >= now_s:
+            self.leading, self.leader = False, row.holder
+            return False
+        return True
 
     def hold(self, unit: WriteUnit) -> bool:
         """Take the lease, or renew it, inside ``unit``; whether this process now leads."""
@@ -63,8 +81,9 @@ class Lease:
         if row is not None and row.holder != self.holder and row.until_s >= unit.now_s:
             self.leading, self.leader = False, row.holder
             return False
-        LeaseRow(self.holder, unit.now_s + self.lease_s).write(unit.tx)
-        unit.after_commit(lambda: self._led())
+        until_s = unit.now_s + self.lease_s
+        LeaseRow(self.holder, until_s).write(unit.tx)
+        unit.after_commit(lambda: self._led(until_s))
         unit.on_rollback(lambda _now: setattr(self, "leading", False))
         return True
 
@@ -75,8 +94,8 @@ class Lease:
         cycle is driven by hand)."""
         return self.leader is None or self.leader == self.holder
 
-    def _led(self) -> None:
-        self.leading, self.leader = True, self.holder
+    def _led(self, until_s: float) -> None:
+        self.leading, self.leader, self._until_s = True, self.holder, until_s
 
     def check(self, tx: Transaction) -> None:
         """Raise :class:`LeaseLost` unless this process holds the lease (inside a write of
@@ -95,4 +114,4 @@ class Lease:
         row = LeaseRow.read(unit.tx)
         if row is not None and row.holder == self.holder:
             LeaseRow(self.holder, 0.0).write(unit.tx)
-        self.leading = False
+        self.leading, self._until_s = False, 0.0

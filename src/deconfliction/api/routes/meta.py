@@ -34,7 +34,13 @@ def health(hub: HubDep, request: Request) -> HealthOut:
     now = hub.now()
     if not _admin(hub, request):
         return HealthOut(
-            status="ok", time=format_time(now), tracks_live=None, schema_version=None, cycle=None
+            status="ok",
+            time=format_time(now),
+            tracks_live=None,
+            schema_version=None,
+            cycle=None,
+            leads=None,
+            leader=None,
         )
     last = hub.last_cycle
     cycle = (
@@ -54,6 +60,8 @@ def health(hub: HubDep, request: Request) -> HealthOut:
         tracks_live=hub.live_track_count(),
         schema_version=hub.schema_version(),
         cycle=cycle,
+        leads=hub.lease.leading,
+        leader=hub.lease.leader,
     )
 
 

@@ -154,13 +154,18 @@ class Tracks:
         owners.add(viewer)
         return sorted(self.picture.reports_of(owners), key=lambda r: (r.party, r.track))
 
-    def checkpoint(self, unit: WriteUnit) -> int:
-        """Write the tracks changed since the last checkpoint; how many."""
+    def checkpoint(self, unit: WriteUnit, applied_seq: int | None = None) -> int:
+        """Write the tracks changed since the last checkpoint; how many. ``applied_seq``:
+        every report batch up to it is in the picture (with other processes writing, the
+        head may be further: a restart replays the batches after the lower of the two)."""
         rows = self.picture.take_dirty()
         for batch in self.picture.batches(rows).values():
             unit.tx.upsert_tracks(batch)
         head = unit.tx.journal_head()
-        unit.tx.set_meta(TRACKS_SEQ, str(head[0] if head else 0))
+        seq = head[0] if head else 0
+        if applied_seq is not None:
+            seq = min(seq, applied_seq)
+        unit.tx.set_meta(TRACKS_SEQ, str(seq))
         unit.on_rollback(lambda _now: self.picture.mark_dirty(rows))
         return len(rows)
 
