@@ -273,3 +273,60 @@ def test_continuous_writers_through_repeated_kill_9_lose_no_acknowledged_report(
     assert acknowledged <= found, sorted(acknowledged - found)[:5]
     verified = CliRunner().invoke(main, ["journal", "verify", "--db", str(db)])
     assert verified.exit_code == 0, verified.output
+
+
+def test_workers_serve_one_port_as_one_hub(tmp_path: Path) -> None:
+    """``serve --workers 2``: two processes answer on one port, one of them leads; a worker
+    killed is started again; stopping the first stops them all."""
+    db = tmp_path / "hub.db"
+    env = {**os.environ, "PYTHONPATH": SRC}
+    admin = CliRunner().invoke(main, ["admin-token", "--db", str(db)]).output.strip()
+    port = _free_port()
+    command = [sys.executable, "-m", "deconfliction", "serve", "--db", str(db)]
+    first = subprocess.Popen(
+        [*command, "--port", str(port), "--workers", "2", "--setting", "tak_port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/v1/health"
+    headers = {"Authorization": f"Bearer {admin}"}
+
+    def processes(wanted: int) -> dict[str, dict[str, object]]:
+        """Health as each process answers it, asked on new connections until ``wanted``
+        processes answered (and one of them leads)."""
+        seen: dict[str, dict[str, object]] = {}
+        deadline = time.monotonic() + 60
+        while len(seen) < wanted or not any(h.get("leads") for h in seen.values()):
+            assert time.monotonic() < deadline, (seen, first.poll())
+            try:
+                health = httpx.get(url, headers=headers, timeout=2).json()
+                seen[health["process"]] = health
+            except httpx.TransportError:
+                time.sleep(0.1)
+        return seen
+
+    try:
+        seen = processes(2)
+        pids = {int(name.split(":")[1]) for name in seen}
+        assert first.pid in pids
+        leaders = {h["leader"] for h in seen.values() if h.get("leads")}
+        assert len(leaders) == 1
+        [other] = pids - {first.pid}
+        os.kill(other, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while True:  # started again: another process answers
+            again = {int(name.split(":")[1]) for name in processes(2)}
+            if len(again - {first.pid, other}) == 1:
+                break
+            assert time.monotonic() < deadline
+        [restarted] = again - {first.pid, other}
+    finally:
+        first.send_signal(signal.SIGTERM)
+        output = first.communicate(timeout=60)[0].decode()
+    assert first.returncode == 0, output[-2000:]
+    assert "2 processes" in output
+    deadline = time.monotonic() + 20
+    while Path(f"/proc/{restarted}").exists():  # the worker stopped with the first
+        assert time.monotonic() < deadline, "a worker outlived the first process"
+        time.sleep(0.1)

@@ -282,6 +282,10 @@ class HealthOut(_Model):
     cycle: CycleOut | None = Field(
         None, description="The last detection cycle (admin only; absent before the first)."
     )
+    process: str | None = Field(
+        None,
+        description="This hub process, as host:pid:nonce: several may serve one hub (admin only).",
+    )
     leads: bool | None = Field(
         None,
         description="Whether this process runs detection and the timers: of several hub "

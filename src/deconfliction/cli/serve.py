@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import click
@@ -74,6 +75,16 @@ class _WithSettings(click.Command):
     help="Log every request (uvicorn's access log); off saves a little time per request.",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    envvar="DECONFLICTION_WORKERS",
+    help="Hub processes on HOST:PORT, acting as one hub (SO_REUSEPORT spreads connections; "
+    "one runs detection, all serve). With SQLite, on this machine; see docs/scaling.md. "
+    "Env: DECONFLICTION_WORKERS.",
+)
+@click.option(
     "--get",
     "get_path",
     metavar="PATH",
@@ -89,6 +100,7 @@ def serve(
     ssl_certfile: Path | None,
     ssl_keyfile: Path | None,
     access_log: bool,
+    workers: int,
     get_path: str | None,
 ) -> None:
     """Run the hub: the API on http://HOST:PORT/v1 (https:// with --ssl-certfile), its
@@ -99,11 +111,14 @@ def serve(
     On the first start on a database, an admin token is printed: keep it, it is shown once
     (`deconfliction admin-token` makes a new one). Add parties with `deconfliction party add`.
     """
+    import dataclasses
+
     import uvicorn
     from fastapi.testclient import TestClient
 
     from deconfliction.api import create_app
     from deconfliction.cli.common import key_path_for
+    from deconfliction.cli.workers import Workers, is_worker, listening_socket
     from deconfliction.gateways.services import GatewayServices, log_to_console
     from deconfliction.process import tune_gc, tune_malloc
     from deconfliction.store.urls import redact_url
@@ -113,6 +128,9 @@ def serve(
     scheme = "https" if ssl_certfile is not None else "http"
     with friendly_errors():
         settings = settings_from(setting_pairs)
+    worker = is_worker()
+    if worker:  # the gateways run in the first process only
+        settings = dataclasses.replace(settings, tak_port=0, tak_plain_port=0, adsb_sbs="")
     tune_malloc()
     with opened_hub(db_path, settings, key_path) as hub, friendly_errors():
         admin_token = hub.issue_admin_token(only_first=True)
@@ -128,11 +146,13 @@ def serve(
             if response.status_code >= 400:
                 raise SystemExit(1)
             return
-        click.echo(
-            f"deconfliction hub on {scheme}://{host}:{port} (API /v1, docs /docs), "
-            f"database {redact_url(str(db_path))}, "
-            f"journal key {hub.journal.key_id}"
-        )
+        processes = f", {workers} processes" if workers > 1 else ""
+        if not worker:
+            click.echo(
+                f"deconfliction hub on {scheme}://{host}:{port} (API /v1, docs /docs), "
+                f"database {redact_url(str(db_path))}, "
+                f"journal key {hub.journal.key_id}{processes}"
+            )
         gateways = GatewayServices(hub, key_path or key_path_for(db_path), host)
         for line in gateways.describe():
             click.echo(line)
@@ -150,4 +170,18 @@ def serve(
             ssl_certfile=None if ssl_certfile is None else str(ssl_certfile),
             ssl_keyfile=None if ssl_keyfile is None else str(ssl_keyfile),
         )
-        uvicorn.Server(config).run()
+        sockets = [listening_socket(host, port)] if workers > 1 else None
+        others = Workers(workers - 1) if workers > 1 and not worker else None
+        # uvicorn stops gracefully on SIGTERM, then raises it again with the handler it
+        # found: exit normally then, so that the hub is closed (the picture checkpointed,
+        # the lease handed over, the journal's head signed) and the workers stopped.
+        signal.signal(signal.SIGTERM, _exit_normally)
+        try:
+            uvicorn.Server(config).run(sockets=sockets)
+        finally:
+            if others is not None:
+                others.stop()
+
+
+def _exit_normally(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)

@@ -39,6 +39,7 @@ def health(hub: HubDep, request: Request) -> HealthOut:
             tracks_live=None,
             schema_version=None,
             cycle=None,
+            process=None,
             leads=None,
             leader=None,
         )
@@ -60,6 +61,7 @@ def health(hub: HubDep, request: Request) -> HealthOut:
         tracks_live=hub.live_track_count(),
         schema_version=hub.schema_version(),
         cycle=cycle,
+        process=hub.lease.holder,
         leads=hub.lease.leading,
         leader=hub.lease.leader,
     )
