@@ -22,7 +22,10 @@ listed versions (counted). Phase 1 files ``--operations`` plans; phase 2 replace
 Reference, measured in the same run with the same connections: ``GET /v1/version`` (the
 HTTP stack alone) and ``POST /v1/reports`` of one report (the hub's simplest durable write).
 Figures: writes/s, latency p50/p95/p99 per request, 409 retries, and the CPU time of the
-server processes per request (from /proc), to tell the server's cost from the client's.
+server processes per request (from /proc), to tell the server's cost from the client's, and
+the time each write transaction held the database's write lock with the share of the phase's
+wall time it was held (``GET /v1/health``): the serialised part, which bounds the rate of
+every process together at 1 / (lock time per write).
 """
 
 from __future__ import annotations
@@ -397,6 +400,19 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _write_lock(ports: list[int], admin: str) -> tuple[int, float]:
+    """Write transactions and their time under the database's write lock, summed over the
+    hub's processes (``GET /v1/health`` with the admin token)."""
+    writes, held_s = 0, 0.0
+    for port in ports:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/v1/health", headers={"Authorization": f"Bearer {admin}"})
+        health = orjson.loads(conn.getresponse().read())
+        writes += int(health["store_writes"])
+        held_s += float(health["store_write_lock_s"])
+    return writes, held_s
+
+
 def _py_spy(pid: int, path: str) -> subprocess.Popen[bytes]:
     py_spy = Path(sys.executable).with_name("py-spy")
     command = [
@@ -492,15 +508,19 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+Mark = tuple[float, float, int, float]  # wall, server CPU, writes, write lock held (s)
+
+
 def run(
     args: argparse.Namespace, db: str, processes: int = 1
-) -> tuple[list[tuple[int, dict[str, Tally]]], list[tuple[float, float]]]:
+) -> tuple[list[tuple[int, dict[str, Tally]]], list[Mark]]:
     """One hub on ``db`` (a file or a PostgreSQL URL) of ``processes`` serve processes,
     driven by the client processes (client ``p`` talks to process ``p % processes``)."""
     n = args.connections
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "PYTHONPATH": SRC, "DECONFLICTION_KEY": str(Path(folder) / "hub.key")}
         tokens = [cli("party", "add", f"party{p}", "--db", db, env=env) for p in range(n)]
+        admin = cli("admin-token", "--db", db, env=env)
         for p in range(0, n - 1, 2):
             cli(
                 *("agreement", "set", f"party{p}", f"party{p + 1}", "--share-operations"),
@@ -546,7 +566,13 @@ def run(
             spy: subprocess.Popen[bytes] | None = None
             for phase in (*PHASES, None):
                 barrier.wait()
-                marks.append((time.perf_counter(), sum(_cpu_s(s.pid) for s in servers)))
+                marks.append(
+                    (
+                        time.perf_counter(),
+                        sum(_cpu_s(s.pid) for s in servers),
+                        *_write_lock(ports, admin),
+                    )
+                )
                 if phase == "creates" and args.profile:
                     spy = _py_spy(servers[0].pid, args.profile)
             if spy is not None:
@@ -567,7 +593,7 @@ def report(
     args: argparse.Namespace,
     store: str,
     collected: list[tuple[int, dict[str, Tally]]],
-    marks: list[tuple[float, float]],
+    marks: list[Mark],
 ) -> dict[str, float]:
     """Print the figures of one run; its requests/s per phase."""
     workload = "congested" if args.congested else "busy"
@@ -579,9 +605,13 @@ def report(
     )
     print(
         f"{'phase':<28}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
-        f"{'409s':>6}{'fail':>5}{'server CPU':>12}{'client CPU':>12}"
+        f"{'409s':>6}{'fail':>5}{'server CPU':>12}{'client CPU':>12}{'write lock':>12}"
+        f"{'lock busy':>10}"
     )
-    print(f"{'':<28}{'':>9}{'':>8}{'':>8}{'':>8}{'':>8}{'':>6}{'':>5}{'ms/req':>12}{'ms/req':>12}")
+    print(
+        f"{'':<28}{'':>9}{'':>8}{'':>8}{'':>8}{'':>8}{'':>6}{'':>5}{'ms/req':>12}{'ms/req':>12}"
+        f"{'ms/write':>12}{'':>10}"
+    )
     rates: dict[str, float] = {}
     for i, phase in enumerate(PHASES):
         tallies = [phases[phase] for _, phases in collected]
@@ -589,6 +619,8 @@ def report(
         requests = len(latencies)
         wall = marks[i + 1][0] - marks[i][0]
         server_cpu = marks[i + 1][1] - marks[i][1]
+        transactions = marks[i + 1][2] - marks[i][2]
+        held_s = marks[i + 1][3] - marks[i][3]
         rates[phase] = requests / wall
         writes = sum(t.writes for t in tallies)
         p50, p95, p99 = percentiles(latencies)
@@ -603,6 +635,7 @@ def report(
             f"{name:<28}{requests:>9,}{rates[phase]:>8,.0f}{p50:>8.2f}{p95:>8.2f}{p99:>8.2f}"
             f"{sum(t.retries for t in tallies):>6,}{sum(t.failures for t in tallies):>5,}"
             f"{server_cpu / requests * 1e3:>12.3f}{client_cpu:>12.3f}"
+            f"{held_s / max(transactions, 1) * 1e3:>12.3f}{held_s / wall:>10.0%}"
         )
     for phase in ("creates", "updates"):
         tallies = [phases[phase] for _, phases in collected]

@@ -282,6 +282,16 @@ class HealthOut(_Model):
     cycle: CycleOut | None = Field(
         None, description="The last detection cycle (admin only; absent before the first)."
     )
+    store_writes: int | None = Field(
+        None,
+        description="Write transactions this process committed since it started (admin only).",
+    )
+    store_write_lock_s: float | None = Field(
+        None,
+        description="How long those held the database's write lock in all, seconds: the lock "
+        "is shared by every process of the hub, so their sum per second of wall time is how "
+        "busy it is (admin only).",
+    )
     process: str | None = Field(
         None,
         description="This hub process, as host:pid:nonce: several may serve one hub (admin only).",

@@ -55,6 +55,7 @@ from deconfliction.model import Agreement, Message, Party, Report, validate_repo
 from deconfliction.model.alert import Alert
 from deconfliction.settings import Settings
 from deconfliction.store import Event, Store, Transaction
+from deconfliction.store.base import WriteStats
 
 T = TypeVar("T")
 
@@ -325,6 +326,11 @@ class Hub:
 
     def schema_version(self) -> int:
         return self._store.schema_version()
+
+    @property
+    def write_stats(self) -> WriteStats:
+        """This process's write transactions and their time under the database's lock."""
+        return self._store.write_stats
 
     # -- parties and credentials -------------------------------------------------------
 

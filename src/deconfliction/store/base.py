@@ -41,6 +41,17 @@ class StoredObject:
     doc: dict[str, Any]
 
 
+@dataclass
+class WriteStats:
+    """Write transactions one store object (one process) committed, and how long they held
+    the database's write lock in all: from taking it to the end of the commit. The lock is
+    shared by every process on the database, so the sum over processes per second of wall
+    time is how busy it is (1.0: writes queue; past it, more processes add no writes)."""
+
+    writes: int = 0
+    lock_held_s: float = 0.0
+
+
 @dataclass(frozen=True)
 class Event:
     """One item of a party's stream; ``seq`` counts from 1 for each party."""
@@ -160,6 +171,8 @@ class Transaction(Protocol):
 
 class Store(Protocol):
     """Durable state of one hub (or of several hub processes sharing it)."""
+
+    write_stats: WriteStats
 
     def transaction(self) -> AbstractContextManager[Transaction]: ...
     def close(self) -> None: ...

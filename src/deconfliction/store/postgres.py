@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import secrets
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -36,6 +37,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from deconfliction.errors import SchemaTooNew, StoreError, StoreUnavailable
+from deconfliction.store.base import WriteStats
 from deconfliction.store.migrations import MIGRATIONS, SCHEMA_VERSION, statements
 from deconfliction.store.reads import SQLReads
 from deconfliction.store.transaction import SQLTransaction, Tails
@@ -151,6 +153,7 @@ class PostgresStore(SQLReads):
         self._write_lock = threading.RLock()
         self._checking = threading.Lock()  # held while a thread checks the pool
         self._tails = Tails(None)  # version: the token of this process's last write
+        self.write_stats = WriteStats()
         try:
             self._migrate()
         except BaseException:
@@ -215,6 +218,7 @@ class PostgresStore(SQLReads):
                 with conn.pipeline() as pipeline, conn.transaction():
                     token = secrets.randbits(63)
                     row = conn.execute(_BEGIN_WRITE, (token,)).fetchone()
+                    locked = time.perf_counter()  # the lock is this transaction's now
                     if row is None:
                         raise StoreError(
                             f"the database {self._where} has no deconfliction_store row"
@@ -237,6 +241,8 @@ class PostgresStore(SQLReads):
                 raise
             finally:
                 self._pool.putconn(conn)
+            self.write_stats.writes += 1
+            self.write_stats.lock_held_s += time.perf_counter() - locked
             self._tails = tx.tails
         tx.run_callbacks()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 from deconfliction.errors import InvalidInput, SchemaTooNew, StoreError
 from deconfliction.journal.checkpoint import Checkpoint
 from deconfliction.store import rows
+from deconfliction.store.base import WriteStats
 from deconfliction.store.migrations import MIGRATIONS, SCHEMA_VERSION, statements
 from deconfliction.store.reads import SQLReads
 from deconfliction.store.transaction import LATEST_CHECKPOINT_SQL, UNREAD, SQLTransaction, Tails
@@ -75,6 +77,7 @@ class SQLiteStore(SQLReads):
             raise StoreError(f"cannot open the database {self.path}: {error}") from None
         self._write_lock = threading.RLock()
         self._tails = Tails(None)
+        self.write_stats = WriteStats()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -118,6 +121,7 @@ class SQLiteStore(SQLReads):
         with self._write_lock:
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
+            locked = time.perf_counter()
             known = self._tails
             tails = self._current_tails()
             tx = SQLiteTransaction(conn, tails.copy(), others_wrote=tails is not known)
@@ -128,6 +132,8 @@ class SQLiteStore(SQLReads):
                 tx.drop_callbacks()
                 raise
             conn.execute("COMMIT")
+            self.write_stats.writes += 1
+            self.write_stats.lock_held_s += time.perf_counter() - locked
             self._tails = tx.tails
         tx.run_callbacks()
 
