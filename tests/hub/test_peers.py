@@ -35,6 +35,14 @@ def pair(
     return a, b
 
 
+def conflict_seen_by_both(a: Hub, b: Hub, clock: ManualClock) -> None:
+    """A conflict reported through ``a``, raised by the leader ``b``, followed by ``a``."""
+    head_on(a, clock, NEAR_M)
+    b.follow()
+    b.tick()
+    a.follow()
+
+
 def opened_alerts(hub: Hub, party: str) -> list[Event]:
     return [e for e in hub.events_after(party, 0, 1000) if e.kind == "alert.opened"]
 
@@ -80,10 +88,7 @@ def test_an_acknowledgement_through_one_process_reaches_the_leader(
     pair: tuple[Hub, Hub], clock: ManualClock
 ) -> None:
     a, b = pair
-    head_on(a, clock, NEAR_M)
-    b.follow()
-    b.tick()
-    a.follow()
+    conflict_seen_by_both(a, b, clock)
     [alert] = a.alerts_for("blue")
     a.acknowledge_alert("blue", alert.id)
     b.follow()
@@ -101,10 +106,7 @@ def test_another_process_takes_over_when_the_lease_runs_out_and_raises_nothing_t
     pair: tuple[Hub, Hub], clock: ManualClock
 ) -> None:
     a, b = pair
-    head_on(a, clock, NEAR_M)
-    b.follow()
-    b.tick()
-    a.follow()
+    conflict_seen_by_both(a, b, clock)
     # b dies: it renews no more. a takes over once the lease ran out, not before.
     clock.advance(a.settings.leader_lease_s / 2)
     head_on(a, clock, NEAR_M)

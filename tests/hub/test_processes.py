@@ -23,23 +23,11 @@ from websockets.sync.client import connect
 from deconfliction.store.postgres import PostgresStore
 from tests.conftest import PostgresDatabases
 from tests.postgres_server import free_port
+from tests.served import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 WGS84 = Geod(ellps="WGS84")
 TAKEOVER_S = 5.0
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "deconfliction", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 class Process:
@@ -165,7 +153,7 @@ def test_two_processes_act_as_one_hub_and_survive_losing_the_leader(
         "DECONFLICTION_DB": database,
         "DECONFLICTION_KEY": str(tmp_path / "hub.key"),
     }
-    tokens = {party: _cli(env, "party", "add", party).strip() for party in ("blue", "red")}
+    tokens = {party: run_cli(env, "party", "add", party).strip() for party in ("blue", "red")}
     processes = [Process(env), Process(env)]
     listeners: list[Listener] = []
     try:
@@ -207,4 +195,4 @@ def test_two_processes_act_as_one_hub_and_survive_losing_the_leader(
             listener.socket.close()
         outputs = [process.output() for process in processes]
     print(f"after SIGKILL of the leader, the next conflict was raised in {max(raised):.2f} s")
-    assert "OK" in _cli(env, "journal", "verify", "--db", database), outputs
+    assert "OK" in run_cli(env, "journal", "verify", "--db", database), outputs

@@ -19,6 +19,7 @@ import pytest
 
 from deconfliction.store.postgres import PostgresStore
 from tests.postgres_server import PostgresServer, find_bindir, free_port
+from tests.served import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "deconfliction"
@@ -109,19 +110,6 @@ class Streamer(threading.Thread):
             time.sleep(0.02)
 
 
-def _cli(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "deconfliction", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 def test_a_promoted_standby_has_every_acknowledged_report(
     replicated: tuple[PostgresServer, PostgresServer], tmp_path: Path
 ) -> None:
@@ -136,7 +124,7 @@ def test_a_promoted_standby_has_every_acknowledged_report(
         "DECONFLICTION_DB": url,
         "DECONFLICTION_KEY": str(tmp_path / "hub.key"),
     }
-    token = _cli(env, "party", "add", "blue").strip()
+    token = run_cli(env, "party", "add", "blue").strip()
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "deconfliction", "serve", "--port", str(port), "--no-access-log"],
@@ -203,5 +191,5 @@ def test_a_promoted_standby_has_every_acknowledged_report(
         store.close()
     missing = acknowledged - stored
     assert not missing, f"{len(missing)} acknowledged reports lost, e.g. {sorted(missing)[:3]}"
-    verified = _cli(env, "journal", "verify", "--db", standby.url(DATABASE))
+    verified = run_cli(env, "journal", "verify", "--db", standby.url(DATABASE))
     assert "OK" in verified

@@ -166,21 +166,7 @@ class AlertBook:
         and fresh reports are counted from the first cycle that misses them)."""
         states = [AlertState.OPEN.value, AlertState.ACKNOWLEDGED.value]
         for stored in self._store.list_objects("alert", states=states):
-            alert = Alert.from_doc(stored.doc)
-            key = key_from_doc(stored.doc["key"])
-            conflict = self._open.get(key)
-            if conflict is None:
-                figures = figures_from_doc(alert.kind, stored.doc.get("live"))
-                conflict = self._open[key] = OpenConflict(
-                    alert.conflict_id,
-                    key,
-                    alert.severity,
-                    {},
-                    now_s,
-                    None if figures is None else Lazy.of(figures),
-                )
-            conflict.alerts[alert.party] = alert
-            self._by_alert[alert.id] = key
+            self._take(Alert.from_doc(stored.doc), stored.doc, now_s)
 
     def follow(self, alert_ids: Iterable[str], now_s: float) -> None:
         """Alerts another process of the hub opened, changed or closed: each as the store
@@ -189,9 +175,11 @@ class AlertBook:
         for alert_id in alert_ids:
             stored = self._store.get_object("alert", alert_id)
             if stored is not None:
-                self._follow_one(Alert.from_doc(stored.doc), stored.doc, now_s)
+                self._take(Alert.from_doc(stored.doc), stored.doc, now_s)
 
-    def _follow_one(self, alert: Alert, doc: dict[str, Any], now_s: float) -> None:
+    def _take(self, alert: Alert, doc: dict[str, Any], now_s: float) -> None:
+        """An alert as the store holds it (``doc``), into the open conflicts: opened or
+        changed, its conflict is open (seen ``now_s``); closed, it leaves it."""
         key = key_from_doc(doc["key"])
         conflict = self._open.get(key)
         if alert.state in (AlertState.OPEN, AlertState.ACKNOWLEDGED):
