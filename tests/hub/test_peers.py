@@ -189,3 +189,28 @@ def test_a_lone_process_keeps_no_record_of_its_own_writes(hub: Hub, clock: Manua
         hub.tick()
     assert hub.follow() == 0
     assert hub._peers._own == set()
+
+
+def test_a_write_that_caught_up_leaves_the_others_reports_and_events_to_follow(
+    pair: tuple[Hub, Hub], clock: ManualClock
+) -> None:
+    a, b = pair
+    heard: list[Event] = []
+    a.subscribe("red", heard.append)
+    head_on(b, clock, NEAR_M)  # reports through the leader
+    b.tick()
+    # a writes before it follows: its write applies b's changes (the alert), not the reports
+    a.operations.put("blue", "survey-9", {"volumes": [op_volume()]})
+    assert a.follow() == 2  # b's two report batches still reach a's picture
+    assert [r.track for r in a.tracks_for("blue")] == ["BLUE-JET-1"]
+    assert "alert.opened" in [e.kind for e in heard]  # and b's events a's clients
+    for _ in range(3):
+        clock.advance(1)
+        head_on(b, clock, NEAR_M)
+        a.operations.put(
+            "blue",
+            "survey-9",
+            {"volumes": [op_volume()], "version": a.operations.get("blue", "survey-9")["version"]},
+        )
+        a.follow()
+    assert a._peers._own == set()  # nothing of its own kept once both cursors passed it

@@ -286,16 +286,17 @@ class Hub:
         The runner calls it every ``follow_every_s``; a lone process finds nothing."""
         peers = self._peers
         head = self._store.journal_head()
-        if head is None or head[0] <= max(peers.reports_seq, peers.changes_seq):
+        if head is None or head[0] <= min(peers.reports_seq, peers.changes_seq):
             return 0  # nothing was written since, or only by this process
+        head_seq = head[0]  # every entry up to it is committed: the reads below see them
         batches = [
             (entry.seq, decode_batch(entry))
             for entry in self._store.report_batches_after(peers.reports_seq)
         ]
         applied = 0
-        if batches:
+        if head_seq > peers.reports_seq:
             with self._lock:
-                wanted = set(peers.take_reports(seq for seq, _ in batches))
+                wanted = set(peers.take_reports((seq for seq, _ in batches), head_seq))
                 for seq, batch in batches:
                     if seq in wanted:
                         self._picture.update(batch)
@@ -303,9 +304,8 @@ class Hub:
             if applied:
                 self.reports_arrived.set()
         changes = list(self._store.changes_after(peers.changes_seq))
-        if changes:
-            with self._lock:
-                applied += peers.apply_changes(changes)
+        with self._lock:
+            applied += peers.apply_changes(changes, head_seq)
         self._streams.follow()
         return applied
 

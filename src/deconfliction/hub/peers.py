@@ -62,8 +62,8 @@ class Peers:
 
     def apply_changes(self, entries: Iterable[JournalEntry], head_seq: int | None = None) -> int:
         """Apply the others' changes among ``entries`` (non-report entries in seq order;
-        call under the hub's lock); ``head_seq``: the journal's head they were read up to,
-        when known (inside a write). How many were applied."""
+        call under the hub's lock); ``head_seq``: the journal's head read before them (every
+        change up to it is among them), when known. How many were applied."""
         groups: dict[int, list[JournalEntry]] = {}
         last = self.changes_seq
         for entry in entries:
@@ -82,9 +82,10 @@ class Peers:
         self._forget_own()
         return sum(len(found) for found in groups.values())
 
-    def take_reports(self, seqs: Iterable[int]) -> list[int]:
+    def take_reports(self, seqs: Iterable[int], head_seq: int) -> list[int]:
         """Of report batches read after ``reports_seq`` (in seq order), those to apply (not
-        applied yet, not this process's own); the cursor moves past all of them (call under
+        applied yet, not this process's own); ``head_seq``: the journal's head read before
+        them (every batch up to it was among them). The cursor moves past both (call under
         the hub's lock)."""
         wanted = []
         for seq in seqs:
@@ -93,6 +94,7 @@ class Peers:
             if seq not in self._own:
                 wanted.append(seq)
             self.reports_seq = seq
+        self.reports_seq = max(self.reports_seq, head_seq)
         self._forget_own()
         return wanted
 
