@@ -57,9 +57,6 @@ class Workers:
         # which stops the others itself (else they would be started again meanwhile).
         return subprocess.Popen(self._command, env=self._env, start_new_session=True)
 
-    def pids(self) -> list[int]:
-        return [child.pid for child in self._children]
-
     def _supervise(self) -> None:
         while not self._stop.wait(1.0):
             for k, child in enumerate(self._children):

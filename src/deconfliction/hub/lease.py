@@ -69,17 +69,19 @@ class Lease:
     def may_take(self, text: str | None, now_s: float) -> bool:
         """Whether the lease as read outside a write (``text``: the meta value) may be this
         process's: free, run out, or its own. Noted as the leader seen."""
-        row = LeaseRow.parse(text)
-        if row is not None and row.holder != self.holder and row.until_s >= now_s:
-            self.leading, self.leader = False, row.holder
+        return not self._held_by_another(LeaseRow.parse(text), now_s)
+
+    def _held_by_another(self, row: LeaseRow | None, now_s: float) -> bool:
+        """Whether ``row`` names another process whose lease has not run out (then noted as
+        the leader seen, and this process as not leading)."""
+        if row is None or row.holder == self.holder or row.until_s < now_s:
             return False
+        self.leading, self.leader = False, row.holder
         return True
 
     def hold(self, unit: WriteUnit) -> bool:
         """Take the lease, or renew it, inside ``unit``; whether this process now leads."""
-        row = LeaseRow.read(unit.tx)
-        if row is not None and row.holder != self.holder and row.until_s >= unit.now_s:
-            self.leading, self.leader = False, row.holder
+        if self._held_by_another(LeaseRow.read(unit.tx), unit.now_s):
             return False
         until_s = unit.now_s + self.lease_s
         LeaseRow(self.holder, until_s).write(unit.tx)

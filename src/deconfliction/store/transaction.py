@@ -220,22 +220,21 @@ class SQLTransaction:
                 self.tails.journal_head = (last.seq, last.hash)
 
     def journal_entries_from(self, seq: int) -> Iterator[JournalEntry]:
-        sql = f"SELECT {rows.ENTRY_COLUMNS} FROM journal j WHERE j.seq >= ? ORDER BY j.seq LIMIT ?"
-        while True:
-            page = self._execute(sql, (seq, _PAGE)).fetchall()
-            for row in page:
-                yield rows.entry(row)
-            if len(page) < _PAGE:
-                return
-            seq = int(page[-1][0]) + 1
+        return self._entries_after("", (), seq - 1)
 
     def changes_after(self, seq: int) -> Iterator[JournalEntry]:
+        return self._entries_after(" AND j.kind <> ?", (REPORTS_KIND,), seq)
+
+    def _entries_after(
+        self, where: str, params: tuple[Any, ...], seq: int
+    ) -> Iterator[JournalEntry]:
+        """Journal entries after ``seq`` (and ``where``), in order, a page at a time."""
         sql = (
-            f"SELECT {rows.ENTRY_COLUMNS} FROM journal j WHERE j.seq > ? AND j.kind <> ? "
+            f"SELECT {rows.ENTRY_COLUMNS} FROM journal j WHERE j.seq > ?{where} "
             "ORDER BY j.seq LIMIT ?"
         )
         while True:
-            page = self._execute(sql, (seq, REPORTS_KIND, _PAGE)).fetchall()
+            page = self._execute(sql, (seq, *params, _PAGE)).fetchall()
             for row in page:
                 yield rows.entry(row)
             if len(page) < _PAGE:

@@ -154,7 +154,7 @@ class Tracks:
         owners.add(viewer)
         return sorted(self.picture.reports_of(owners), key=lambda r: (r.party, r.track))
 
-    def checkpoint(self, unit: WriteUnit, applied_seq: int | None = None) -> int:
+    def checkpoint(self, unit: WriteUnit, applied_seq: int) -> int:
         """Write the tracks changed since the last checkpoint; how many. ``applied_seq``:
         every report batch up to it is in the picture (with other processes writing, the
         head may be further: a restart replays the batches after the lower of the two)."""
@@ -162,10 +162,7 @@ class Tracks:
         for batch in self.picture.batches(rows).values():
             unit.tx.upsert_tracks(batch)
         head = unit.tx.journal_head()
-        seq = head[0] if head else 0
-        if applied_seq is not None:
-            seq = min(seq, applied_seq)
-        unit.tx.set_meta(TRACKS_SEQ, str(seq))
+        unit.tx.set_meta(TRACKS_SEQ, str(min(head[0] if head else 0, applied_seq)))
         unit.on_rollback(lambda _now: self.picture.mark_dirty(rows))
         return len(rows)
 
