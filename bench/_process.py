@@ -3,9 +3,12 @@ run as a user would (its standard output)."""
 
 from __future__ import annotations
 
+import http.client
 import socket
 import subprocess
 import sys
+import time
+from urllib.parse import urlsplit
 
 
 def free_port() -> int:
@@ -24,3 +27,22 @@ def cli(*args: str, env: dict[str, str]) -> str:
         text=True,
         check=True,
     ).stdout.strip()
+
+
+def wait_ready(
+    url: str, process: subprocess.Popen[bytes] | None = None, timeout_s: float = 60.0
+) -> None:
+    """Wait until the hub at ``url`` answers ``GET /v1/health``; RuntimeError if it has not
+    within ``timeout_s``, or if ``process`` (the hub's) exited meanwhile."""
+    parts = urlsplit(url)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=1)
+            conn.request("GET", "/v1/health")
+            conn.getresponse().read()
+            return
+        except OSError:
+            if time.monotonic() > deadline or (process is not None and process.poll() is not None):
+                raise RuntimeError(f"the hub at {url} did not start") from None
+            time.sleep(0.05)

@@ -43,7 +43,7 @@ import httpx
 import numpy as np
 import orjson
 
-from bench._process import cli, free_port
+from bench._process import cli, free_port, wait_ready
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 CHROMIUM = os.environ.get("DECONFLICTION_CHROMIUM", "/usr/bin/chromium")
@@ -82,12 +82,7 @@ class Hub:
             stderr=subprocess.DEVNULL,
         )
         self.http = httpx.Client(base_url=self.url, timeout=60)
-        for _ in range(300):
-            try:
-                self.http.get("/v1/health")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_ready(self.url, self.process)
 
     def post(self, party: str, path: str, body: Any) -> Any:
         answer = self.http.post(

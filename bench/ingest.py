@@ -40,7 +40,7 @@ import numpy as np
 import orjson
 
 from bench._postgres import describe, postgres
-from bench._process import free_port
+from bench._process import free_port, wait_ready
 from deconfliction.clock import ManualClock
 from deconfliction.hub import Hub
 from deconfliction.hub.unit import WriteUnit
@@ -221,8 +221,8 @@ def over_http(
             for url in urls
         ]
         try:
-            for url in urls:
-                _wait(url)
+            for url, server in zip(urls, servers, strict=True):
+                wait_ready(url, server)
             now = time.time()
             bodies = [
                 (party, orjson.dumps([{**r, "time": now - seconds + s} for r in items]))
@@ -258,18 +258,6 @@ def over_http(
             for server in servers:
                 server.wait(30)
     return sum(counts) / elapsed
-
-
-def _wait(url: str) -> None:
-    import httpx
-
-    for _ in range(300):
-        try:
-            httpx.get(url + "/v1/health", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("the hub did not start")
 
 
 def _repeat(fn: Callable[[], float], times: int) -> list[float]:

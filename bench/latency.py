@@ -41,7 +41,7 @@ import httpx
 import numpy as np
 import orjson
 
-from bench._process import cli, free_port
+from bench._process import cli, free_port, wait_ready
 
 EARTH_M = 6_371_000.0
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -253,13 +253,8 @@ def drive(
         sent_echo: dict[int, float] = {}
         run = Run([], 0, [], [], {})
         try:
-            for url in urls:
-                for _ in range(300):
-                    try:
-                        httpx.get(url + "/v1/health", timeout=1)
-                        break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
+            for url, process in zip(urls, servers, strict=True):
+                wait_ready(url, process)
             listener.start()
             listener.ready.wait(10)
             clients = [httpx.Client(base_url=url, timeout=30) for url in urls]

@@ -52,7 +52,7 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 sys.path.insert(0, SRC)
 
 from bench._postgres import describe, postgres  # noqa: E402
-from bench._process import cli, free_port  # noqa: E402
+from bench._process import cli, free_port, wait_ready  # noqa: E402
 
 CENTRE = (48.8566, 2.3522)  # lat, lon
 SPREAD_M = 8_000.0  # centres within 8 km; shapes reach at most 2 km further
@@ -432,18 +432,6 @@ def _py_spy(pid: int, path: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _wait(port: int) -> None:
-    for _ in range(600):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/v1/health")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the hub did not start")
-
-
 def percentiles(values: list[float]) -> tuple[float, float, float]:
     if not values:
         return (math.nan, math.nan, math.nan)
@@ -539,8 +527,8 @@ def run(
                 )
             )
         try:
-            for port in ports:
-                _wait(port)
+            for port, server in zip(ports, servers, strict=True):
+                wait_ready(f"http://127.0.0.1:{port}", server)
             now_s = time.time()
             barrier: Any = mp.Barrier(n + 1)
             results: Any = mp.Queue()

@@ -41,7 +41,7 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 sys.path.insert(0, SRC)
 
 from bench._postgres import describe, postgres  # noqa: E402
-from bench._process import cli, free_port  # noqa: E402
+from bench._process import cli, free_port, wait_ready  # noqa: E402
 
 EARTH_M = 6_371_000.0
 
@@ -57,15 +57,7 @@ class Process:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(self.url + "/v1/health", timeout=1)
-                return
-            except httpx.TransportError:
-                if time.monotonic() > deadline or self.popen.poll() is not None:
-                    raise RuntimeError("serve did not start") from None
-                time.sleep(0.05)
+        wait_ready(self.url, self.popen)
 
     def leads(self, admin: str) -> bool:
         headers = {"Authorization": f"Bearer {admin}"}
