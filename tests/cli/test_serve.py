@@ -50,6 +50,13 @@ def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
     assert "setting cycle_s: cannot read 'fast'" in result.output
 
 
+def test_workers_out_of_range_is_a_clear_error(tmp_path: Path) -> None:
+    db = str(tmp_path / "hub.db")
+    result = CliRunner().invoke(main, ["serve", "--db", db, "--workers", "0", "--get", "/"])
+    assert result.exit_code == 2
+    assert "--workers" in result.output and "0 is not in the range 1<=x<=64" in result.output
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
