@@ -126,8 +126,16 @@ class Settings:
         "A new track conflict whose loss is further ahead than this opens only if it is still "
         "found after a fresh report of either track; a nearer or current loss opens at once.",
     )
+    alert_advisory_confirm_s: float = setting(
+        60.0,
+        "s",
+        "A new track conflict whose loss is beyond alert_warning_horizon_s (an advisory) must "
+        "also be found in every cycle for this long before it opens: a straight-line "
+        "prediction minutes ahead that vanishes within seconds is an aircraft turning or "
+        "levelling off, not a conflict.",
+    )
     alert_warning_horizon_s: float = setting(
-        120.0,
+        100.0,
         "s",
         "A track conflict is advisory while its loss is further ahead than this, predicted "
         "within it, and loss once separation is lost (it escalates, never de-escalates).",

@@ -12,10 +12,11 @@ WGS84 = Geod(ellps="WGS84")
 
 
 def fly(d: Deployment, seconds: int) -> None:
-    """Blue east and red west at 200 m/s, 60 km apart at the start, reporting every second
-    and the hub cycling every second; they pass each other after 150 s and separate."""
+    """Blue east and red west at 200 m/s, 45 km apart at the start (a loss 89 s ahead),
+    reporting every second and the hub cycling every second; they pass each other after
+    112.5 s and separate."""
     start = d.clock.now()
-    red_lon, red_lat, _ = WGS84.fwd(5.0, 45.0, 90.0, 60_000)
+    red_lon, red_lat, _ = WGS84.fwd(5.0, 45.0, 90.0, 45_000)
     for second in range(seconds):
         now = start + second
         d.clock.set(now)
@@ -71,7 +72,7 @@ def test_collision_course_alerts_both_resolves_and_does_not_flicker(
         d.client("blue").websocket_connect("/v1/stream") as blue_ws,
         d.client("red").websocket_connect("/v1/stream") as red_ws,
     ):
-        fly(d, 230)  # passing at 150 s; 5 NM apart again at ~173 s; + hysteresis
+        fly(d, 230)  # passing at 112.5 s; 5 NM apart again at ~136 s; + hysteresis
         blue, red = alert_events(blue_ws), alert_events(red_ws)
     for events, own, other, other_track in (
         (blue, "BLUE-JET-1", "red", "RED-JET-1"),
@@ -86,10 +87,10 @@ def test_collision_course_alerts_both_resolves_and_does_not_flicker(
         assert opened["other"]["party"] == other
         assert set(opened["other"]) == {"party", "state"}
         assert other_track not in json.dumps(opened)  # minimal: never the other's track id
-        assert abs(opened["geometry"]["t_in_s"] - 126.85) < 1.5  # at the first cycle
+        assert abs(opened["geometry"]["t_in_s"] - 89.35) < 1.5  # at the second cycle
         resolved_at = events[-1]["data"]["closed"]
         assert resolved_at > opened["opened"]
-    # 5 NM apart again about 173 s in; resolved after 10 s of absence, not before
+    # 5 NM apart again about 136 s in; resolved after the hysteresis, not before
     closed = d.client("blue").get("/v1/alerts", params={"state": "closed"}).json()
     assert [a["state"] for a in closed] == ["resolved"]
     assert d.client("blue").get("/v1/alerts").json() == []
@@ -99,7 +100,7 @@ def test_acknowledge_through_the_api(deploy: Callable[..., Deployment]) -> None:
     d = deploy("blue", "red")
     fly(d, 2)
     [alert] = d.client("blue").get("/v1/alerts").json()
-    assert alert["state"] == "open" and alert["severity"] == "advisory"  # 127 s ahead
+    assert alert["state"] == "open" and alert["severity"] == "predicted"  # 89 s ahead
     answer = d.client("blue").post(f"/v1/alerts/{alert['id']}/ack")
     assert answer.status_code == 200 and answer.json()["state"] == "acknowledged"
     assert d.client("red").post(f"/v1/alerts/{alert['id']}/ack").status_code == 404

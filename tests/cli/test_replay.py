@@ -16,12 +16,12 @@ HEADER = "time,party,track,lat,lon,alt_m,gs_mps,course_deg,vs_mps\n"
 
 def test_head_on_pair_is_alerted_to_both_and_resolved(tmp_path: Path) -> None:
     rows = [HEADER]
-    for second in range(0, 240, 5):  # 60 km apart at 400 m/s closing; they pass at 150 s
+    for second in range(0, 300, 5):  # 80 km apart at 400 m/s closing; they pass at 200 s
         rows.append(
             f"{1000 + second},blue,BLUE-JET-1,45.0,{5.0 + 0.002541 * second},9000,200,90,0\n"
         )
         rows.append(
-            f"{1000 + second},red,RED-JET-1,45.0,{5.762 - 0.002541 * second},9000,200,270,0\n"
+            f"{1000 + second},red,RED-JET-1,45.0,{6.0163 - 0.002541 * second},9000,200,270,0\n"
         )
     path = tmp_path / "headon.csv"
     path.write_text("".join(rows))
@@ -29,9 +29,9 @@ def test_head_on_pair_is_alerted_to_both_and_resolved(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert [line.split()[1:3] for line in lines] == [
-        ["blue", "opened"],
+        ["blue", "opened"],  # an advisory, once found for a minute (117 s ahead)
         ["red", "opened"],
-        ["blue", "updated"],  # advisory → predicted (120 s ahead)
+        ["blue", "updated"],  # advisory → predicted (100 s ahead)
         ["red", "updated"],
         ["blue", "updated"],  # predicted → loss
         ["red", "updated"],
@@ -39,7 +39,7 @@ def test_head_on_pair_is_alerted_to_both_and_resolved(tmp_path: Path) -> None:
         ["red", "resolved"],
     ]
     assert "vs red" in lines[0] and "BLUE-JET-1" in lines[0] and "RED-JET-1" not in lines[0]
-    assert "replayed 48 snapshots, 96 reports (0 rejected) of 2 tracks" in result.stderr
+    assert "replayed 60 snapshots, 120 reports (0 rejected) of 2 tracks" in result.stderr
 
 
 def test_quickstart_raises_the_known_near_miss(shared_data: Path, tmp_path: Path) -> None:

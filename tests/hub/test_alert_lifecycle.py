@@ -212,12 +212,14 @@ def test_a_head_on_pair_raises_one_alert_that_escalates_to_loss(
     hub: Hub, clock: ManualClock
 ) -> None:
     """100 km apart closing at 400 m/s: the loss (5 NM) comes 227 s after T0, the lookahead
-    (300 s) sees it from the start."""
+    (300 s) sees it from the start; an advisory opens once it has been found for
+    alert_advisory_confirm_s (60 s)."""
     hub.add_party("blue")
     hub.add_party("red")
     fly(hub, clock, head_on(100_000.0), 240)
     for party in ("blue", "red"):
-        assert len(track_alerts(hub, party)) == 1
+        [opened] = track_alerts(hub, party)
+        assert opened.opened_s == T0 + 60
         assert alert_events(hub, party) == [
             ("alert.opened", Severity.ADVISORY.value),
             ("alert.updated", Severity.PREDICTED.value),
@@ -226,6 +228,76 @@ def test_a_head_on_pair_raises_one_alert_that_escalates_to_loss(
     [alert] = hub.alerts_for("blue")
     assert alert.severity is Severity.LOSS
     assert dump(alert.view)["other"]["party"] == "red"
+
+
+def turned(flight: Flight, at_s: float, course_deg: float) -> Flight:
+    """The flight from where it is at ``at_s`` on, on a new course."""
+    lat, lon = at(flight.lat, flight.lon, flight.course_deg, flight.gs_mps * (at_s - T0))
+    # Where the new straight line would have been at T0, so that it passes (lat, lon) at at_s.
+    lat0, lon0 = at(lat, lon, course_deg + 180.0, flight.gs_mps * (at_s - T0))
+    return replace(flight, lat=lat0, lon=lon0, course_deg=course_deg)
+
+
+def test_an_advisory_that_vanishes_before_it_is_confirmed_raises_no_alert(
+    hub: Hub, clock: ManualClock
+) -> None:
+    """The head-on pair found 227 s ahead, but red turns away 30 s later: a prediction that
+    lasted less than alert_advisory_confirm_s opens nothing."""
+    hub.add_party("blue")
+    hub.add_party("red")
+    blue, red = head_on(100_000.0)
+    away = turned(red, T0 + 30, 0.0)
+
+    def red_reports(flight: Flight, t_s: float) -> dict[str, object]:
+        return (red if t_s < T0 + 30 else away).report(t_s)
+
+    found = fly(hub, clock, [blue, red], 120, {"R1": red_reports})
+    assert max(found[:30]) == 1 and max(found[35:]) == 0
+    assert track_alerts(hub, "blue") == track_alerts(hub, "red") == []
+
+
+def test_a_track_back_after_missing_reports_past_stale_after_s_keeps_its_alert(
+    hub: Hub, clock: ManualClock
+) -> None:
+    """A lasting loss (same way, 3 km apart, same level), both reporting every 5 s; red's
+    feed misses 35 s of reports, so red leaves the picture for a moment (stale_after_s 30 s):
+    the alert is held for alert_hysteresis_s and red is back within it."""
+    hub.add_party("blue")
+    hub.add_party("red")
+    lat, lon = at(45.0, 5.0, 0.0, 3_000.0)
+    blue = Flight("blue", "B1", 45.0, 5.0, 90.0)
+    red = Flight("red", "R1", lat, lon, 90.0)
+    five_s = every(5)
+
+    def gap(flight: Flight, t_s: float) -> dict[str, object] | None:
+        return None if T0 + 40 < t_s < T0 + 75 else five_s(flight, t_s)
+
+    found = fly(hub, clock, [blue, red], 120, {"B1": five_s, "R1": gap})
+    assert found[71:75] == [0, 0, 0, 0]  # red out of the picture
+    [alert] = track_alerts(hub, "blue")
+    assert alert.state.value == "open"
+    assert [kind for kind, _ in alert_events(hub, "blue")] == ["alert.opened"]
+
+
+def test_a_track_that_stops_reporting_expires_its_alert_after_the_hysteresis(
+    hub: Hub, clock: ManualClock
+) -> None:
+    hub.add_party("blue")
+    hub.add_party("red")
+    lat, lon = at(45.0, 5.0, 0.0, 3_000.0)
+    blue = Flight("blue", "B1", 45.0, 5.0, 90.0)
+    red = Flight("red", "R1", lat, lon, 90.0)
+    five_s = every(5)
+
+    def stops(flight: Flight, t_s: float) -> dict[str, object] | None:
+        return None if t_s > T0 + 40 else five_s(flight, t_s)
+
+    found = fly(hub, clock, [blue, red], 150, {"B1": five_s, "R1": stops})
+    left = found.index(0)  # red left the picture stale_after_s after its last report
+    assert left == 71
+    [alert] = track_alerts(hub, "blue")
+    assert alert.state.value == "expired"
+    assert alert.closed_s == T0 + (left - 1) + 30  # last found at +70 s, held for 30 s
 
 
 def test_a_sparse_track_reporting_every_40_s_keeps_its_alert(hub: Hub, clock: ManualClock) -> None:

@@ -50,9 +50,10 @@ def head_on(hub: Hub, clock: ManualClock, gap_m: float = 60_000.0) -> None:
     hub.submit_reports("red", [report("RED-JET-1", lat, lon, 270.0, clock.now())])
 
 
-def confirmed_head_on(hub: Hub, clock: ManualClock, gap_m: float = 60_000.0) -> None:
+def confirmed_head_on(hub: Hub, clock: ManualClock, gap_m: float = 45_000.0) -> None:
     """``head_on``, found by a cycle, then confirmed by the next reports 1 s later (a loss
-    further ahead than ``alert_confirm_beyond_s`` opens only then)."""
+    further ahead than ``alert_confirm_beyond_s`` opens only then; 45 km apart, it is within
+    the warning horizon: not an advisory, which would wait ``alert_advisory_confirm_s``)."""
     head_on(hub, clock, gap_m)
     hub.run_cycle()
     clock.advance(1)
@@ -65,14 +66,14 @@ def test_a_conflict_far_ahead_opens_once_a_fresh_report_confirms_it(
 ) -> None:
     hub.add_party("blue")
     hub.add_party("red")
-    head_on(hub, clock)
+    head_on(hub, clock, 45_000.0)
     stats = hub.run_cycle()
     assert (stats.tracks, stats.conflicts) == (2, 1)
-    assert hub.alerts_for("blue") == []  # 127 s ahead: beyond alert_confirm_beyond_s (60 s)
+    assert hub.alerts_for("blue") == []  # 89 s ahead: beyond alert_confirm_beyond_s (60 s)
     clock.advance(1)
     assert hub.run_cycle().conflicts == 1  # found again, but from the same reports
     assert hub.alerts_for("blue") == []
-    head_on(hub, clock)
+    head_on(hub, clock, 45_000.0)
     hub.run_cycle()
     assert len(hub.alerts_for("blue")) == len(hub.alerts_for("red")) == 1
 
@@ -82,10 +83,10 @@ def test_a_predicted_conflict_opens_with_the_time_to_loss(hub: Hub, clock: Manua
     hub.add_party("red")
     confirmed_head_on(hub, clock)
     [blue] = hub.alerts_for("blue")
-    assert blue.severity is Severity.ADVISORY  # beyond alert_warning_horizon_s (120 s)
-    # 60 km apart at T0, closing at 400 m/s, 9,260 m minimum: loss in (60000 - 9260) / 400 s
+    assert blue.severity is Severity.PREDICTED  # within alert_warning_horizon_s (100 s)
+    # 45 km apart at T0, closing at 400 m/s, 9,260 m minimum: loss in (45000 - 9260) / 400 s
     # after T0, and the alert opens 1 s later
-    assert abs(dump(blue.view)["geometry"]["t_in_s"] - 125.85) < 1.0
+    assert abs(dump(blue.view)["geometry"]["t_in_s"] - 88.35) < 1.0
     assert dump(blue.view)["own"]["track"] == "BLUE-JET-1"
     assert dump(blue.view)["other"]["party"] == "red"
     assert "RED-JET-1" not in json.dumps(blue.to_json())
@@ -98,7 +99,7 @@ def test_tracks_are_extrapolated_to_the_cycle_time(hub: Hub, clock: ManualClock)
     clock.advance(20)  # no new reports: the cycle moves both 20 s along their courses
     hub.run_cycle()
     [alert] = hub.alerts_for("red")
-    assert abs(alert.now.t_in_s - 105.85) < 1.0
+    assert abs(alert.now.t_in_s - 68.35) < 1.0
 
 
 def test_same_party_pairs_are_not_conflicts(hub: Hub, clock: ManualClock) -> None:
@@ -127,9 +128,11 @@ def test_an_agreement_widens_the_minima_of_its_two_parties(hub: Hub, clock: Manu
     head_on(hub, clock, gap_m=200_000)  # loss at 5 NM in 477 s: beyond 300 s
     assert hub.run_cycle().conflicts == 0
     hub.set_agreement(Agreement("blue", "red", minima={"air": Minima(20_000, 600, 600)}))
-    hub.run_cycle()
-    clock.advance(1)
-    head_on(hub, clock, gap_m=200_000)
+    # An advisory (450 s ahead): it opens once found for alert_advisory_confirm_s.
+    for _ in range(int(hub.settings.alert_advisory_confirm_s) + 1):
+        hub.run_cycle()
+        clock.advance(1)
+        head_on(hub, clock, gap_m=200_000)
     hub.run_cycle()
     [alert] = hub.alerts_for("blue")
     assert dump(alert.view)["geometry"]["minima"] == {

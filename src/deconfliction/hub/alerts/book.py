@@ -109,12 +109,18 @@ class Lifecycle:
       since it was last found: a track reporting every 10 s is not judged on one report.
     - A new conflict whose loss is further ahead than ``confirm_beyond_s`` opens only when
       a cycle after a fresh report of one of its tracks still finds it; a nearer or current
-      loss opens at once.
+      loss opens at once. An advisory one (its loss beyond the warning horizon) must also
+      have been found in every cycle for ``advisory_confirm_s`` since it was first found.
+    - An open conflict one of whose objects left the picture expires once it has not been
+      found for ``expire_after_s``: a track missing a few reports and back within it keeps
+      its alert.
     """
 
     hysteresis_s: float
     resolve_reports: int = 0
     confirm_beyond_s: float = math.inf
+    advisory_confirm_s: float = 0.0
+    expire_after_s: float = 0.0
 
 
 # What the book asks of a cycle about the open conflicts it did not find.
@@ -145,9 +151,9 @@ class AlertBook:
         self.hysteresis_s = hysteresis_s
         self._open: dict[ConflictKey, OpenConflict] = {}
         self._by_alert: dict[str, ConflictKey] = {}
-        # New conflicts found far ahead, waiting for a fresh report: their tracks' reports
-        # when first found.
-        self._pending: dict[ConflictKey, tuple[int, ...]] = {}
+        # New conflicts found far ahead, waiting for confirmation: when they were first
+        # found, and their tracks' reports then.
+        self._pending: dict[ConflictKey, tuple[float, tuple[int, ...]]] = {}
         # Called inside the write that opens / escalates / closes a conflict; a listener
         # that raises fails that write.
         self.opened_listeners: list[OpenedListener] = []
@@ -286,9 +292,10 @@ class AlertBook:
         following ``lifecycle`` (default: the book's hysteresis alone).
 
         An open conflict not found is expired if an object left the picture
-        (``still_live``); else it counts as found if ``held`` keeps it (track pairs still
-        in conflict under the release margins); else it resolves once the lifecycle allows
-        (``reports``: how many reports its tracks have had by now).
+        (``still_live``) and it has not been found for the lifecycle's ``expire_after_s``;
+        else it counts as found if ``held`` keeps it (track pairs still in conflict under the
+        release margins); else it resolves once the lifecycle allows (``reports``: how many
+        reports its tracks have had by now).
 
         At most ``open_at_most`` new conflicts are opened, the most urgent first (a lost
         separation, then the soonest loss); the others are found again by the next cycle.
@@ -320,13 +327,14 @@ class AlertBook:
         for key in absent:
             conflict = self._open[key]
             if key not in alive:
-                self.close(unit, key, AlertState.EXPIRED)
+                if now - conflict.last_seen_s >= rules.expire_after_s:
+                    self.close(unit, key, AlertState.EXPIRED)
             elif key in kept:
                 conflict.last_seen_s = now
                 conflict.reports = None if reports is None else reports(key)
             elif self._settled(conflict, now, rules, reports):
                 self.close(unit, key, AlertState.RESOLVED)
-        ready = [f for f in new if self._confirmed(f, rules)]
+        ready = [f for f in new if self._confirmed(f, rules, now)]
         for key in [k for k in self._pending if k.kind in wanted and k not in seen]:
             del self._pending[key]
         if open_at_most is not None and len(ready) > open_at_most:
@@ -354,17 +362,22 @@ class AlertBook:
         fresh = min(c - s for c, s in zip(current, conflict.reports, strict=True))
         return fresh >= rules.resolve_reports
 
-    def _confirmed(self, finding: Finding, rules: Lifecycle) -> bool:
-        """Whether a new conflict may open now: its loss is near (or now), or it was found
-        before and one of its tracks has reported since (else it waits, remembered)."""
+    def _confirmed(self, finding: Finding, rules: Lifecycle, now_s: float) -> bool:
+        """Whether a new conflict may open now: its loss is near (or now), or one of its
+        tracks has reported since it was first found and, for an advisory, it has been found
+        in every cycle for ``advisory_confirm_s`` (else it waits, remembered)."""
         t_in = finding.t_in_s
         if t_in is None or t_in <= rules.confirm_beyond_s or finding.reports is None:
             return True
         before = self._pending.get(finding.key)
         if before is None:
-            self._pending[finding.key] = finding.reports
+            self._pending[finding.key] = (now_s, finding.reports)
             return False
-        return any(now > then for now, then in zip(finding.reports, before, strict=True))
+        first_s, reports = before
+        fresh = any(now > then for now, then in zip(finding.reports, reports, strict=True))
+        if finding.severity is Severity.ADVISORY:
+            return fresh and now_s - first_s >= rules.advisory_confirm_s
+        return fresh
 
     def _escalate(self, unit: WriteUnit, conflict: OpenConflict, severity: Severity) -> None:
         """Raise an open conflict's severity: every party's alert says so (``alert.updated``)."""

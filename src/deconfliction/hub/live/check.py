@@ -57,6 +57,8 @@ class TrackPairCheck:
             hysteresis_s=settings.alert_hysteresis_s,
             resolve_reports=settings.alert_resolve_reports,
             confirm_beyond_s=settings.alert_confirm_beyond_s,
+            advisory_confirm_s=settings.alert_advisory_confirm_s,
+            expire_after_s=settings.alert_hysteresis_s,
         )
 
     def minima(self) -> MinimaTable:
