@@ -11,8 +11,10 @@ second's stream, and the background load is spread over both).
 25,000 tracks of 20 parties over 35–60°N × 10°W–30°E report at 1 Hz (altitudes 3–12.5 km,
 100–250 m/s, 30 % climbing or descending at 10 m/s: the *dense* workload of
 ``bench/detect.py``), posted as batches of 1,000 spread over each second. Two more parties
-fly trigger pairs: B follows A 40 km behind at the same speed and level (no conflict); at a
-chosen second A turns back towards B, and that report makes a new predicted conflict. The
+fly trigger pairs: B follows A 20 km behind at the same speed and level (no conflict); at a
+chosen second A turns back towards B, and that report makes a new predicted conflict, 27 s
+ahead (nearer than ``alert_confirm_beyond_s``, so it opens at once; a conflict further
+ahead waits, by the lifecycle's rule, for the next report of one of its tracks). The
 latency of a trigger is from the start of the POST carrying A's turn to the moment B's
 party receives ``alert.opened`` on its WebSocket. The reference measured in the same run is
 the echo: from the start of the POST of B's own batch to its ``reports.accepted`` event on
@@ -46,6 +48,8 @@ from bench._process import cli, free_port, wait_ready
 EARTH_M = 6_371_000.0
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 PARTIES = 20
+# B behind A: once A turns back, closing at 400 m/s, the loss (5 NM) is 27 s ahead.
+TRIGGER_GAP_M = 20_000.0
 
 
 class Fleet:
@@ -117,13 +121,13 @@ def world(tracks: int, seed: int = 1) -> Fleet:
 
 
 def trigger_pairs(pairs: int, seed: int = 2) -> Fleet:
-    """A (even rows) flies ahead, B (odd rows) 40 km behind on the same course."""
+    """A (even rows) flies ahead, B (odd rows) ``TRIGGER_GAP_M`` behind on the same course."""
     rng = np.random.default_rng(seed)
     lat_a = rng.uniform(40, 55, pairs)
     lon_a = rng.uniform(-5, 25, pairs)
     course = rng.uniform(0, 360, pairs)
     back = np.radians(course + 180.0)
-    d = 40_000.0 / EARTH_M
+    d = TRIGGER_GAP_M / EARTH_M
     lat_b = lat_a + np.degrees(d * np.cos(back))
     lon_b = lon_a + np.degrees(d * np.sin(back) / np.cos(np.radians(lat_a)))
     alt = rng.uniform(4000, 11000, pairs)

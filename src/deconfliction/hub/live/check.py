@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import numpy.typing as npt
 
 from deconfliction.detect import Conflicts, MinimaTable, detect_conflicts, exact_conflicts
 from deconfliction.hub.alerts import visibility
@@ -119,24 +120,33 @@ class TrackPairScan:
         one keeps the views it was opened with), and only when read (when opened)."""
         live, conflicts = self.live, self.conflicts
         snap = live.snapshot
-        parties, party_codes, tracks = snap.parties, snap.party.tolist(), snap.track
+        names = snap.parties
+
+        def ends(index: npt.NDArray[np.intp]) -> Iterator[tuple[int, str, str, int]]:
+            """Each conflict's end: its place in the snapshot, party, track, report count."""
+            return zip(
+                index.tolist(),
+                [names[c] for c in snap.party[index].tolist()],
+                snap.track[index].tolist(),
+                live.reports[index].tolist(),
+                strict=True,
+            )
+
         t_in = conflicts.t_in_s.tolist()
-        counts = live.reports
         horizon = self.warning_horizon_s
-        pairs = zip(conflicts.index_a.tolist(), conflicts.index_b.tolist(), strict=True)
-        for k, (i, j) in enumerate(pairs):
-            end_i = (parties[party_codes[i]], tracks[i], i)
-            end_j = (parties[party_codes[j]], tracks[j], j)
-            (party_a, track_a, i), (party_b, track_b, j) = sorted((end_i, end_j))
-            key = TrackPair(party_a, track_a, party_b, track_b)
+        pairs = zip(ends(conflicts.index_a), ends(conflicts.index_b), strict=True)
+        for k, (end_i, end_j) in enumerate(pairs):
+            if end_j[1:3] < end_i[1:3]:  # the key names the pair in order
+                end_i, end_j = end_j, end_i
+            i, party_i, track_i, count_i = end_i
+            j, party_j, track_j, count_j = end_j
+            key = TrackPair(party_i, track_i, party_j, track_j)
             figures = Lazy(partial(_figures, conflicts, k, live.time_s))
             views: Lazy[Mapping[str, AlertView]] = (
                 _NONE if is_open(key) else Lazy(partial(self._views, k, i, j, key))
             )
-            reports = (int(counts[i]), int(counts[j]))
-            yield Finding(
-                key, severity(t_in[k], horizon), views, figures, round(t_in[k], 1), reports
-            )
+            severity_k = severity(t_in[k], horizon)
+            yield Finding(key, severity_k, views, figures, round(t_in[k], 1), (count_i, count_j))
 
     def _ends(self, key: ConflictKey) -> tuple[int, int] | None:
         """Where both tracks of a track–track conflict are in this cycle (None: not both

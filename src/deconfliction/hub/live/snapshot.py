@@ -14,6 +14,7 @@ a five-minute lookahead).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -75,6 +76,9 @@ class LiveTracks:
     reported_s: npt.NDArray[np.float64]  # each track's latest report time
     reports: npt.NDArray[np.int64]  # each track's reports so far (to count fresh ones)
     altitudes_rejected: int  # by the filter since the hub started, every track
+    # The picture's row of a track: rows are never taken back nor given to another track,
+    # so this stays true of the rows above while the picture grows.
+    row_of: Callable[[str, str], int | None]
 
     def __len__(self) -> int:
         return len(self.snapshot)
@@ -84,14 +88,20 @@ class LiveTracks:
 
     def index(self, party: str, track: str) -> int | None:
         """Where the track is in this cycle's snapshot (None: not live)."""
-        return self._index.get((party, track))
+        row = self.row_of(party, track)
+        position = self._position
+        if row is None or row >= position.size or position[row] < 0:
+            return None
+        return int(position[row])
 
     @cached_property
-    def _index(self) -> dict[tuple[str, str], int]:
-        parties = self.snapshot.parties
-        names = (parties[c] for c in self.snapshot.party.tolist())
-        keys = zip(names, self.snapshot.track.tolist(), strict=True)
-        return {key: i for i, key in enumerate(keys)}
+    def _position(self) -> npt.NDArray[np.intp]:
+        """For each row of the picture up to the last live one, its place in the snapshot
+        (-1: not live)."""
+        rows = self.rows
+        position = np.full(int(rows.max()) + 1 if rows.size else 0, -1, dtype=np.intp)
+        position[rows] = np.arange(rows.size, dtype=np.intp)
+        return position
 
     def state(self, i: int) -> TrackState:
         """A track's state at the cycle time, as alerts carry it (no party, no id)."""
@@ -145,4 +155,5 @@ def live_tracks(picture: LivePicture, now_s: float, rules: LiveRules) -> LiveTra
         picture.time_s[rows].copy(),
         picture.reports[rows].copy(),
         picture.motion.rejected_total,
+        picture.row_of,
     )
