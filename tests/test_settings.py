@@ -53,3 +53,20 @@ def test_cli_reference_is_generated_from_the_commands() -> None:
 
     docs = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
     assert docs.read_text() == cli_markdown(), "run `make docs` to regenerate docs/cli.md"
+
+
+@pytest.mark.parametrize("name", ["cycle_s", "follow_every_s", "leader_lease_s", "webhook_workers"])
+def test_a_setting_that_must_be_positive_refuses_0_from_every_source(name: str) -> None:
+    with pytest.raises(InvalidInput, match=f"setting {name} must be more than 0, got 0"):
+        Settings.from_sources(overrides={name: "0"}, environ={})
+    with pytest.raises(InvalidInput, match=f"setting {name} must be more than 0"):
+        Settings.from_sources(environ={f"DECONFLICTION_{name.upper()}": "0"})
+    with pytest.raises(InvalidInput, match=f"setting {name} must be more than 0"):
+        Settings().replace(**{name: 0})
+    assert "More than 0." in next(s.help for s in specs() if s.name == name)
+
+
+def test_a_setting_where_0_means_off_still_takes_it() -> None:
+    assert (
+        Settings.from_sources(overrides={"journal_online_s": "0"}, environ={}).journal_online_s == 0
+    )

@@ -27,9 +27,10 @@ if TYPE_CHECKING:  # model.report needs numpy, which `--help` must not load
 ENV_PREFIX = "DECONFLICTION_"
 
 
-def setting(default: Any, unit: str, help: str) -> Any:
-    """A dataclass field that is a setting: a default, a unit ('' if none) and a help line."""
-    return field(default=default, metadata={"unit": unit, "help": help})
+def setting(default: Any, unit: str, help: str, *, positive: bool = False) -> Any:
+    """A dataclass field that is a setting: a default, a unit ('' if none) and a help line;
+    ``positive``: 0 is refused too (a period of 0 would spin, a count of 0 stall)."""
+    return field(default=default, metadata={"unit": unit, "help": help, "positive": positive})
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,10 @@ class Settings:
         60.0, "s", "Reports timed further ahead of the hub's clock than this are rejected."
     )
     max_batch_items: int = setting(
-        10_000, "items", "Most reports in one POST /v1/reports batch; more get 413."
+        10_000,
+        "items",
+        "Most reports in one POST /v1/reports batch; more get 413.",
+        positive=True,
     )
     max_batch_bytes: int = setting(
         8 * 1024 * 1024,
@@ -56,7 +60,10 @@ class Settings:
     )
     # Live picture and detection
     cycle_s: float = setting(
-        1.0, "s", "Longest time between two detection cycles over the live picture."
+        1.0,
+        "s",
+        "Longest time between two detection cycles over the live picture.",
+        positive=True,
     )
     cycle_min_s: float = setting(
         0.2,
@@ -69,6 +76,7 @@ class Settings:
         "s",
         "A track not updated for this long drops out of detection (unless it is still "
         "within stale_after_intervals of its own usual report interval).",
+        positive=True,
     )
     stale_after_intervals: float = setting(
         3.0,
@@ -155,6 +163,7 @@ class Settings:
         "alerts",
         "Most new conflicts one cycle opens, the most urgent first; the rest open in the next "
         "cycles (a hub starting on a full sky stays responsive).",
+        positive=True,
     )
     air_horizontal_m: float = setting(9260.0, "m", "Horizontal minimum between air tracks.")
     air_vertical_m: float = setting(304.8, "m", "Vertical minimum between air tracks.")
@@ -189,6 +198,7 @@ class Settings:
         10.0,
         "s",
         "How often the live picture is checkpointed; a restart replays reports after it.",
+        positive=True,
     )
     # Several hub processes on one database
     leader_lease_s: float = setting(
@@ -197,18 +207,21 @@ class Settings:
         "Of the hub processes on one database, the one running detection and the timers "
         "holds a lease this long, renewed every cycle; if it dies, another takes over once "
         "the lease ran out (within about leader_lease_s + cycle_s).",
+        positive=True,
     )
     follow_every_s: float = setting(
         0.1,
         "s",
         "How often each hub process reads what the others wrote on the same database "
         "(reports into its live picture, changes of state, events for its stream clients).",
+        positive=True,
     )
     # Journal
     journal_checkpoint_s: float = setting(
         60.0,
         "s",
         "How often the hub signs a checkpoint of the journal's head (only if it moved).",
+        positive=True,
     )
     journal_online_s: float = setting(
         0.0,
@@ -218,7 +231,10 @@ class Settings:
         "database. 0: kept online forever.",
     )
     journal_archive_every_s: float = setting(
-        3600.0, "s", "How often the hub archives journal entries older than journal_online_s."
+        3600.0,
+        "s",
+        "How often the hub archives journal entries older than journal_online_s.",
+        positive=True,
     )
     journal_archive_dir: str = setting(
         "",
@@ -270,13 +286,17 @@ class Settings:
     )
     # Streams
     stream_backlog_limit: int = setting(
-        10_000, "events", "Most stored events a reconnecting stream replays in one go."
+        10_000,
+        "events",
+        "Most stored events a reconnecting stream replays in one go.",
+        positive=True,
     )
     stream_recheck_s: float = setting(
         0.5,
         "s",
         "How often an open stream checks its credential again: a revoked party's or a "
         "replaced token's streams close (code 4401) within this long.",
+        positive=True,
     )
     stream_send_timeout_s: float = setting(
         10.0,
@@ -284,6 +304,7 @@ class Settings:
         "A stream whose client has not taken an event for this long is closed (code 4408, "
         "the reason tells the sequence number to resume after): a consumer that stops "
         "reading holds no memory and does not count as a connected desk.",
+        positive=True,
     )
     # Hotline
     hotline_max_unacknowledged: int = setting(
@@ -306,6 +327,7 @@ class Settings:
         120.0,
         "s",
         "An escalated message still unacknowledged is repeated on the command channel this often.",
+        positive=True,
     )
     escalations_per_cycle: int = setting(
         50,
@@ -313,6 +335,7 @@ class Settings:
         "Most overdue messages one cycle escalates, the longest overdue first; the rest in "
         "the next cycles (a storm of escalations then delays no detection cycle by more than "
         "some 50 ms).",
+        positive=True,
     )
     hotline_alert_loss_s: float = setting(
         30.0, "s", "Acknowledgement deadline of the hub's thread about a lost separation."
@@ -325,15 +348,23 @@ class Settings:
     )
     # Webhooks
     webhook_max_attempts: int = setting(
-        6, "attempts", "Most attempts to deliver one event to a party's webhook."
+        6,
+        "attempts",
+        "Most attempts to deliver one event to a party's webhook.",
+        positive=True,
     )
     webhook_base_delay_s: float = setting(
         2.0, "s", "Wait after the first failed attempt; it doubles after each failure."
     )
     webhook_max_delay_s: float = setting(300.0, "s", "Longest wait between two attempts.")
-    webhook_timeout_s: float = setting(10.0, "s", "Time allowed for one webhook request.")
+    webhook_timeout_s: float = setting(
+        10.0, "s", "Time allowed for one webhook request.", positive=True
+    )
     webhook_workers: int = setting(
-        4, "threads", "Threads delivering webhooks (one party's events stay in order)."
+        4,
+        "threads",
+        "Threads delivering webhooks (one party's events stay in order).",
+        positive=True,
     )
     webhook_allowed_hosts: str = setting(
         "",
@@ -383,7 +414,10 @@ class Settings:
         1000, "connections", "Most TAK connections at once; more are refused (logged)."
     )
     tak_picture_s: float = setting(
-        2.0, "s", "How often TAK clients are sent the tracks that moved (those they may see)."
+        2.0,
+        "s",
+        "How often TAK clients are sent the tracks that moved (those they may see).",
+        positive=True,
     )
     # ADS-B feeds
     adsb_sbs: str = setting(
@@ -396,7 +430,10 @@ class Settings:
         "", "", "The party whose tracks the aircraft of adsb_sbs become (e.g. civil)."
     )
     adsb_batch_s: float = setting(
-        1.0, "s", "How often an ADS-B feed submits the aircraft positions it assembled."
+        1.0,
+        "s",
+        "How often an ADS-B feed submits the aircraft positions it assembled.",
+        positive=True,
     )
     adsb_stale_s: float = setting(
         60.0, "s", "An aircraft an ADS-B feed has not heard from for this long is dropped."
@@ -416,6 +453,13 @@ class Settings:
         "SQLite synchronous mode: 'full' survives power loss, 'normal' survives a crash of "
         "the hub process only.",
     )
+
+    def __post_init__(self) -> None:
+        """Refuse 0 (and less) where the setting says it must be positive."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.metadata["positive"] and not value > 0:
+                raise InvalidInput(f"setting {f.name} must be more than 0, got {value!r}")
 
     @classmethod
     def from_sources(
@@ -487,7 +531,7 @@ def specs() -> Iterator[SettingSpec]:
             name=f.name,
             default=f.default,
             unit=f.metadata["unit"],
-            help=f.metadata["help"],
+            help=f.metadata["help"] + (" More than 0." if f.metadata["positive"] else ""),
             type=_TYPES[str(f.type)],
         )
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from deconfliction.clock import Clock
-from deconfliction.errors import Conflict, InvalidInput, NotFound
+from deconfliction.errors import Conflict, NotFound
 from deconfliction.hub.alerts.book import OpenConflict
 from deconfliction.hub.hotline.crossings import ExpectedCrossing, ExpectedCrossings
 from deconfliction.hub.hotline.drafts import Draft, MessageRequest, check_draft
@@ -98,11 +98,6 @@ class Hotline:
         write: Callable[[], AbstractContextManager[WriteUnit]],
         clock: Clock,
     ) -> None:
-        if not settings.hotline_repeat_s > 0:
-            raise InvalidInput(
-                "setting hotline_repeat_s must be more than 0: it is how often an escalated "
-                "message is repeated"
-            )
         self._store = store
         self._parties = parties
         self.settings = settings
