@@ -256,17 +256,22 @@ def test_an_advisory_that_vanishes_before_it_is_confirmed_raises_no_alert(
     assert track_alerts(hub, "blue") == track_alerts(hub, "red") == []
 
 
+def side_by_side(hub: Hub) -> tuple[Flight, Flight]:
+    """Blue and red (parties added) flying the same way 3 km apart at the same level: a
+    loss of separation that lasts."""
+    hub.add_party("blue")
+    hub.add_party("red")
+    lat, lon = at(45.0, 5.0, 0.0, 3_000.0)
+    return Flight("blue", "B1", 45.0, 5.0, 90.0), Flight("red", "R1", lat, lon, 90.0)
+
+
 def test_a_track_back_after_missing_reports_past_stale_after_s_keeps_its_alert(
     hub: Hub, clock: ManualClock
 ) -> None:
     """A lasting loss (same way, 3 km apart, same level), both reporting every 5 s; red's
     feed misses 35 s of reports, so red leaves the picture for a moment (stale_after_s 30 s):
     the alert is held for alert_hysteresis_s and red is back within it."""
-    hub.add_party("blue")
-    hub.add_party("red")
-    lat, lon = at(45.0, 5.0, 0.0, 3_000.0)
-    blue = Flight("blue", "B1", 45.0, 5.0, 90.0)
-    red = Flight("red", "R1", lat, lon, 90.0)
+    blue, red = side_by_side(hub)
     five_s = every(5)
 
     def gap(flight: Flight, t_s: float) -> dict[str, object] | None:
@@ -282,11 +287,7 @@ def test_a_track_back_after_missing_reports_past_stale_after_s_keeps_its_alert(
 def test_a_track_that_stops_reporting_expires_its_alert_after_the_hysteresis(
     hub: Hub, clock: ManualClock
 ) -> None:
-    hub.add_party("blue")
-    hub.add_party("red")
-    lat, lon = at(45.0, 5.0, 0.0, 3_000.0)
-    blue = Flight("blue", "B1", 45.0, 5.0, 90.0)
-    red = Flight("red", "R1", lat, lon, 90.0)
+    blue, red = side_by_side(hub)
     five_s = every(5)
 
     def stops(flight: Flight, t_s: float) -> dict[str, object] | None:
@@ -303,11 +304,7 @@ def test_a_track_that_stops_reporting_expires_its_alert_after_the_hysteresis(
 def test_a_sparse_track_reporting_every_40_s_keeps_its_alert(hub: Hub, clock: ManualClock) -> None:
     """Blue and red fly the same way 3 km apart at the same level (a loss of separation
     that lasts); blue's feed reports every 40 s, past stale_after_s (30 s)."""
-    hub.add_party("blue")
-    hub.add_party("red")
-    lat, lon = at(45.0, 5.0, 0.0, 3_000.0)
-    blue = Flight("blue", "B1", 45.0, 5.0, 90.0)
-    red = Flight("red", "R1", lat, lon, 90.0)
+    blue, red = side_by_side(hub)
     sparse = every(40)
     fly(hub, clock, [blue], 41, {"B1": sparse})  # two reports: its interval is known
     found = fly(hub, clock, [blue, red], 200, {"B1": sparse})
