@@ -238,6 +238,11 @@ def _levelled(
     """The exact phase for pairs of which a track levels off (at ``stop``) in the lookahead."""
     a, b, c = _horizontal_terms(motion, ia, ib)
     h_lo, h_hi = _horizontal_interval(a, b, c, h)
+    # Horizontal first here: the pieces of vertical motion cost more than its terms.
+    keep = np.flatnonzero((h_lo < h_hi) & (h_lo < horizon) & (h_hi > 0.0))
+    if keep.size < ia.size:
+        ia, ib, v, horizon = ia[keep], ib[keep], v[keep], horizon[keep]
+        a, b, c, h_lo, h_hi = a[keep], b[keep], c[keep], h_lo[keep], h_hi[keep]
     stop_a, stop_b = stop[ia], stop[ib]
     vs_a, vs_b = vs_mps[ia], vs_mps[ib]
     alt_a, alt_b = alt_m[ia], alt_m[ib]
@@ -276,7 +281,7 @@ def _levelled(
     at_a = alt_a[hit] + vs_a[hit] * np.minimum(t_cpa, stop_a[hit])
     at_b = alt_b[hit] + vs_b[hit] * np.minimum(t_cpa, stop_b[hit])
     return PairConflicts(
-        pair=hit,
+        pair=keep[hit],
         t_in_s=t_in[hit],
         t_out_s=t_out[hit],
         t_cpa_s=t_cpa,
